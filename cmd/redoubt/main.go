@@ -1,0 +1,87 @@
+// Command redoubt is the single binary of the redoubt data tier. The first
+// argument names the role (server, ...); invoked through a link named like
+// a Redis tool (redis-server, ...) it behaves as that tool.
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/redoubt/redoubt/internal/config"
+	"github.com/redoubt/redoubt/internal/server"
+)
+
+const version = "0.1.0"
+
+func versionLine() string {
+	return fmt.Sprintf("redoubt v=%s (Redis %s compatible) bits=64", version, server.Version)
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, `Usage: redoubt <role> [arguments]
+
+Roles:
+  server [/path/to/redis.conf] [--directive value ...]   Redis-compatible server
+  --version                                              print the version`)
+}
+
+func main() {
+	args := os.Args[1:]
+	switch filepath.Base(os.Args[0]) {
+	case "redis-server":
+		os.Exit(runServer(args))
+	}
+	if len(args) == 0 {
+		usage()
+		os.Exit(1)
+	}
+	switch args[0] {
+	case "--version", "-v", "version":
+		fmt.Println(versionLine())
+	case "server":
+		os.Exit(runServer(args[1:]))
+	case "-h", "--help", "help":
+		usage()
+	default:
+		fmt.Fprintf(os.Stderr, "redoubt: unknown role %q\n", args[0])
+		usage()
+		os.Exit(1)
+	}
+}
+
+func runServer(args []string) int {
+	if len(args) > 0 && (args[0] == "-v" || args[0] == "--version") {
+		fmt.Println(versionLine())
+		return 0
+	}
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+		fmt.Println("Usage: redoubt server [/path/to/redis.conf] [options] [-]")
+		return 0
+	}
+	path := ""
+	if len(args) > 0 && !strings.HasPrefix(args[0], "--") {
+		path, args = args[0], args[1:]
+	}
+	cfg, err := config.Load(path, args)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	srv := server.New(cfg)
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	go func() {
+		s := <-sig
+		name := "SIGTERM"
+		if s == syscall.SIGINT {
+			name = "SIGINT"
+		}
+		srv.Logger().Warn("Received " + name + " scheduling shutdown...")
+		srv.Shutdown(0)
+	}()
+	return srv.Run()
+}

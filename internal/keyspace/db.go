@@ -1,0 +1,244 @@
+// db.go holds the numbered databases and the key operations every command
+// goes through: lookups that apply lazy expiry and keep hit/miss counts,
+// adds, overwrites, deletes and TTL changes. Callers hold the executor lock;
+// nothing here is safe for concurrent use.
+package keyspace
+
+// Kind is a value's type as TYPE reports it.
+type Kind uint8
+
+const (
+	KindString Kind = iota
+	KindList
+	KindSet
+	KindZSet
+	KindHash
+	KindStream
+)
+
+var kindNames = [...]string{"string", "list", "set", "zset", "hash", "stream"}
+
+func (k Kind) String() string { return kindNames[k] }
+
+// Value is what a key holds. Each data type in internal/types implements it.
+type Value interface {
+	Kind() Kind
+	// Encoding is the name OBJECT ENCODING reports.
+	Encoding() string
+}
+
+// Hooks let the server react to key events without the keyspace knowing
+// about clients, propagation or notifications.
+type Hooks struct {
+	// Expired is called after a key was deleted because its TTL passed.
+	Expired func(db *DB, key string)
+}
+
+// Keyspace is the set of databases.
+type Keyspace struct {
+	DBs   []*DB
+	Hooks Hooks
+	// Now returns the time (unix ms) used for expiry decisions; the server
+	// caches it per command so one command sees one instant.
+	Now func() int64
+	// IsReplica makes lookups hide expired keys without deleting them:
+	// a replica waits for its master's DEL.
+	IsReplica bool
+
+	Hits, Misses           int64
+	ExpiredKeys            int64
+	ExpiredStalePerc       float64
+	ExpiredTimeCapReached  int64
+	ExpireCycleCPUMillis   int64
+	activeExpireDB         int
+	activeExpireTimelimitQ bool
+}
+
+// New creates n empty databases.
+func New(n int, now func() int64) *Keyspace {
+	ks := &Keyspace{Now: now}
+	ks.DBs = make([]*DB, n)
+	for i := range ks.DBs {
+		ks.DBs[i] = newDB(i, ks)
+	}
+	return ks
+}
+
+// DB is one numbered database.
+type DB struct {
+	ID      int
+	ks      *Keyspace
+	dict    *Dict
+	expires *Dict
+	AvgTTL  int64
+	// expiresCursor is where the active expiry cycle resumes.
+	expiresCursor uint64
+}
+
+func newDB(id int, ks *Keyspace) *DB {
+	return &DB{ID: id, ks: ks, dict: NewDict(), expires: NewDict()}
+}
+
+// Len is the number of keys (DBSIZE).
+func (db *DB) Len() int { return db.dict.Len() }
+
+// Expires is the number of keys with a TTL.
+func (db *DB) Expires() int { return db.expires.Len() }
+
+// Dict exposes the main table to SCAN, RANDOMKEY and snapshots.
+func (db *DB) Dict() *Dict { return db.dict }
+
+func (db *DB) expired(e *Entry) bool {
+	return e.Expire != 0 && e.Expire <= db.ks.Now()
+}
+
+// expireIfNeeded deletes e when its TTL passed and reports whether the key
+// is logically gone. On a replica the key is hidden but kept.
+func (db *DB) expireIfNeeded(e *Entry) bool {
+	if !db.expired(e) {
+		return false
+	}
+	if db.ks.IsReplica {
+		return true
+	}
+	db.deleteExpired(e.Key)
+	return true
+}
+
+func (db *DB) deleteExpired(key string) {
+	db.Delete([]byte(key))
+	db.ks.ExpiredKeys++
+	if db.ks.Hooks.Expired != nil {
+		db.ks.Hooks.Expired(db, key)
+	}
+}
+
+// Lookup finds a live key for a read and counts a hit or a miss.
+func (db *DB) Lookup(key []byte) *Entry {
+	e := db.dict.Find(key)
+	if e == nil || db.expireIfNeeded(e) {
+		db.ks.Misses++
+		return nil
+	}
+	db.ks.Hits++
+	return e
+}
+
+// LookupNoStats finds a live key without touching hit/miss counters
+// (for writes and for commands such as TYPE or TTL... that Redis does not count).
+func (db *DB) LookupNoStats(key []byte) *Entry {
+	e := db.dict.Find(key)
+	if e == nil || db.expireIfNeeded(e) {
+		return nil
+	}
+	return e
+}
+
+// Peek returns the entry even if logically expired, without side effects.
+func (db *DB) Peek(key []byte) *Entry { return db.dict.Find(key) }
+
+// Add inserts a key that does not exist and returns its entry.
+func (db *DB) Add(key []byte, v Value) *Entry {
+	e := &Entry{Key: string(key), Value: v}
+	db.dict.Add(e)
+	return e
+}
+
+// Set stores v at key, creating it or replacing its value. A replaced key
+// loses its TTL unless keepTTL.
+func (db *DB) Set(key []byte, v Value, keepTTL bool) *Entry {
+	e := db.dict.Find(key)
+	if e == nil {
+		return db.Add(key, v)
+	}
+	e.Value = v
+	if !keepTTL && e.Expire != 0 {
+		db.removeExpire(e)
+	}
+	return e
+}
+
+// Delete removes key and reports whether it existed.
+func (db *DB) Delete(key []byte) bool {
+	e := db.dict.Delete(key)
+	if e == nil {
+		return false
+	}
+	if e.Expire != 0 {
+		db.expires.Delete(key)
+	}
+	return true
+}
+
+// SetExpire sets an absolute expiry time in unix ms.
+func (db *DB) SetExpire(e *Entry, at int64) {
+	if e.Expire == 0 {
+		db.expires.Add(&Entry{Key: e.Key, Expire: at})
+	} else if x := db.expires.Find([]byte(e.Key)); x != nil {
+		x.Expire = at
+	}
+	e.Expire = at
+}
+
+// Persist removes the TTL of e and reports whether it had one.
+func (db *DB) Persist(e *Entry) bool {
+	if e.Expire == 0 {
+		return false
+	}
+	db.removeExpire(e)
+	return true
+}
+
+func (db *DB) removeExpire(e *Entry) {
+	db.expires.Delete([]byte(e.Key))
+	e.Expire = 0
+}
+
+// Flush removes every key and returns how many there were.
+func (db *DB) Flush() int {
+	n := db.dict.Len()
+	db.dict = NewDict()
+	db.expires = NewDict()
+	db.AvgTTL = 0
+	db.expiresCursor = 0
+	return n
+}
+
+// SwapWith exchanges the contents of two databases (SWAPDB).
+func (db *DB) SwapWith(o *DB) {
+	db.dict, o.dict = o.dict, db.dict
+	db.expires, o.expires = o.expires, db.expires
+	db.AvgTTL, o.AvgTTL = o.AvgTTL, db.AvgTTL
+	db.expiresCursor, o.expiresCursor = o.expiresCursor, db.expiresCursor
+}
+
+// Random returns a random live key, or nil when the database is empty.
+// Expired keys met on the way are reclaimed, as RANDOMKEY does.
+func (db *DB) Random() *Entry {
+	allVolatile := db.dict.Len() == db.expires.Len()
+	for tries := 0; ; tries++ {
+		e := db.dict.Random()
+		if e == nil {
+			return nil
+		}
+		if !db.expired(e) {
+			return e
+		}
+		if allVolatile && tries > 100 && db.ks.IsReplica {
+			// every key is logically expired on a replica: return one anyway
+			return e
+		}
+		if !db.ks.IsReplica {
+			db.deleteExpired(e.Key)
+		}
+	}
+}
+
+// Cron does the incremental housekeeping of one database: active rehashing
+// and shrinking of sparse tables.
+func (db *DB) Cron() {
+	db.dict.ShrinkIfNeeded()
+	db.expires.ShrinkIfNeeded()
+	db.dict.RehashFor(1)
+	db.expires.RehashFor(1)
+}

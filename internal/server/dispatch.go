@@ -1,0 +1,108 @@
+// dispatch.go is admission and execution of one command, as Redis's
+// processCommand and call(): checks in a fixed order, each with its ready
+// error reply, then the handler with timing, statistics and slowlog.
+// Runs with the executor lock held.
+package server
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+func (c *Client) processCommand(args [][]byte) {
+	s := c.srv
+	c.lastInteract = time.Now()
+	replyStart := len(c.w.Buf)
+	defer c.applyReplyMode(replyStart)
+
+	// 1. Look the command up.
+	sc, container := s.lookupCommand(args)
+	if sc == nil {
+		if container != nil {
+			c.reject(nil, fmt.Sprintf("ERR unknown subcommand '%.128s'. Try %s HELP.", args[1], strings.ToUpper(container.name)))
+		} else {
+			var b strings.Builder
+			for i := 1; i < len(args) && b.Len() < 128; i++ {
+				fmt.Fprintf(&b, "'%.*s' ", 128-b.Len(), args[i])
+			}
+			c.reject(nil, fmt.Sprintf("ERR unknown command '%.128s', with args beginning with: %s", args[0], b.String()))
+		}
+		return
+	}
+	c.cmd = sc
+	c.lastCmd = sc.name
+
+	// 2. Arity.
+	if a := sc.meta.Arity; (a > 0 && len(args) != a) || len(args) < -a || sc.proc == nil {
+		c.reject(sc, fmt.Sprintf("ERR wrong number of arguments for '%s' command", sc.name))
+		return
+	}
+
+	// 3. Authentication.
+	if !c.authenticated && !sc.has(cmdNoAuth) {
+		c.reject(sc, "NOAUTH Authentication required.")
+		return
+	}
+
+	// 4. RESP2 clients in subscribed state may only run pub/sub commands.
+	if c.flags&flagPubSub != 0 && c.w.Proto == 2 && !allowedInPubSub(sc) {
+		c.reject(sc, fmt.Sprintf("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", sc.name))
+		return
+	}
+
+	c.call(sc, args)
+}
+
+func allowedInPubSub(sc *serverCommand) bool {
+	switch sc.name {
+	case "ping", "subscribe", "ssubscribe", "unsubscribe", "sunsubscribe", "psubscribe", "punsubscribe", "quit", "reset":
+		return true
+	}
+	return false
+}
+
+// reject answers a command refused before execution.
+func (c *Client) reject(sc *serverCommand, msg string) {
+	if sc != nil {
+		sc.rejected++
+	}
+	c.addError(msg)
+}
+
+// call runs the handler, timing it and updating statistics.
+func (c *Client) call(sc *serverCommand, args [][]byte) {
+	s := c.srv
+	start := time.Now()
+	s.cmdTime = start.UnixMilli()
+	c.errorsInCall = 0
+	c.argv = args
+	sc.proc(c, args)
+	s.cmdTime = 0
+	dur := time.Since(start)
+	us := dur.Microseconds()
+	sc.calls++
+	sc.usec += us
+	if c.errorsInCall > 0 {
+		sc.failed++
+	}
+	s.stats.commands++
+	if !sc.has(cmdSkipSlowlog) {
+		s.slowlogPush(c, args, us)
+	}
+	c.argv = nil
+}
+
+// applyReplyMode drops the replies of the command just run when the client
+// asked for CLIENT REPLY OFF or SKIP.
+func (c *Client) applyReplyMode(start int) {
+	if c.flags&(flagReplyOff|flagReplySkip) != 0 {
+		c.w.Buf = c.w.Buf[:start]
+	}
+	if c.flags&flagReplySkip != 0 {
+		c.flags &^= flagReplySkip
+	}
+	if c.flags&flagReplySkipNext != 0 {
+		c.flags = c.flags&^flagReplySkipNext | flagReplySkip
+	}
+}

@@ -1,0 +1,12 @@
+// errors.go holds the error replies shared by many commands, worded as Redis 7.
+package server
+
+const (
+	errWrongType     = "WRONGTYPE Operation against a key holding the wrong kind of value"
+	errNotInt        = "ERR value is not an integer or out of range"
+	errNotFloat      = "ERR value is not a valid float"
+	errSyntax        = "ERR syntax error"
+	errNoSuchKey     = "ERR no such key"
+	errOverflow      = "ERR increment or decrement would overflow"
+	errInvalidExpire = "ERR invalid expire time in '%s' command"
+)
