@@ -1,0 +1,164 @@
+// Package testutil starts real server processes for integration tests: the
+// redoubt binary (built once per test binary) and Debian's redis-server, on
+// free loopback ports, waits until they answer PING and stops them when the
+// test ends.
+package testutil
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+)
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// RepoRoot is the module root (where go.mod is).
+func RepoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+}
+
+// RedoubtBinary builds cmd/redoubt once and returns its path.
+func RedoubtBinary(t testing.TB) string {
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "redoubt-bin")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "redoubt")
+		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/redoubt")
+		cmd.Dir = RepoRoot()
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+// FreePort returns a currently free TCP port on 127.0.0.1.
+func FreePort(t testing.TB) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// Proc is a running server process.
+type Proc struct {
+	Cmd  *exec.Cmd
+	Port int
+	Addr string
+	Dir  string
+	Log  string // path of the captured stdout+stderr
+}
+
+// StartRedoubt runs "redoubt server" with the given extra arguments
+// (directives as --name value) on a free port in a temp dir.
+func StartRedoubt(t testing.TB, args ...string) *Proc {
+	return start(t, RedoubtBinary(t), append([]string{"server"}, args...))
+}
+
+// RedisServerPath returns the real redis-server, skipping the test when it
+// is not installed.
+func RedisServerPath(t testing.TB) string {
+	p, err := exec.LookPath("redis-server")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("redis-server is not installed (CI must install it)")
+		}
+		t.Skip("redis-server not installed")
+	}
+	return p
+}
+
+// StartRedis runs the real Debian redis-server with the given arguments.
+func StartRedis(t testing.TB, args ...string) *Proc {
+	return start(t, RedisServerPath(t), args)
+}
+
+func start(t testing.TB, bin string, args []string) *Proc {
+	t.Helper()
+	dir := t.TempDir()
+	var lastErr error
+	for attempt := 0; attempt < 3; attempt++ {
+		port := FreePort(t)
+		full := append([]string{}, args...)
+		if len(full) > 0 && full[0] == "server" {
+			full = append(full[:1:1], append([]string{"--port", strconv.Itoa(port)}, full[1:]...)...)
+		} else {
+			full = append([]string{"--port", strconv.Itoa(port)}, full...)
+		}
+		full = append(full, "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no")
+		logPath := filepath.Join(dir, fmt.Sprintf("server-%d.log", port))
+		logf, err := os.Create(logPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(bin, full...)
+		cmd.Dir = dir
+		cmd.Stdout = logf
+		cmd.Stderr = logf
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		p := &Proc{Cmd: cmd, Port: port, Addr: fmt.Sprintf("127.0.0.1:%d", port), Dir: dir, Log: logPath}
+		exited := make(chan struct{})
+		go func() { cmd.Wait(); close(exited); logf.Close() }()
+		if err := waitPing(p.Addr, exited, 10*time.Second); err != nil {
+			cmd.Process.Kill()
+			<-exited
+			out, _ := os.ReadFile(logPath)
+			lastErr = fmt.Errorf("%s did not start: %v\n%s", bin, err, out)
+			continue
+		}
+		t.Cleanup(func() {
+			cmd.Process.Kill()
+			<-exited
+		})
+		return p
+	}
+	t.Fatal(lastErr)
+	return nil
+}
+
+func waitPing(addr string, exited chan struct{}, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		select {
+		case <-exited:
+			return fmt.Errorf("process exited")
+		default:
+		}
+		conn, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		if err == nil {
+			conn.SetDeadline(time.Now().Add(time.Second))
+			conn.Write([]byte("PING\r\n"))
+			line, err := bufio.NewReader(conn).ReadString('\n')
+			conn.Close()
+			if err == nil && (line == "+PONG\r\n" || line[0] == '-') {
+				return nil
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return fmt.Errorf("no PING reply within %v", timeout)
+}
