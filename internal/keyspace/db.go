@@ -25,6 +25,8 @@ type Value interface {
 	Kind() Kind
 	// Encoding is the name OBJECT ENCODING reports.
 	Encoding() string
+	// Dup returns a deep copy (COPY, and values shared with snapshots).
+	Dup() Value
 }
 
 // Hooks let the server react to key events without the keyspace knowing

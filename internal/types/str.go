@@ -37,6 +37,9 @@ func (s *String) Encoding() string {
 	return "raw"
 }
 
+// Dup returns an independent copy.
+func (s *String) Dup() keyspace.Value { return &String{B: append([]byte(nil), s.B...), Enc: s.Enc} }
+
 // NewString copies b into a new string value with the encoding Redis picks
 // for a freshly set value.
 func NewString(b []byte) *String {
