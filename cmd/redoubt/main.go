@@ -71,6 +71,9 @@ func runServer(args []string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	if cfg.Daemonize && !daemonized() {
+		return daemonize()
+	}
 	srv := server.New(cfg)
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)

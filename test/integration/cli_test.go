@@ -153,3 +153,45 @@ func TestBinaryRoles(t *testing.T) {
 		t.Fatalf("server started through the redis-server link does not answer: %q", got)
 	}
 }
+
+// TestDaemonize starts the server with daemonize yes: the foreground process
+// exits at once, the detached server answers and writes its pidfile.
+func TestDaemonize(t *testing.T) {
+	bin := testutil.RedoubtBinary(t)
+	dir := t.TempDir()
+	port := testutil.FreePort(t)
+	pidfile := filepath.Join(dir, "redoubt.pid")
+	logfile := filepath.Join(dir, "redoubt.log")
+	cmd := exec.Command(bin, "server", "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "",
+		"--daemonize", "yes", "--pidfile", pidfile, "--logfile", logfile)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("daemonize: %v %s", err, out)
+	}
+	var pid int
+	for i := 0; i < 200 && pid == 0; i++ {
+		if b, err := os.ReadFile(pidfile); err == nil {
+			pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+		}
+		if pid == 0 {
+			exec.Command("sleep", "0.02").Run()
+		}
+	}
+	if pid == 0 {
+		t.Fatal("no pidfile written by the daemon")
+	}
+	defer syscallKill(pid)
+	p := &testutil.Proc{Port: port}
+	if got := cli(t, p, "PING"); got != "PONG" {
+		t.Fatalf("daemon PING = %q", got)
+	}
+	if b, _ := os.ReadFile(logfile); !strings.Contains(string(b), "Ready to accept connections") {
+		t.Fatalf("log file lacks the ready line:\n%s", b)
+	}
+}
+
+func syscallKill(pid int) {
+	if p, err := os.FindProcess(pid); err == nil {
+		p.Kill()
+	}
+}
