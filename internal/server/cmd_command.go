@@ -415,28 +415,9 @@ func (c *Client) replyGetKeys(args [][]byte, withFlags bool) {
 		c.addError("ERR Invalid command specified")
 		return
 	}
-	m := sc.meta
-	proc := keysProcs[sc.name]
-	if proc == nil && !hasRealKeySpec(m) {
-		c.addError("ERR The command has no key arguments")
-		return
-	}
-	if (m.Arity > 0 && m.Arity != len(line)) || len(line) < -m.Arity {
-		c.addError("ERR Invalid number of arguments specified for command")
-		return
-	}
-	var keys []keyRef
-	if proc != nil {
-		keys = proc(line)
-	} else {
-		keys, _ = keysFromSpecs(m, line)
-	}
-	if len(keys) == 0 {
-		if m.Has("no_mandatory_keys") {
-			c.w.ArrayLen(0)
-		} else {
-			c.addError("ERR Invalid arguments specified for command")
-		}
+	keys, errMsg := commandKeys(sc.meta, line)
+	if errMsg != "" {
+		c.addError(errMsg)
 		return
 	}
 	c.w.ArrayLen(len(keys))
@@ -449,6 +430,28 @@ func (c *Client) replyGetKeys(args [][]byte, withFlags bool) {
 			c.w.Bulk(line[k.pos])
 		}
 	}
+}
+
+// commandKeys is COMMAND GETKEYS for the command line (line[0] is the
+// command name, m its metadata): the keys, or the error Redis replies.
+func commandKeys(m *command.Command, line [][]byte) ([]keyRef, string) {
+	proc := keysProcs[m.Name]
+	if proc == nil && !hasRealKeySpec(m) {
+		return nil, "ERR The command has no key arguments"
+	}
+	if (m.Arity > 0 && m.Arity != len(line)) || len(line) < -m.Arity {
+		return nil, "ERR Invalid number of arguments specified for command"
+	}
+	var keys []keyRef
+	if proc != nil {
+		keys = proc(line)
+	} else {
+		keys, _ = keysFromSpecs(m, line)
+	}
+	if len(keys) == 0 && !m.Has("no_mandatory_keys") {
+		return nil, "ERR Invalid arguments specified for command"
+	}
+	return keys, ""
 }
 
 func hasFlag(flags []string, f string) bool {
