@@ -5,13 +5,19 @@
 package server
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"fmt"
+	"net"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/redoubt/redoubt/internal/command"
+	"github.com/redoubt/redoubt/internal/resp"
 	"github.com/redoubt/redoubt/test/testutil"
 )
 
@@ -120,5 +126,51 @@ func TestMatchCommandPattern(t *testing.T) {
 		if got := matchCommandPattern(c.pattern, c.name); got != c.want {
 			t.Errorf("match(%q, %q) = %v, want %v", c.pattern, c.name, got, c.want)
 		}
+	}
+}
+
+// TestCommandInfoMatchesRedis renders COMMAND INFO for every command and
+// subcommand without subcommands of its own, in RESP2 and RESP3, and
+// compares the bytes with a real redis-server's.
+func TestCommandInfoMatchesRedis(t *testing.T) {
+	p := testutil.StartRedis(t)
+	for _, proto := range []int{2, 3} {
+		conn, err := net.Dial("tcp", p.Addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd := bufio.NewReader(conn)
+		do := func(args ...string) []byte {
+			var b strings.Builder
+			fmt.Fprintf(&b, "*%d\r\n", len(args))
+			for _, a := range args {
+				fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
+			}
+			conn.Write([]byte(b.String()))
+			rep, err := testutil.ReadReply(rd)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return rep.Raw
+		}
+		do("HELLO", strconv.Itoa(proto))
+		var leaves []*command.Command
+		for _, m := range command.Table {
+			if m.Subcommands == nil {
+				leaves = append(leaves, m)
+			}
+			leaves = append(leaves, m.Subcommands...)
+		}
+		for _, m := range leaves {
+			c := &Client{w: resp.NewWriter()}
+			c.w.Proto = proto
+			c.w.ArrayLen(1)
+			c.replyCommandInfo(&serverCommand{meta: m, name: m.Name})
+			want := do("COMMAND", "INFO", m.Name)
+			if !bytes.Equal(c.w.Buf, want) {
+				t.Errorf("RESP%d COMMAND INFO %s:\n  redis:   %q\n  redoubt: %q", proto, m.Name, want, c.w.Buf)
+			}
+		}
+		conn.Close()
 	}
 }
