@@ -51,6 +51,8 @@ type Client struct {
 	errorsInCall int
 	totalNetIn   int64
 	totalNetOut  int64
+
+	clientListInfo // CLIENT LIST fields sampled under the executor lock
 }
 
 func (s *Server) serveConn(conn net.Conn) {
@@ -69,6 +71,7 @@ func (s *Server) serveConn(conn net.Conn) {
 	if _, ok := conn.(*net.UnixConn); ok {
 		c.flags |= flagUnixSocket
 		c.addr = "/" + strings.TrimPrefix(c.laddr, "/") + ":0"
+		c.laddr = c.addr
 	}
 	if tc, ok := conn.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)
@@ -200,7 +203,6 @@ func (c *Client) closeASAP() {
 	c.conn.Close()
 }
 
-// infoLine is the client's CLIENT LIST line.
-func (c *Client) infoLine() string {
-	return "id=" + itoa(c.id) + " addr=" + c.addr + " laddr=" + c.laddr + " name=" + c.name + " cmd=" + c.lastCmd
-}
+// infoLine is the client's CLIENT LIST line, with Redis 7.0's fields in
+// Redis's order (see cmd_client.go for how each value is obtained).
+func (c *Client) infoLine() string { return c.clientListLine() }

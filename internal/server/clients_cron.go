@@ -52,4 +52,4 @@ func (s *Server) defaultBind() bool {
 	return len(b) == 2 && b[0] == "*" && b[1] == "-::*"
 }
 
-func (s *Server) activeExpireEnabled() bool { return !s.debugNoActiveExpire }
+func (s *Server) activeExpireEnabled() bool { return !s.debugNoActiveExpire && !s.clientsPaused() }

@@ -12,9 +12,13 @@ import (
 
 func (c *Client) processCommand(args [][]byte) {
 	s := c.srv
+	if c.flags&flagCloseASAP != 0 {
+		return // killed (CLIENT KILL) while its batch was waiting for the lock
+	}
 	c.lastInteract = time.Now()
+	c.sampleClientListInfo()
 	replyStart := len(c.w.Buf)
-	defer c.applyReplyMode(replyStart)
+	defer func() { c.applyReplyMode(replyStart) }()
 
 	// 1. Look the command up.
 	sc, container := s.lookupCommand(args)
@@ -49,6 +53,15 @@ func (c *Client) processCommand(args [][]byte) {
 	if c.flags&flagPubSub != 0 && c.w.Proto == 2 && !allowedInPubSub(sc) {
 		c.reject(sc, fmt.Sprintf("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", sc.name))
 		return
+	}
+
+	// 5. While clients are paused (CLIENT PAUSE), wait outside the lock.
+	if s.pausedFor(sc) {
+		c.waitWhilePaused(sc)
+		if c.flags&flagCloseASAP != 0 {
+			return
+		}
+		replyStart = len(c.w.Buf)
 	}
 
 	c.call(sc, args)

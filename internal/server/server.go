@@ -57,6 +57,8 @@ type Server struct {
 	// debugNoActiveExpire is DEBUG SET-ACTIVE-EXPIRE 0.
 	debugNoActiveExpire bool
 
+	clientPause // CLIENT PAUSE state (cmd_client.go)
+
 	shutdownOnce sync.Once
 	done         chan struct{}
 	exitCode     int
