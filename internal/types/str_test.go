@@ -151,3 +151,18 @@ func TestRange(t *testing.T) {
 		t.Errorf("empty Range = %q", got)
 	}
 }
+
+var allocSink *String
+
+// Setting a short value is the hot path of SET: one allocation for a new
+// value, none when an existing buffer is reused.
+func TestStringAllocations(t *testing.T) {
+	val := []byte("a typical 30-byte cache value!")
+	if n := testing.AllocsPerRun(100, func() { allocSink = NewString(val) }); n != 1 {
+		t.Errorf("NewString: %v allocations, want 1", n)
+	}
+	v := NewString(val)
+	if n := testing.AllocsPerRun(100, func() { v.Overwrite(val) }); n != 0 {
+		t.Errorf("Overwrite: %v allocations, want 0", n)
+	}
+}
