@@ -51,6 +51,11 @@ type Client struct {
 	errorsInCall int
 	totalNetIn   int64
 	totalNetOut  int64
+	// origArgv is argv as the slow log and MONITOR show it, when a handler
+	// redacted arguments (redactArg).
+	origArgv [][]byte
+	// async is the output queue of clients others write to (async.go).
+	async *asyncOutput
 }
 
 func (s *Server) serveConn(conn net.Conn) {
@@ -101,7 +106,9 @@ func (s *Server) serveConn(conn net.Conn) {
 
 	s.mu.Lock()
 	delete(s.clients, c.id)
+	s.unlinkMonitor(c)
 	s.mu.Unlock()
+	c.stopAsync()
 	conn.Close()
 }
 
@@ -119,6 +126,8 @@ func (c *Client) serve() {
 		}
 		if n > 0 {
 			c.totalNetIn += int64(n)
+			s.stats.netInput.Add(int64(n))
+			s.intro.readsProcessed.Add(1)
 			var perr error
 			for {
 				batch = batch[:0]
@@ -171,6 +180,12 @@ func (c *Client) flush() bool {
 	if len(c.w.Buf) == 0 {
 		return true
 	}
+	if c.async != nil {
+		c.pushAsync(c.w.Buf)
+		c.w.Reset()
+		return true
+	}
+	c.srv.intro.writesProcessed.Add(1)
 	n, err := c.conn.Write(c.w.Buf)
 	c.totalNetOut += int64(n)
 	c.srv.stats.netOutput.Add(int64(n))
