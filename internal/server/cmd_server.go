@@ -152,6 +152,11 @@ func (s *Server) feedMonitors(c *Client, args [][]byte) {
 	}
 	line = append(line, '\r', '\n')
 	for _, m := range s.intro.monitors {
+		if m == c {
+			// A monitor running a command sees its reply before the line.
+			m.pushAsync(c.w.Buf)
+			c.w.Reset()
+		}
 		m.pushAsync(line)
 	}
 }

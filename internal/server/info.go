@@ -32,7 +32,7 @@ func cmdInfo(c *Client, args [][]byte) {
 // infoString renders the sections the arguments select.
 func (s *Server) infoString(args [][]byte) string {
 	want := map[string]bool{}
-	all, everything := false, false
+	all := false
 	if len(args) == 0 {
 		for _, n := range infoDefaultSections {
 			want[n] = true
@@ -47,12 +47,12 @@ func (s *Server) infoString(args [][]byte) string {
 		case "all":
 			all = true
 		case "everything":
-			all, everything = true, true
+			// "all" plus module-provided sections, of which there are none.
+			all = true
 		default:
 			want[name] = true
 		}
 	}
-	_ = everything // module-provided sections would be added here
 	var b strings.Builder
 	sections := []struct {
 		names []string

@@ -372,3 +372,40 @@ func TestShutdownStopsTheProcess(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+func TestLatencyMonitorRecordsSlowCommands(t *testing.T) {
+	ours := testutil.StartRedoubt(t, "--enable-debug-command", "yes", "--latency-monitor-threshold", "5")
+	ctx := context.Background()
+	rdb := redis.NewClient(&redis.Options{Addr: ours.Addr, Protocol: 2, DisableIdentity: true})
+	defer rdb.Close()
+	if err := rdb.Do(ctx, "DEBUG", "SLEEP", "0.02").Err(); err != nil {
+		t.Fatal(err)
+	}
+	rdb.Ping(ctx) // fast and far below the threshold: no event
+	latest, err := rdb.Do(ctx, "LATENCY", "LATEST").Slice()
+	if err != nil || len(latest) != 1 {
+		t.Fatalf("LATENCY LATEST = %v, %v", latest, err)
+	}
+	ev := latest[0].([]any)
+	if ev[0] != "command" || ev[2].(int64) < 20 || ev[3].(int64) < 20 {
+		t.Errorf("event = %v, want command with latency >= 20ms", ev)
+	}
+	hist, err := rdb.Do(ctx, "LATENCY", "HISTORY", "command").Slice()
+	if err != nil || len(hist) != 1 {
+		t.Fatalf("LATENCY HISTORY command = %v, %v", hist, err)
+	}
+	graph, err := rdb.Do(ctx, "LATENCY", "GRAPH", "command").Text()
+	if err != nil || !strings.HasPrefix(graph, "command - high ") {
+		t.Errorf("LATENCY GRAPH = %q, %v", graph, err)
+	}
+	if n, err := rdb.Do(ctx, "LATENCY", "RESET").Int64(); err != nil || n != 1 {
+		t.Errorf("LATENCY RESET = %d, %v", n, err)
+	}
+	if latest, _ := rdb.Do(ctx, "LATENCY", "LATEST").Slice(); len(latest) != 0 {
+		t.Errorf("after RESET, LATENCY LATEST = %v", latest)
+	}
+	h, err := rdb.Do(ctx, "LATENCY", "HISTOGRAM", "debug").Slice()
+	if err != nil || len(h) != 2 || h[0] != "debug" {
+		t.Fatalf("LATENCY HISTOGRAM debug = %v, %v", h, err)
+	}
+}
