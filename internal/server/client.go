@@ -53,6 +53,11 @@ type Client struct {
 	totalNetOut  int64
 
 	clientListInfo // CLIENT LIST fields sampled under the executor lock
+	// origArgv is argv as the slow log and MONITOR show it, when a handler
+	// redacted arguments (redactArg).
+	origArgv [][]byte
+	// async is the output queue of clients others write to (async.go).
+	async *asyncOutput
 }
 
 func (s *Server) serveConn(conn net.Conn) {
@@ -104,7 +109,9 @@ func (s *Server) serveConn(conn net.Conn) {
 
 	s.mu.Lock()
 	delete(s.clients, c.id)
+	s.unlinkMonitor(c)
 	s.mu.Unlock()
+	c.stopAsync()
 	conn.Close()
 }
 
@@ -122,6 +129,8 @@ func (c *Client) serve() {
 		}
 		if n > 0 {
 			c.totalNetIn += int64(n)
+			s.stats.netInput.Add(int64(n))
+			s.intro.readsProcessed.Add(1)
 			var perr error
 			for {
 				batch = batch[:0]
@@ -174,6 +183,12 @@ func (c *Client) flush() bool {
 	if len(c.w.Buf) == 0 {
 		return true
 	}
+	if c.async != nil {
+		c.pushAsync(c.w.Buf)
+		c.w.Reset()
+		return true
+	}
+	c.srv.intro.writesProcessed.Add(1)
 	n, err := c.conn.Write(c.w.Buf)
 	c.totalNetOut += int64(n)
 	c.srv.stats.netOutput.Add(int64(n))

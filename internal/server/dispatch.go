@@ -43,6 +43,14 @@ func (c *Client) processCommand(args [][]byte) {
 		return
 	}
 
+	// 2b. Protected commands (DEBUG) need their enable-*-command option.
+	if sc.has(cmdAdmin) {
+		if msg := c.protectedDenial(sc); msg != "" {
+			c.reject(sc, msg)
+			return
+		}
+	}
+
 	// 3. Authentication.
 	if !c.authenticated && !sc.has(cmdNoAuth) {
 		c.reject(sc, "NOAUTH Authentication required.")
@@ -100,16 +108,15 @@ func (c *Client) call(sc *serverCommand, args [][]byte) {
 		sc.failed++
 	}
 	s.stats.commands++
-	if !sc.has(cmdSkipSlowlog) {
-		s.slowlogPush(c, args, us)
-	}
+	s.afterCall(c, sc, us)
 	c.argv = nil
+	c.origArgv = nil
 }
 
 // applyReplyMode drops the replies of the command just run when the client
 // asked for CLIENT REPLY OFF or SKIP.
 func (c *Client) applyReplyMode(start int) {
-	if c.flags&(flagReplyOff|flagReplySkip) != 0 {
+	if c.flags&(flagReplyOff|flagReplySkip) != 0 && start <= len(c.w.Buf) {
 		c.w.Buf = c.w.Buf[:start]
 	}
 	if c.flags&flagReplySkip != 0 {

@@ -54,6 +54,7 @@ type Server struct {
 
 	stats   stats
 	slowlog slowlog
+	intro   introspection
 	// debugNoActiveExpire is DEBUG SET-ACTIVE-EXPIRE 0.
 	debugNoActiveExpire bool
 
@@ -87,6 +88,7 @@ func New(cfg *config.Config) *Server {
 	s.log = slog.New(logging.New(out, s.logLevel, func() byte { return 'M' }))
 	s.ks = keyspace.New(cfg.Databases, s.now)
 	s.commands = buildCommandTable()
+	s.intro.init(s.startTime)
 	return s
 }
 

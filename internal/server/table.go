@@ -49,6 +49,8 @@ type serverCommand struct {
 	subs   map[string]*serverCommand
 
 	calls, usec, rejected, failed int64
+	// hist is the latency histogram, allocated on the first call.
+	hist *latencyHistogram
 }
 
 func (sc *serverCommand) has(f int) bool { return sc.flags&f != 0 }
