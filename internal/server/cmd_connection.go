@@ -94,6 +94,9 @@ func (c *Client) authenticate(user, pass []byte) bool {
 const errWrongPass = "WRONGPASS invalid username-password pair or user is disabled."
 
 func cmdAuth(c *Client, args [][]byte) {
+	for i := 1; i < len(args); i++ {
+		c.redactArg(i)
+	}
 	if len(args) > 3 {
 		c.addError(errSyntax)
 		return
@@ -137,6 +140,8 @@ func cmdHello(c *Client, args [][]byte) {
 		opt := strings.ToLower(string(args[j]))
 		switch {
 		case opt == "auth" && more >= 2:
+			c.redactArg(j + 1)
+			c.redactArg(j + 2)
 			if !c.authenticate(args[j+1], args[j+2]) {
 				c.addError(errWrongPass)
 				return
