@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/redoubt/redoubt/internal/command"
 	"github.com/redoubt/redoubt/internal/resp"
@@ -20,16 +21,27 @@ const Version = "7.0.15"
 
 // FatalError is a configuration error formatted exactly as redis-server
 // prints it; the process exits with status 1 after printing it.
-type FatalError struct{ Msg string }
+type FatalError struct {
+	Msg string
+	// Log is set for errors Redis reports as a log line on stdout
+	// ("Fatal error, can't open config file ...") rather than the
+	// framed report on stderr.
+	Log bool
+}
 
 func (e *FatalError) Error() string { return e.Msg }
 
 func lineError(n int, line, msg string) error {
-	return &FatalError{fmt.Sprintf("\n*** FATAL CONFIG FILE ERROR (Redis %s) ***\nReading the configuration file, at line %d\n>>> '%s'\n%s", Version, n, line, msg)}
+	return &FatalError{Msg: fmt.Sprintf("\n*** FATAL CONFIG FILE ERROR (Redis %s) ***\nReading the configuration file, at line %d\n>>> '%s'\n%s", Version, n, line, msg)}
+}
+
+func openError(path string, err error) error {
+	return &FatalError{Msg: fmt.Sprintf("%d:C %s # Fatal error, can't open config file '%s': %s",
+		os.Getpid(), time.Now().Format("02 Jan 2006 15:04:05.000"), path, strerror(err)), Log: true}
 }
 
 func plainError(msg string) error {
-	return &FatalError{fmt.Sprintf("\n*** FATAL CONFIG FILE ERROR (Redis %s) ***\n%s", Version, msg)}
+	return &FatalError{Msg: fmt.Sprintf("\n*** FATAL CONFIG FILE ERROR (Redis %s) ***\n%s", Version, msg)}
 }
 
 // parser holds the state of one load: Redis keeps some of it in statics
@@ -69,7 +81,7 @@ func LoadArgs(argv []string, stdin io.Reader) (*Config, error) {
 		}
 		data, err := os.ReadFile(argv[0])
 		if err != nil {
-			return nil, &FatalError{fmt.Sprintf("Fatal error, can't open config file '%s': %s", abs, strerror(err))}
+			return nil, openError(abs, err)
 		}
 		c.File = abs
 		text.Write(cString(data))
@@ -288,7 +300,7 @@ func (p *parser) include(path string) error {
 	for _, f := range paths {
 		data, err := p.shared.readFile(f)
 		if err != nil {
-			return &FatalError{fmt.Sprintf("Fatal error, can't open config file '%s': %s", f, strerror(err))}
+			return openError(f, err)
 		}
 		sub := *p
 		sub.depth = p.depth + 1

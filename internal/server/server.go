@@ -85,6 +85,7 @@ func New(cfg *config.Config) *Server {
 	s.log = slog.New(logging.New(out, s.logLevel, func() byte { return 'M' }))
 	s.ks = keyspace.New(cfg.Databases, s.now)
 	s.commands = buildCommandTable()
+	s.installConfigHooks()
 	return s
 }
 
