@@ -95,7 +95,9 @@ func (c *Config) SetMany(pairs [][2]string, local bool) error {
 			continue
 		}
 		for j := 0; j < i; j++ {
-			if entries[j].d == d {
+			// Redis registers an alias as its own entry, so a directive
+			// and its alias in one CONFIG SET are not duplicates.
+			if entries[j].d != nil && entries[j].name == e.name {
 				failure, errName = "duplicate parameter", p[0]
 				break
 			}

@@ -78,7 +78,7 @@ var configHelp = []string{
 	"REWRITE",
 	"    Rewrite the configuration file.",
 	"HELP",
-	"    Print this help.",
+	"    Prints this help.",
 }
 
 func cmdConfigHelp(c *Client, args [][]byte) {
