@@ -32,11 +32,12 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("neither config nor error")
 		}
 		// Every value CONFIG GET prints must be accepted back by CONFIG SET
-		// (except directives CONFIG SET refuses).
+		// (except directives CONFIG SET refuses, and save, whose change
+		// counts Redis truncates to a C int and may print negative).
 		d := Default()
 		d.Chdir = func(string) error { return nil }
 		for _, dir := range directives {
-			if dir.has(fImmutable|fProtected) || dir.kind == kindSpecial && dir.name == "replicaof" {
+			if dir.has(fImmutable|fProtected) || dir.name == "replicaof" || dir.name == "save" {
 				continue
 			}
 			v := dir.get(c)
