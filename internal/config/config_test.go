@@ -12,7 +12,7 @@ import (
 )
 
 // TestDefaultsMatchRedis compares every directive and alias with CONFIG
-// GET * of redis-server started as "--port 7777 --daemonize yes --save ''
+// GET * of redis-server started as "--port 7777 --daemonize yes --save ”
 // --enable-debug-command yes" (dir is the working directory, left out).
 func TestDefaultsMatchRedis(t *testing.T) {
 	want, err := os.ReadFile("testdata/defaults.redis.txt")
