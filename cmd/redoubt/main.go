@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"syscall"
 
 	"github.com/redoubt/redoubt/internal/config"
@@ -62,13 +61,13 @@ func runServer(args []string) int {
 		fmt.Println("Usage: redoubt server [/path/to/redis.conf] [options] [-]")
 		return 0
 	}
-	path := ""
-	if len(args) > 0 && !strings.HasPrefix(args[0], "--") {
-		path, args = args[0], args[1:]
-	}
-	cfg, err := config.Load(path, args)
+	cfg, err := config.LoadArgs(args, os.Stdin)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
+		out := os.Stderr
+		if fe, ok := err.(*config.FatalError); ok && fe.Log {
+			out = os.Stdout
+		}
+		fmt.Fprintln(out, err)
 		return 1
 	}
 	if cfg.Daemonize && !daemonized() {

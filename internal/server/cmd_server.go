@@ -7,7 +7,6 @@ package server
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"net"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -266,15 +265,3 @@ func (c *Client) protectedDenial(sc *serverCommand) string {
 		" option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."
 }
 
-// isLocal tells whether the client came over a unix socket or loopback.
-func (c *Client) isLocal() bool {
-	if c.flags&flagUnixSocket != 0 {
-		return true
-	}
-	host, _, err := net.SplitHostPort(c.addr)
-	if err != nil {
-		return false
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}

@@ -89,6 +89,7 @@ func New(cfg *config.Config) *Server {
 	s.ks = keyspace.New(cfg.Databases, s.now)
 	s.commands = buildCommandTable()
 	s.intro.init(s.startTime)
+	s.installConfigHooks()
 	return s
 }
 
