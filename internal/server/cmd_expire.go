@@ -142,7 +142,9 @@ func ttlGeneric(c *Client, args [][]byte, millis, absolute bool) {
 		ttl = 0
 	}
 	if !millis {
-		ttl = (ttl + 500) / 1000
+		// rounded in unsigned arithmetic: near the int64 limit Redis's
+		// (ttl+500)/1000 yields the unsigned result
+		ttl = int64((uint64(ttl) + 500) / 1000)
 	}
 	c.w.Int(ttl)
 }
