@@ -16,12 +16,12 @@ import (
 )
 
 const (
-	errSameObject  = "ERR source and destination objects are the same"
-	errDBRange     = "ERR DB index is out of range"
-	errInt32Range  = "ERR value is out of range, value must between -2147483648 and 2147483647"
-	errInvalidScan = "ERR invalid cursor"
-	errLFUNotSet   = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
-	errLFUIsSet    = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
+	errSameObject        = "ERR source and destination objects are the same"
+	errDBIndexOutOfRange = "ERR DB index is out of range"
+	errInt32OutOfRange   = "ERR value is out of range, value must between -2147483648 and 2147483647"
+	errInvalidScanCursor = "ERR invalid cursor"
+	errLFUNotSet         = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
+	errLFUIsSet          = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
 	// sharedRefcount is what OBJECT REFCOUNT reports for Redis's shared
 	// small-integer objects (OBJ_SHARED_REFCOUNT).
 	sharedRefcount = math.MaxInt32
@@ -67,7 +67,7 @@ func (c *Client) dbIndexArg(b []byte, msg string) (int, bool) {
 	}
 	if n < math.MinInt32 || n > math.MaxInt32 {
 		if msg == "" {
-			msg = errInt32Range
+			msg = errInt32OutOfRange
 		}
 		c.addError(msg)
 		return 0, false
@@ -210,7 +210,7 @@ func parseScanCursor(b []byte) (uint64, bool) {
 func cmdScan(c *Client, args [][]byte) {
 	cursor, ok := parseScanCursor(args[1])
 	if !ok {
-		c.addError(errInvalidScan)
+		c.addError(errInvalidScanCursor)
 		return
 	}
 	opts, ok := c.parseScanOptions(args[2:], true)
@@ -462,7 +462,7 @@ func cmdSwapDB(c *Client, args [][]byte) {
 	}
 	a, b := c.srv.dbByIndex(id1), c.srv.dbByIndex(id2)
 	if a == nil || b == nil {
-		c.addError(errDBRange)
+		c.addError(errDBIndexOutOfRange)
 		return
 	}
 	if a != b {
@@ -479,7 +479,7 @@ func cmdMove(c *Client, args [][]byte) {
 	}
 	dst := c.srv.dbByIndex(id)
 	if dst == nil {
-		c.addError(errDBRange)
+		c.addError(errDBIndexOutOfRange)
 		return
 	}
 	if dst == c.db {
@@ -514,7 +514,7 @@ func cmdCopy(c *Client, args [][]byte) {
 				return
 			}
 			if dst = c.srv.dbByIndex(id); dst == nil {
-				c.addError(errDBRange)
+				c.addError(errDBIndexOutOfRange)
 				return
 			}
 			j++
