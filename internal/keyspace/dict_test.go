@@ -186,6 +186,9 @@ func TestSample(t *testing.T) {
 		t.Fatalf("Sample of empty dict = %d entries", len(got))
 	}
 	fill(d, 0, 50)
+	for d.rehashing() {
+		d.rehashStep(100)
+	}
 	seen := map[string]bool{}
 	for i := 0; i < 2000; i++ {
 		got := d.Sample(nil, 5)
@@ -199,7 +202,18 @@ func TestSample(t *testing.T) {
 			seen[e.Key] = true
 		}
 	}
-	requireKeys(t, seen, 0, 50)
+	// like Redis's dictGetSomeKeys, a call takes entries from the head of
+	// consecutive chains, so an entry deeper than count in its chain is
+	// never sampled; every other entry must be
+	for _, head := range d.ht[0].buckets {
+		depth := 0
+		for e := head; e != nil; e = e.next {
+			if depth < 5 && !seen[e.Key] {
+				t.Fatalf("%s (depth %d in its chain) was never sampled", e.Key, depth)
+			}
+			depth++
+		}
+	}
 	// asking for more than the dict holds is capped at its size
 	if got := d.Sample(nil, 1000); len(got) > 50 {
 		t.Fatalf("Sample(1000) returned %d entries", len(got))
