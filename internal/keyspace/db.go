@@ -34,6 +34,16 @@ type Value interface {
 type Hooks struct {
 	// Expired is called after a key was deleted because its TTL passed.
 	Expired func(db *DB, key string)
+	// KeyModified is Redis's signalModifiedKey: WATCH and client-side
+	// caching invalidate on it.
+	KeyModified func(db *DB, key string)
+	// Event is a keyspace notification; class is the notify-keyspace-events
+	// letter of the event's class ('g' generic, 'x' expired, '$' string...).
+	Event func(db *DB, class byte, event, key string)
+	// Flushed is called after FLUSHDB (db set) or FLUSHALL (db nil).
+	Flushed func(db *DB)
+	// Swapped is called after SWAPDB exchanged the contents of a and b.
+	Swapped func(a, b *DB)
 }
 
 // Keyspace is the set of databases.
@@ -47,6 +57,13 @@ type Keyspace struct {
 	// a replica waits for its master's DEL.
 	IsReplica bool
 
+	// UseLFU makes Entry.Access an LFU counter instead of an LRU clock
+	// (maxmemory-policy allkeys-lfu / volatile-lfu).
+	UseLFU bool
+	// LFULogFactor and LFUDecayTime are lfu-log-factor and lfu-decay-time.
+	LFULogFactor int
+	LFUDecayTime int
+
 	Hits, Misses           int64
 	ExpiredKeys            int64
 	ExpiredStalePerc       float64
@@ -58,7 +75,7 @@ type Keyspace struct {
 
 // New creates n empty databases.
 func New(n int, now func() int64) *Keyspace {
-	ks := &Keyspace{Now: now}
+	ks := &Keyspace{Now: now, LFULogFactor: 10, LFUDecayTime: 1}
 	ks.DBs = make([]*DB, n)
 	for i := range ks.DBs {
 		ks.DBs[i] = newDB(i, ks)
@@ -90,8 +107,10 @@ func (db *DB) Expires() int { return db.expires.Len() }
 // Dict exposes the main table to SCAN, RANDOMKEY and snapshots.
 func (db *DB) Dict() *Dict { return db.dict }
 
+// expired tells whether e's TTL passed. As Redis, a key is still alive at
+// the very millisecond of its expire time.
 func (db *DB) expired(e *Entry) bool {
-	return e.Expire != 0 && e.Expire <= db.ks.Now()
+	return e.Expire != 0 && db.ks.Now() > e.Expire
 }
 
 // expireIfNeeded deletes e when its TTL passed and reports whether the key
@@ -107,6 +126,16 @@ func (db *DB) expireIfNeeded(e *Entry) bool {
 	return true
 }
 
+// ExpireIfNeeded deletes key when its TTL passed and reports whether it is
+// logically gone (DEL and SCAN reclaim expired keys they meet this way).
+func (db *DB) ExpireIfNeeded(key []byte) bool {
+	e := db.dict.Find(key)
+	return e != nil && db.expireIfNeeded(e)
+}
+
+// IsExpired tells whether e's TTL passed, without deleting it (KEYS).
+func (db *DB) IsExpired(e *Entry) bool { return db.expired(e) }
+
 func (db *DB) deleteExpired(key string) {
 	db.Delete([]byte(key))
 	db.ks.ExpiredKeys++
@@ -115,8 +144,20 @@ func (db *DB) deleteExpired(key string) {
 	}
 }
 
-// Lookup finds a live key for a read and counts a hit or a miss.
+// Lookup finds a live key for a read, counts a hit or a miss and records
+// the access for OBJECT IDLETIME/FREQ and eviction.
 func (db *DB) Lookup(key []byte) *Entry {
+	e := db.LookupNoTouch(key)
+	if e != nil {
+		db.ks.touch(e)
+	}
+	return e
+}
+
+// LookupNoTouch finds a live key and counts a hit or a miss without
+// recording an access: the lookups of EXISTS, TYPE, TTL and OBJECT, which
+// inspect a key rather than use it.
+func (db *DB) LookupNoTouch(key []byte) *Entry {
 	e := db.dict.Find(key)
 	if e == nil || db.expireIfNeeded(e) {
 		db.ks.Misses++
@@ -126,13 +167,14 @@ func (db *DB) Lookup(key []byte) *Entry {
 	return e
 }
 
-// LookupNoStats finds a live key without touching hit/miss counters
-// (for writes and for commands such as TYPE or TTL... that Redis does not count).
+// LookupNoStats finds a live key for a write (Redis's lookupKeyWrite):
+// hit/miss counters are left alone but the access is recorded.
 func (db *DB) LookupNoStats(key []byte) *Entry {
 	e := db.dict.Find(key)
 	if e == nil || db.expireIfNeeded(e) {
 		return nil
 	}
+	db.ks.touch(e)
 	return e
 }
 
@@ -141,7 +183,7 @@ func (db *DB) Peek(key []byte) *Entry { return db.dict.Find(key) }
 
 // Add inserts a key that does not exist and returns its entry.
 func (db *DB) Add(key []byte, v Value) *Entry {
-	e := &Entry{Key: string(key), Value: v}
+	e := &Entry{Key: string(key), Value: v, Access: db.ks.newAccess()}
 	db.dict.Add(e)
 	return e
 }
@@ -154,6 +196,11 @@ func (db *DB) Set(key []byte, v Value, keepTTL bool) *Entry {
 		return db.Add(key, v)
 	}
 	e.Value = v
+	if !db.ks.UseLFU {
+		// a new value object starts with a fresh LRU clock; under LFU
+		// Redis keeps the old counter
+		e.Access = db.ks.LRUClock()
+	}
 	if !keepTTL && e.Expire != 0 {
 		db.removeExpire(e)
 	}

@@ -60,7 +60,7 @@ func (ks *Keyspace) ActiveExpireCycle(hz int, effort int) {
 				})
 				for _, x := range sample {
 					sampled++
-					if x.Expire <= now {
+					if now > x.Expire {
 						db.deleteExpired(x.Key)
 						expired++
 					} else {

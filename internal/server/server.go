@@ -236,6 +236,7 @@ func (s *Server) cronLoop() {
 }
 
 func (s *Server) cron(hz int) {
+	s.syncAccessPolicy()
 	if s.activeExpireEnabled() {
 		s.ks.ActiveExpireCycle(hz, s.cfg.ActiveExpireEffort)
 	}

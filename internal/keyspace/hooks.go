@@ -1,0 +1,40 @@
+// hooks.go gives commands one call per key event (modification,
+// notification, flush, swap) that forwards to Keyspace.Hooks when the
+// server installed them, so WATCH, client tracking and keyspace
+// notifications can be attached without touching the command handlers.
+package keyspace
+
+// Notification classes, as the letters of notify-keyspace-events.
+const (
+	ClassGeneric byte = 'g'
+	ClassString  byte = '$'
+	ClassExpired byte = 'x'
+)
+
+// SignalModified reports that key was changed by a command.
+func (db *DB) SignalModified(key []byte) {
+	if h := db.ks.Hooks.KeyModified; h != nil {
+		h(db, string(key))
+	}
+}
+
+// Notify emits a keyspace event for key.
+func (db *DB) Notify(class byte, event string, key []byte) {
+	if h := db.ks.Hooks.Event; h != nil {
+		h(db, class, event, string(key))
+	}
+}
+
+// SignalFlushed reports FLUSHDB of db, or FLUSHALL when db is nil.
+func (ks *Keyspace) SignalFlushed(db *DB) {
+	if h := ks.Hooks.Flushed; h != nil {
+		h(db)
+	}
+}
+
+// SignalSwapped reports SWAPDB of a and b.
+func (ks *Keyspace) SignalSwapped(a, b *DB) {
+	if h := ks.Hooks.Swapped; h != nil {
+		h(a, b)
+	}
+}
