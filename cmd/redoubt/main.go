@@ -83,6 +83,7 @@ func runServer(args []string) int {
 			name = "SIGINT"
 		}
 		srv.Logger().Warn("Received " + name + " scheduling shutdown...")
+		srv.Logger().Warn("User requested shutdown...")
 		srv.Shutdown(0)
 	}()
 	return srv.Run()

@@ -61,6 +61,7 @@ type Server struct {
 	clientPause // CLIENT PAUSE state (cmd_client.go)
 
 	shutdownOnce sync.Once
+	closing      atomic.Bool
 	done         chan struct{}
 	exitCode     int
 }
@@ -193,10 +194,8 @@ func (s *Server) acceptLoop(ln net.Listener) {
 	for {
 		conn, err := ln.Accept()
 		if err != nil {
-			select {
-			case <-s.done:
+			if s.closing.Load() {
 				return
-			default:
 			}
 			if ne, ok := err.(net.Error); ok && ne.Timeout() {
 				continue
@@ -251,7 +250,7 @@ func (s *Server) cron(hz int) {
 func (s *Server) Shutdown(code int) {
 	s.shutdownOnce.Do(func() {
 		s.exitCode = code
-		close(s.done)
+		s.closing.Store(true)
 		for _, ln := range s.listeners {
 			ln.Close()
 		}
@@ -261,12 +260,15 @@ func (s *Server) Shutdown(code int) {
 		}
 		s.mu.Unlock()
 		if s.cfg.PidFile != "" {
+			s.log.Info("Removing the pid file.")
 			os.Remove(s.cfg.PidFile)
 		}
 		if s.cfg.UnixSocket != "" {
 			os.Remove(s.cfg.UnixSocket)
 		}
-		s.log.Info("Redis is now ready to exit, bye bye...")
+		s.log.Warn("Redis is now ready to exit, bye bye...")
+		// done is closed last so Run returns only after the goodbye is logged.
+		close(s.done)
 	})
 }
 

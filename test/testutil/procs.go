@@ -69,6 +69,8 @@ type Proc struct {
 	Addr string
 	Dir  string
 	Log  string // path of the captured stdout+stderr
+	// Exited is closed once the process has exited and Cmd.ProcessState is set.
+	Exited <-chan struct{}
 }
 
 // StartRedoubt runs "redoubt server" with the given extra arguments
@@ -120,8 +122,8 @@ func start(t testing.TB, bin string, args []string) *Proc {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		p := &Proc{Cmd: cmd, Port: port, Addr: fmt.Sprintf("127.0.0.1:%d", port), Dir: dir, Log: logPath}
 		exited := make(chan struct{})
+		p := &Proc{Cmd: cmd, Port: port, Addr: fmt.Sprintf("127.0.0.1:%d", port), Dir: dir, Log: logPath, Exited: exited}
 		go func() { cmd.Wait(); close(exited); logf.Close() }()
 		if err := waitPing(p.Addr, exited, 10*time.Second); err != nil {
 			cmd.Process.Kill()
