@@ -264,4 +264,3 @@ func (c *Client) protectedDenial(sc *serverCommand) string {
 	return "ERR " + rule.display + " command not allowed. If the " + rule.option +
 		" option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."
 }
-
