@@ -5,6 +5,7 @@ package config
 
 import (
 	"fmt"
+	"github.com/redoubt/redoubt/internal/glob"
 	"strings"
 )
 
@@ -34,10 +35,10 @@ func (c *Config) GetMatching(patterns []string) [][2]string {
 			if d.has(fHidden) {
 				continue
 			}
-			if globMatch(p, d.name) {
+			if glob.MatchString(p, d.name, true) {
 				add(d.name, d)
 			}
-			if d.alias != "" && globMatch(p, d.alias) {
+			if d.alias != "" && glob.MatchString(p, d.alias, true) {
 				add(d.alias, d)
 			}
 		}

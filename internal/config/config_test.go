@@ -357,18 +357,3 @@ func TestRewriteFile(t *testing.T) {
 		t.Errorf("no file: %v", err)
 	}
 }
-
-func TestGlob(t *testing.T) {
-	for _, tc := range []struct {
-		p, s string
-		want bool
-	}{
-		{"*", "hz", true}, {"h?", "hz", true}, {"H*", "hz", true}, {"[a-i]z", "hz", true},
-		{"[^h]z", "hz", false}, {"*max*", "maxmemory", true}, {"max", "maxmemory", false},
-		{"\\*", "*", true}, {"[", "h", false}, {"a*b*c", "axxbyyc", true}, {"a*b*c", "axxbyy", false},
-	} {
-		if got := globMatch(tc.p, tc.s); got != tc.want {
-			t.Errorf("globMatch(%q, %q) = %v", tc.p, tc.s, got)
-		}
-	}
-}

@@ -5,6 +5,7 @@
 package server
 
 import (
+	"github.com/redoubt/redoubt/internal/glob"
 	"sort"
 	"strings"
 
@@ -279,7 +280,7 @@ func cmdCommandList(c *Client, args [][]byte) {
 			cat := "@" + strings.ToLower(arg)
 			filter = func(sc *serverCommand) bool { return sc.meta.InCategory(cat) }
 		case "pattern":
-			filter = func(sc *serverCommand) bool { return matchCommandPattern(arg, sc.name) }
+			filter = func(sc *serverCommand) bool { return glob.MatchString(arg, sc.name, true) }
 		default:
 			c.addError(errSyntax)
 			return
@@ -301,90 +302,6 @@ func cmdCommandList(c *Client, args [][]byte) {
 	for _, n := range names {
 		c.w.BulkString(n)
 	}
-}
-
-// matchCommandPattern is Redis's case-insensitive glob match (stringmatchlen
-// with nocase) of a command's full name: *, ?, [set], [^set], [a-z], \x.
-func matchCommandPattern(pattern, name string) bool {
-	p, s := strings.ToLower(pattern), strings.ToLower(name)
-	for len(p) > 0 {
-		switch p[0] {
-		case '*':
-			for len(p) > 1 && p[1] == '*' {
-				p = p[1:]
-			}
-			if len(p) == 1 {
-				return true
-			}
-			for i := 0; i <= len(s); i++ {
-				if matchCommandPattern(p[1:], s[i:]) {
-					return true
-				}
-			}
-			return false
-		case '?':
-			if len(s) == 0 {
-				return false
-			}
-			s = s[1:]
-		case '[':
-			if len(s) == 0 {
-				return false
-			}
-			p = p[1:]
-			not := len(p) > 0 && p[0] == '^'
-			if not {
-				p = p[1:]
-			}
-			match := false
-			for len(p) > 0 && p[0] != ']' {
-				switch {
-				case p[0] == '\\' && len(p) >= 2:
-					p = p[1:]
-					if p[0] == s[0] {
-						match = true
-					}
-				case len(p) >= 3 && p[1] == '-':
-					lo, hi := p[0], p[2]
-					if lo > hi {
-						lo, hi = hi, lo
-					}
-					if s[0] >= lo && s[0] <= hi {
-						match = true
-					}
-					p = p[2:]
-				default:
-					if p[0] == s[0] {
-						match = true
-					}
-				}
-				p = p[1:]
-			}
-			if len(p) == 0 {
-				// An unterminated set ends the pattern, as in Redis.
-				p = " "
-			}
-			if not {
-				match = !match
-			}
-			if !match {
-				return false
-			}
-			s = s[1:]
-		case '\\':
-			if len(p) >= 2 {
-				p = p[1:]
-			}
-			fallthrough
-		default:
-			if len(s) == 0 || p[0] != s[0] {
-				return false
-			}
-			s = s[1:]
-		}
-		p = p[1:]
-	}
-	return len(s) == 0
 }
 
 func cmdCommandGetKeys(c *Client, args [][]byte)         { c.replyGetKeys(args, false) }

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/redoubt/redoubt/internal/glob"
 	"net"
 	"reflect"
 	"strconv"
@@ -123,7 +124,7 @@ func TestMatchCommandPattern(t *testing.T) {
 		{"[abc", "a", true}, {"s[e-a]t", "set", true}, {"**et", "get", true},
 	}
 	for _, c := range cases {
-		if got := matchCommandPattern(c.pattern, c.name); got != c.want {
+		if got := glob.MatchString(c.pattern, c.name, true); got != c.want {
 			t.Errorf("match(%q, %q) = %v, want %v", c.pattern, c.name, got, c.want)
 		}
 	}

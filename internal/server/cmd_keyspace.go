@@ -7,6 +7,7 @@ package server
 
 import (
 	"bytes"
+	"github.com/redoubt/redoubt/internal/glob"
 	"math"
 	"strconv"
 	"strings"
@@ -172,7 +173,7 @@ func cmdKeys(c *Client, args [][]byte) {
 	d := c.w.Defer()
 	n := 0
 	c.db.Dict().ForEach(func(e *keyspace.Entry) bool {
-		if (all || keyspace.GlobMatch(pattern, []byte(e.Key))) && !c.db.IsExpired(e) {
+		if (all || glob.Match(pattern, []byte(e.Key), false)) && !c.db.IsExpired(e) {
 			c.w.BulkString(e.Key)
 			n++
 		}
@@ -231,7 +232,7 @@ func cmdScan(c *Client, args [][]byte) {
 	kept := keys[:0]
 	for _, k := range keys {
 		key := []byte(k)
-		if opts.pattern != nil && !keyspace.GlobMatch(opts.pattern, key) {
+		if opts.pattern != nil && !glob.Match(opts.pattern, key, false) {
 			continue
 		}
 		if opts.typeName != nil && !strings.EqualFold(string(opts.typeName), typeName(c.db.LookupNoTouch(key))) {

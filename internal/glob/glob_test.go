@@ -1,11 +1,11 @@
 // glob_test.go checks GlobMatch against results taken from a real Redis
 // 7.0 (KEYS on a single key), including the quirks of unterminated classes
 // and escapes.
-package keyspace
+package glob
 
 import "testing"
 
-func TestGlobMatch(t *testing.T) {
+func TestMatch(t *testing.T) {
 	cases := []struct {
 		pattern, s string
 		want       bool
@@ -77,8 +77,8 @@ func TestGlobMatch(t *testing.T) {
 		{"[[]ab]", "[b]", false},
 	}
 	for _, c := range cases {
-		if got := GlobMatch([]byte(c.pattern), []byte(c.s)); got != c.want {
-			t.Errorf("GlobMatch(%q, %q) = %v, want %v", c.pattern, c.s, got, c.want)
+		if got := Match([]byte(c.pattern), []byte(c.s), false); got != c.want {
+			t.Errorf("Match(%q, %q, false) = %v, want %v", c.pattern, c.s, got, c.want)
 		}
 	}
 }
@@ -91,22 +91,39 @@ func TestGlobMatchManyStars(t *testing.T) {
 	for i := range s {
 		s[i] = 'a'
 	}
-	if GlobMatch(p, s) {
+	if Match(p, s, false) {
 		t.Fatal("matched a string without 'b'")
 	}
 	s[len(s)-1] = 'b'
-	if !GlobMatch(p, s) {
+	if !Match(p, s, false) {
 		t.Fatal("did not match")
 	}
 }
 
-func FuzzGlobMatch(f *testing.F) {
+func FuzzMatch(f *testing.F) {
 	f.Add([]byte("h[a-z]*\\"), []byte("hello\\"))
 	f.Add([]byte("[^"), []byte("x"))
 	f.Fuzz(func(t *testing.T, p, s []byte) {
-		GlobMatch(p, s)
-		if len(s) > 0 && !GlobMatch([]byte("*"), s) {
+		Match(p, s, false)
+		if len(s) > 0 && !Match([]byte("*"), s, false) {
 			t.Fatal("* must match any non-empty string")
 		}
 	})
+}
+
+// TestMatchNocase covers the case-insensitive matching CONFIG GET and
+// COMMAND LIST use.
+func TestMatchNocase(t *testing.T) {
+	for _, tc := range []struct {
+		p, s string
+		want bool
+	}{
+		{"*", "hz", true}, {"h?", "hz", true}, {"H*", "hz", true}, {"[a-i]z", "hz", true},
+		{"[^h]z", "hz", false}, {"*max*", "maxmemory", true}, {"max", "maxmemory", false},
+		{"\\*", "*", true}, {"[", "h", false}, {"a*b*c", "axxbyyc", true}, {"a*b*c", "axxbyy", false},
+	} {
+		if got := MatchString(tc.p, tc.s, true); got != tc.want {
+			t.Errorf("MatchString(%q, %q) = %v", tc.p, tc.s, got)
+		}
+	}
 }

@@ -1,21 +1,42 @@
-// glob.go is the glob matcher of KEYS, SCAN MATCH and the other pattern
-// commands. It follows Redis's stringmatchlen step by step, including its
-// quirks (an unterminated "[" class, "[a-]" ranges, a trailing backslash
-// matching itself), so patterns select exactly the keys Redis would select.
-package keyspace
+// Package glob is the one glob matcher of redoubt: KEYS, SCAN MATCH,
+// CONFIG GET, COMMAND LIST PATTERN and pub/sub patterns. It follows Redis's
+// stringmatchlen step by step, including its quirks (an unterminated "["
+// class, "[a-]" ranges, a trailing backslash matching itself), so patterns
+// select exactly what Redis would select.
+package glob
 
-// GlobMatch reports whether s matches the glob pattern: '*' any run of
-// bytes, '?' one byte, '[abc]', '[^abc]', '[a-z]' classes and '\' escapes.
-// Matching is case-sensitive.
-func GlobMatch(pattern, s []byte) bool {
+// Match reports whether s matches the glob pattern: '*' any run of bytes,
+// '?' one byte, '[abc]', '[^abc]', '[a-z]' classes and '\' escapes.
+// With nocase, ASCII letters compare case-insensitively.
+func Match(pattern, s []byte, nocase bool) bool {
 	skipLonger := false
-	return globMatch(pattern, s, &skipLonger)
+	return globMatch(pattern, s, nocase, &skipLonger)
+}
+
+// MatchString is Match for strings.
+func MatchString(pattern, s string, nocase bool) bool {
+	return Match([]byte(pattern), []byte(s), nocase)
+}
+
+func lower(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// eq compares two bytes, folding case when nocase.
+func eq(a, b byte, nocase bool) bool {
+	if nocase {
+		return lower(a) == lower(b)
+	}
+	return a == b
 }
 
 // globMatch is the recursive matcher. skipLonger is set once a '*' failed
 // to match the rest of the pattern at every later position: an earlier '*'
 // cannot then succeed by consuming more, so the search stops early.
-func globMatch(p, s []byte, skipLonger *bool) bool {
+func globMatch(p, s []byte, nocase bool, skipLonger *bool) bool {
 	// at reads the pattern as C reads a NUL-terminated buffer: the byte
 	// just past the end is a zero.
 	at := func(i int) byte {
@@ -35,7 +56,7 @@ func globMatch(p, s []byte, skipLonger *bool) bool {
 				return true
 			}
 			for si < len(s) {
-				if globMatch(p[pi+1:], s[si:], skipLonger) {
+				if globMatch(p[pi+1:], s[si:], nocase, skipLonger) {
 					return true
 				}
 				if *skipLonger {
@@ -58,7 +79,7 @@ func globMatch(p, s []byte, skipLonger *bool) bool {
 				rest := len(p) - pi
 				if at(pi) == '\\' && rest >= 2 {
 					pi++
-					if p[pi] == s[si] {
+					if eq(p[pi], s[si], nocase) {
 						match = true
 					}
 				} else if at(pi) == ']' {
@@ -69,15 +90,18 @@ func globMatch(p, s []byte, skipLonger *bool) bool {
 					pi--
 					break
 				} else if rest >= 3 && p[pi+1] == '-' {
-					lo, hi := p[pi], p[pi+2]
+					lo, hi, c := p[pi], p[pi+2], s[si]
 					if lo > hi {
 						lo, hi = hi, lo
 					}
+					if nocase {
+						lo, hi, c = lower(lo), lower(hi), lower(c)
+					}
 					pi += 2
-					if s[si] >= lo && s[si] <= hi {
+					if c >= lo && c <= hi {
 						match = true
 					}
-				} else if p[pi] == s[si] {
+				} else if eq(p[pi], s[si], nocase) {
 					match = true
 				}
 				pi++
@@ -93,12 +117,12 @@ func globMatch(p, s []byte, skipLonger *bool) bool {
 			if len(p)-pi >= 2 {
 				pi++
 			}
-			if p[pi] != s[si] {
+			if !eq(p[pi], s[si], nocase) {
 				return false
 			}
 			si++
 		default:
-			if p[pi] != s[si] {
+			if !eq(p[pi], s[si], nocase) {
 				return false
 			}
 			si++
