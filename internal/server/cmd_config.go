@@ -6,7 +6,6 @@ package server
 import (
 	"fmt"
 	"net"
-	"strconv"
 
 	"github.com/redoubt/redoubt/internal/logging"
 )
@@ -167,36 +166,9 @@ func (s *Server) relisten() error {
 		keep = append(keep, ln)
 	}
 	s.listeners = keep
-	var fresh []net.Listener
-	if s.cfg.Port != 0 {
-		addrs := s.cfg.Bind
-		if len(addrs) == 0 {
-			addrs = []string{"*"}
-		}
-		for _, a := range addrs {
-			optional := len(a) > 0 && a[0] == '-'
-			if optional {
-				a = a[1:]
-			}
-			host, network := a, "tcp"
-			switch a {
-			case "*":
-				host, network = "0.0.0.0", "tcp4"
-			case "::*":
-				host, network = "::", "tcp6"
-			}
-			ln, err := net.Listen(network, net.JoinHostPort(host, strconv.Itoa(s.cfg.Port)))
-			if err != nil {
-				if optional {
-					continue
-				}
-				for _, l := range fresh {
-					l.Close()
-				}
-				return fmt.Errorf("Could not create server TCP listening socket %s:%d: %v", host, s.cfg.Port, err)
-			}
-			fresh = append(fresh, ln)
-		}
+	fresh, err := s.openTCPListeners()
+	if err != nil {
+		return err
 	}
 	s.listeners = append(fresh, keep...)
 	for _, ln := range fresh {

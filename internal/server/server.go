@@ -133,34 +133,11 @@ func (s *Server) Run() int {
 }
 
 func (s *Server) listen() error {
-	addrs := s.cfg.Bind
-	if len(addrs) == 0 {
-		addrs = []string{"*"}
+	tcp, err := s.openTCPListeners()
+	if err != nil {
+		return fmt.Errorf("Warning: %v", err)
 	}
-	if s.cfg.Port != 0 {
-		for _, a := range addrs {
-			optional := len(a) > 0 && a[0] == '-'
-			if optional {
-				a = a[1:]
-			}
-			host := a
-			network := "tcp"
-			switch a {
-			case "*":
-				host, network = "0.0.0.0", "tcp4"
-			case "::*":
-				host, network = "::", "tcp6"
-			}
-			ln, err := net.Listen(network, net.JoinHostPort(host, strconv.Itoa(s.cfg.Port)))
-			if err != nil {
-				if optional {
-					continue
-				}
-				return fmt.Errorf("Warning: Could not create server TCP listening socket %s:%d: %v", host, s.cfg.Port, err)
-			}
-			s.listeners = append(s.listeners, ln)
-		}
-	}
+	s.listeners = append(s.listeners, tcp...)
 	if s.cfg.UnixSocket != "" {
 		os.Remove(s.cfg.UnixSocket)
 		ln, err := net.Listen("unix", s.cfg.UnixSocket)
@@ -180,6 +157,45 @@ func (s *Server) listen() error {
 		go s.acceptLoop(ln)
 	}
 	return nil
+}
+
+// openTCPListeners listens on every bind address at the configured port
+// ("*" and "::*" are all IPv4 and all IPv6 addresses; a leading "-" makes an
+// address optional). On failure it closes what it opened.
+func (s *Server) openTCPListeners() ([]net.Listener, error) {
+	if s.cfg.Port == 0 {
+		return nil, nil
+	}
+	addrs := s.cfg.Bind
+	if len(addrs) == 0 {
+		addrs = []string{"*"}
+	}
+	var opened []net.Listener
+	for _, a := range addrs {
+		optional := len(a) > 0 && a[0] == '-'
+		if optional {
+			a = a[1:]
+		}
+		host, network := a, "tcp"
+		switch a {
+		case "*":
+			host, network = "0.0.0.0", "tcp4"
+		case "::*":
+			host, network = "::", "tcp6"
+		}
+		ln, err := net.Listen(network, net.JoinHostPort(host, strconv.Itoa(s.cfg.Port)))
+		if err != nil {
+			if optional {
+				continue
+			}
+			for _, l := range opened {
+				l.Close()
+			}
+			return nil, fmt.Errorf("Could not create server TCP listening socket %s:%d: %v", host, s.cfg.Port, err)
+		}
+		opened = append(opened, ln)
+	}
+	return opened, nil
 }
 
 // Addr returns the first listening address (for tests).
