@@ -8,10 +8,8 @@
 package integration
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -35,65 +33,6 @@ var servers = []server{
 func forEachServer(t *testing.T, f func(t *testing.T, p *testutil.Proc), args ...string) {
 	for _, s := range servers {
 		t.Run(s.name, func(t *testing.T) { f(t, s.start(t, args...)) })
-	}
-}
-
-// rawConn is a plain RESP connection for tests that must see exactly which
-// replies arrive.
-type rawConn struct {
-	t  *testing.T
-	c  net.Conn
-	rd *bufio.Reader
-}
-
-func dialRaw(t *testing.T, addr string) *rawConn {
-	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return &rawConn{t: t, c: c, rd: bufio.NewReader(c)}
-}
-
-func (r *rawConn) send(args ...string) {
-	r.t.Helper()
-	var b strings.Builder
-	fmt.Fprintf(&b, "*%d\r\n", len(args))
-	for _, a := range args {
-		fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
-	}
-	if _, err := r.c.Write([]byte(b.String())); err != nil {
-		r.t.Fatal(err)
-	}
-}
-
-// read returns the next whole reply's raw bytes.
-func (r *rawConn) read() string {
-	r.t.Helper()
-	r.c.SetReadDeadline(time.Now().Add(10 * time.Second))
-	rep, err := testutil.ReadReply(r.rd)
-	if err != nil {
-		r.t.Fatalf("read: %v", err)
-	}
-	return string(rep.Raw)
-}
-
-func (r *rawConn) do(args ...string) string {
-	r.t.Helper()
-	r.send(args...)
-	return r.read()
-}
-
-// waitClosed asserts the server closes the connection (after any replies
-// already read).
-func (r *rawConn) waitClosed() {
-	r.t.Helper()
-	r.c.SetReadDeadline(time.Now().Add(10 * time.Second))
-	if _, err := testutil.ReadReply(r.rd); err == nil {
-		r.t.Fatal("connection still open: got a reply")
-	} else if ne, ok := err.(net.Error); ok && ne.Timeout() {
-		r.t.Fatal("connection still open: read timed out")
 	}
 }
 
@@ -134,17 +73,17 @@ func TestHelloRESP3WithGoRedis(t *testing.T) {
 		}
 
 		// The raw encoding switches with HELLO and back.
-		rc := dialRaw(t, p.Addr)
-		if got := rc.do("HELLO", "3"); !strings.HasPrefix(got, "%7\r\n") {
+		rc := testutil.DialRaw(t, p.Addr)
+		if got := rc.DoRaw("HELLO", "3"); !strings.HasPrefix(got, "%7\r\n") {
 			t.Fatalf("HELLO 3 raw: %q", got)
 		}
-		if got := rc.do("GET", "nokey"); got != "_\r\n" {
+		if got := rc.DoRaw("GET", "nokey"); got != "_\r\n" {
 			t.Fatalf("RESP3 null: %q", got)
 		}
-		if got := rc.do("HELLO", "2"); !strings.HasPrefix(got, "*14\r\n") {
+		if got := rc.DoRaw("HELLO", "2"); !strings.HasPrefix(got, "*14\r\n") {
 			t.Fatalf("HELLO 2 raw: %q", got)
 		}
-		if got := rc.do("GET", "nokey"); got != "$-1\r\n" {
+		if got := rc.DoRaw("GET", "nokey"); got != "$-1\r\n" {
 			t.Fatalf("RESP2 null: %q", got)
 		}
 	})
@@ -152,36 +91,36 @@ func TestHelloRESP3WithGoRedis(t *testing.T) {
 
 func TestAuthWithRequirePass(t *testing.T) {
 	forEachServer(t, func(t *testing.T, p *testutil.Proc) {
-		rc := dialRaw(t, p.Addr)
-		if got := rc.do("GET", "k"); got != "-NOAUTH Authentication required.\r\n" {
+		rc := testutil.DialRaw(t, p.Addr)
+		if got := rc.DoRaw("GET", "k"); got != "-NOAUTH Authentication required.\r\n" {
 			t.Fatalf("GET before AUTH: %q", got)
 		}
-		if got := rc.do("HELLO", "3"); !strings.HasPrefix(got, "-NOAUTH HELLO must be called with the client already authenticated") {
+		if got := rc.DoRaw("HELLO", "3"); !strings.HasPrefix(got, "-NOAUTH HELLO must be called with the client already authenticated") {
 			t.Fatalf("HELLO before AUTH: %q", got)
 		}
-		if got := rc.do("AUTH", "wrong"); got != "-WRONGPASS invalid username-password pair or user is disabled.\r\n" {
+		if got := rc.DoRaw("AUTH", "wrong"); got != "-WRONGPASS invalid username-password pair or user is disabled.\r\n" {
 			t.Fatalf("AUTH wrong: %q", got)
 		}
-		if got := rc.do("AUTH", "default", "wrong"); !strings.HasPrefix(got, "-WRONGPASS") {
+		if got := rc.DoRaw("AUTH", "default", "wrong"); !strings.HasPrefix(got, "-WRONGPASS") {
 			t.Fatalf("AUTH default wrong: %q", got)
 		}
-		if got := rc.do("HELLO", "3", "AUTH", "default", "secret"); !strings.HasPrefix(got, "%7\r\n") {
+		if got := rc.DoRaw("HELLO", "3", "AUTH", "default", "secret"); !strings.HasPrefix(got, "%7\r\n") {
 			t.Fatalf("HELLO 3 AUTH: %q", got)
 		}
-		if got := rc.do("GET", "k"); got != "_\r\n" {
+		if got := rc.DoRaw("GET", "k"); got != "_\r\n" {
 			t.Fatalf("GET after HELLO AUTH: %q", got)
 		}
 		// RESET logs the client out again (the default user has a password).
-		if got := rc.do("RESET"); got != "+RESET\r\n" {
+		if got := rc.DoRaw("RESET"); got != "+RESET\r\n" {
 			t.Fatalf("RESET: %q", got)
 		}
-		if got := rc.do("GET", "k"); got != "-NOAUTH Authentication required.\r\n" {
+		if got := rc.DoRaw("GET", "k"); got != "-NOAUTH Authentication required.\r\n" {
 			t.Fatalf("GET after RESET: %q", got)
 		}
-		if got := rc.do("AUTH", "secret"); got != "+OK\r\n" {
+		if got := rc.DoRaw("AUTH", "secret"); got != "+OK\r\n" {
 			t.Fatalf("AUTH secret: %q", got)
 		}
-		if got := rc.do("GET", "k"); got != "$-1\r\n" {
+		if got := rc.DoRaw("GET", "k"); got != "$-1\r\n" {
 			t.Fatalf("GET after AUTH (RESP2 after RESET): %q", got)
 		}
 
@@ -231,9 +170,9 @@ func TestClientKillAnotherConnection(t *testing.T) {
 		admin := redis.NewClient(&redis.Options{Addr: p.Addr, PoolSize: 1})
 		defer admin.Close()
 
-		victim := dialRaw(t, p.Addr)
-		victim.do("CLIENT", "SETNAME", "victim")
-		id := parseIntReply(t, victim.do("CLIENT", "ID"))
+		victim := testutil.DialRaw(t, p.Addr)
+		victim.DoRaw("CLIENT", "SETNAME", "victim")
+		id := parseIntReply(t, victim.DoRaw("CLIENT", "ID"))
 		line := clientLine(t, admin, id)
 		if field(line, "name") != "victim" {
 			t.Fatalf("victim not listed: %q", line)
@@ -242,37 +181,37 @@ func TestClientKillAnotherConnection(t *testing.T) {
 		if n, err := admin.ClientKillByFilter(ctx, "ID", fmt.Sprint(id)).Result(); err != nil || n != 1 {
 			t.Fatalf("CLIENT KILL ID: %d, %v", n, err)
 		}
-		victim.waitClosed()
+		victim.WaitClosed()
 		if l := clientLine(t, admin, id); l != "" {
 			t.Fatalf("killed client still listed: %q", l)
 		}
 
 		// Old form, by address; then nothing matches any more.
-		other := dialRaw(t, p.Addr)
-		oid := parseIntReply(t, other.do("CLIENT", "ID"))
+		other := testutil.DialRaw(t, p.Addr)
+		oid := parseIntReply(t, other.DoRaw("CLIENT", "ID"))
 		addr := field(clientLine(t, admin, oid), "addr")
 		if err := admin.ClientKill(ctx, addr).Err(); err != nil {
 			t.Fatalf("CLIENT KILL addr: %v", err)
 		}
-		other.waitClosed()
+		other.WaitClosed()
 		if err := admin.ClientKill(ctx, addr).Err(); err == nil || err.Error() != "ERR No such client" {
 			t.Fatalf("CLIENT KILL of a gone addr: %v", err)
 		}
 
 		// A client may kill itself with SKIPME no: it gets the reply first.
-		self := dialRaw(t, p.Addr)
-		sid := parseIntReply(t, self.do("CLIENT", "ID"))
-		if got := self.do("CLIENT", "KILL", "ID", fmt.Sprint(sid), "SKIPME", "no"); got != ":1\r\n" {
+		self := testutil.DialRaw(t, p.Addr)
+		sid := parseIntReply(t, self.DoRaw("CLIENT", "ID"))
+		if got := self.DoRaw("CLIENT", "KILL", "ID", fmt.Sprint(sid), "SKIPME", "no"); got != ":1\r\n" {
 			t.Fatalf("self kill: %q", got)
 		}
-		self.waitClosed()
+		self.WaitClosed()
 		// With SKIPME yes (the default) it is spared.
-		spared := dialRaw(t, p.Addr)
-		spid := parseIntReply(t, spared.do("CLIENT", "ID"))
-		if got := spared.do("CLIENT", "KILL", "ID", fmt.Sprint(spid)); got != ":0\r\n" {
+		spared := testutil.DialRaw(t, p.Addr)
+		spid := parseIntReply(t, spared.DoRaw("CLIENT", "ID"))
+		if got := spared.DoRaw("CLIENT", "KILL", "ID", fmt.Sprint(spid)); got != ":0\r\n" {
 			t.Fatalf("skipme kill: %q", got)
 		}
-		if got := spared.do("PING"); got != "+PONG\r\n" {
+		if got := spared.DoRaw("PING"); got != "+PONG\r\n" {
 			t.Fatalf("spared client: %q", got)
 		}
 	})
@@ -312,12 +251,12 @@ func TestClientPauseWriteDelaysWritesNotReads(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		writer := dialRaw(t, p.Addr)
-		wid := parseIntReply(t, writer.do("CLIENT", "ID"))
+		writer := testutil.DialRaw(t, p.Addr)
+		wid := parseIntReply(t, writer.DoRaw("CLIENT", "ID"))
 		if err := admin.Do(ctx, "CLIENT", "PAUSE", "600000", "WRITE").Err(); err != nil {
 			t.Fatal(err)
 		}
-		writer.send("SET", "k", "new")
+		writer.Send("SET", "k", "new")
 		waitPausedOn(t, admin, wid, "set")
 
 		// Reads go on during the pause and see the old value.
@@ -327,7 +266,7 @@ func TestClientPauseWriteDelaysWritesNotReads(t *testing.T) {
 		if err := admin.Do(ctx, "CLIENT", "UNPAUSE").Err(); err != nil {
 			t.Fatal(err)
 		}
-		if got := writer.read(); got != "+OK\r\n" {
+		if got := writer.ReadRaw(); got != "+OK\r\n" {
 			t.Fatalf("SET after unpause: %q", got)
 		}
 		if v, err := admin.Get(ctx, "k").Result(); err != nil || v != "new" {
@@ -337,16 +276,16 @@ func TestClientPauseWriteDelaysWritesNotReads(t *testing.T) {
 		// PAUSE ALL holds back every command, CLIENT LIST and UNPAUSE
 		// included, so it can only end by itself; what was sent meanwhile
 		// then runs in order.
-		reader := dialRaw(t, p.Addr)
+		reader := testutil.DialRaw(t, p.Addr)
 		if err := admin.Do(ctx, "CLIENT", "PAUSE", "200", "ALL").Err(); err != nil {
 			t.Fatal(err)
 		}
-		reader.send("GET", "k")
-		reader.send("PING")
-		if got := reader.read(); got != "$3\r\nnew\r\n" {
+		reader.Send("GET", "k")
+		reader.Send("PING")
+		if got := reader.ReadRaw(); got != "$3\r\nnew\r\n" {
 			t.Fatalf("GET after PAUSE ALL: %q", got)
 		}
-		if got := reader.read(); got != "+PONG\r\n" {
+		if got := reader.ReadRaw(); got != "+PONG\r\n" {
 			t.Fatalf("PING after PAUSE ALL: %q", got)
 		}
 	})
@@ -354,43 +293,43 @@ func TestClientPauseWriteDelaysWritesNotReads(t *testing.T) {
 
 func TestClientReplyOffSkip(t *testing.T) {
 	forEachServer(t, func(t *testing.T, p *testutil.Proc) {
-		rc := dialRaw(t, p.Addr)
+		rc := testutil.DialRaw(t, p.Addr)
 		// Pipelined: only the replies of CLIENT REPLY ON and what follows
 		// it may arrive.
-		rc.send("CLIENT", "REPLY", "OFF")
-		rc.send("SET", "a", "1")
-		rc.send("GET", "a")
-		rc.send("NOSUCHCOMMAND")
-		rc.send("CLIENT", "REPLY", "ON")
-		rc.send("GET", "a")
-		if got := rc.read(); got != "+OK\r\n" {
+		rc.Send("CLIENT", "REPLY", "OFF")
+		rc.Send("SET", "a", "1")
+		rc.Send("GET", "a")
+		rc.Send("NOSUCHCOMMAND")
+		rc.Send("CLIENT", "REPLY", "ON")
+		rc.Send("GET", "a")
+		if got := rc.ReadRaw(); got != "+OK\r\n" {
 			t.Fatalf("first reply after REPLY OFF..ON: %q", got)
 		}
-		if got := rc.read(); got != "$1\r\n1\r\n" {
+		if got := rc.ReadRaw(); got != "$1\r\n1\r\n" {
 			t.Fatalf("GET after REPLY ON: %q", got)
 		}
 
 		// SKIP drops exactly the next command's reply.
-		rc.send("CLIENT", "REPLY", "SKIP")
-		rc.send("SET", "b", "2")
-		rc.send("GET", "b")
-		rc.send("GET", "a")
-		if got := rc.read(); got != "$1\r\n2\r\n" {
+		rc.Send("CLIENT", "REPLY", "SKIP")
+		rc.Send("SET", "b", "2")
+		rc.Send("GET", "b")
+		rc.Send("GET", "a")
+		if got := rc.ReadRaw(); got != "$1\r\n2\r\n" {
 			t.Fatalf("GET after SKIP: %q", got)
 		}
-		if got := rc.read(); got != "$1\r\n1\r\n" {
+		if got := rc.ReadRaw(); got != "$1\r\n1\r\n" {
 			t.Fatalf("second GET after SKIP: %q", got)
 		}
 		// SKIP while OFF does nothing; ON restores replies.
-		rc.send("CLIENT", "REPLY", "OFF")
-		rc.send("CLIENT", "REPLY", "SKIP")
-		rc.send("GET", "a")
-		rc.send("CLIENT", "REPLY", "ON")
-		rc.send("PING")
-		if got := rc.read(); got != "+OK\r\n" {
+		rc.Send("CLIENT", "REPLY", "OFF")
+		rc.Send("CLIENT", "REPLY", "SKIP")
+		rc.Send("GET", "a")
+		rc.Send("CLIENT", "REPLY", "ON")
+		rc.Send("PING")
+		if got := rc.ReadRaw(); got != "+OK\r\n" {
 			t.Fatalf("REPLY ON after OFF+SKIP: %q", got)
 		}
-		if got := rc.read(); got != "+PONG\r\n" {
+		if got := rc.ReadRaw(); got != "+PONG\r\n" {
 			t.Fatalf("PING: %q", got)
 		}
 	})
@@ -401,10 +340,10 @@ func TestClientReplyOffSkip(t *testing.T) {
 func TestClientListFields(t *testing.T) {
 	var want []string
 	forEachServer(t, func(t *testing.T, p *testutil.Proc) {
-		rc := dialRaw(t, p.Addr)
-		rc.do("SELECT", "2")
-		rc.do("CLIENT", "SETNAME", "lister")
-		raw := rc.do("CLIENT", "INFO")
+		rc := testutil.DialRaw(t, p.Addr)
+		rc.DoRaw("SELECT", "2")
+		rc.DoRaw("CLIENT", "SETNAME", "lister")
+		raw := rc.DoRaw("CLIENT", "INFO")
 		_, line, _ := strings.Cut(raw, "\r\n")
 		line = strings.TrimSuffix(strings.TrimSuffix(line, "\r\n"), "\n")
 		var keys []string
@@ -417,7 +356,7 @@ func TestClientListFields(t *testing.T) {
 		} else if strings.Join(keys, " ") != strings.Join(want, " ") {
 			t.Fatalf("fields\n got %v\nwant %v", keys, want)
 		}
-		local := rc.c.LocalAddr().String()
+		local := rc.Conn.LocalAddr().String()
 		checks := map[string]string{
 			"addr": local, "laddr": p.Addr, "name": "lister", "db": "2", "flags": "N",
 			"cmd": "client|info", "user": "default", "resp": "2", "multi": "-1",

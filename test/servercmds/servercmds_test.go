@@ -5,10 +5,8 @@
 package servercmds
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"net"
 	"slices"
 	"strings"
 	"syscall"
@@ -19,57 +17,6 @@ import (
 
 	"github.com/redoubt/redoubt/test/testutil"
 )
-
-// rawConn is a plain RESP connection for exact, client-library-free traffic.
-type rawConn struct {
-	t    *testing.T
-	conn net.Conn
-	rd   *bufio.Reader
-}
-
-func dialRaw(t *testing.T, addr string) *rawConn {
-	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return &rawConn{t: t, conn: c, rd: bufio.NewReader(c)}
-}
-
-func (r *rawConn) send(args ...string) {
-	r.t.Helper()
-	var b strings.Builder
-	fmt.Fprintf(&b, "*%d\r\n", len(args))
-	for _, a := range args {
-		fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
-	}
-	r.conn.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := r.conn.Write([]byte(b.String())); err != nil {
-		r.t.Fatal(err)
-	}
-}
-
-func (r *rawConn) do(args ...string) *testutil.Reply {
-	r.t.Helper()
-	r.send(args...)
-	rep, err := testutil.ReadReply(r.rd)
-	if err != nil {
-		r.t.Fatalf("%v: %v", args, err)
-	}
-	return rep
-}
-
-// bulkBody returns the payload of a bulk string reply.
-func bulkBody(t *testing.T, rep *testutil.Reply) string {
-	t.Helper()
-	if rep.Kind != '$' {
-		t.Fatalf("expected a bulk string, got %q", rep.Raw)
-	}
-	s := string(rep.Raw)
-	_, body, _ := strings.Cut(s, "\r\n")
-	return strings.TrimSuffix(body, "\r\n")
-}
 
 // infoSection is one "# Name" block of INFO: its field names in order.
 type infoSection struct {
@@ -110,15 +57,15 @@ func TestInfoFieldsMatchRedis(t *testing.T) {
 	ours := testutil.StartRedoubt(t)
 	infos := map[string][]infoSection{}
 	for name, addr := range map[string]string{"redis": real.Addr, "redoubt": ours.Addr} {
-		c := dialRaw(t, addr)
+		c := testutil.DialRaw(t, addr)
 		// The same traffic on both, so the data-driven sections have lines.
-		c.do("SET", "k", "v")
-		c.do("GET", "k")
-		c.do("GET", "missing")
-		c.do("NOSUCHCOMMAND")
-		c.do("SELECT", "3")
-		c.do("SET", "k3", "v")
-		infos[name] = parseInfo(t, bulkBody(t, c.do("INFO", "everything")))
+		c.Do("SET", "k", "v")
+		c.Do("GET", "k")
+		c.Do("GET", "missing")
+		c.Do("NOSUCHCOMMAND")
+		c.Do("SELECT", "3")
+		c.Do("SET", "k3", "v")
+		infos[name] = parseInfo(t, c.Do("INFO", "everything").Body())
 	}
 	want, got := infos["redis"], infos["redoubt"]
 	names := func(secs []infoSection) []string {
@@ -160,14 +107,14 @@ func TestInfoFieldsMatchRedis(t *testing.T) {
 func TestInfoSectionSelection(t *testing.T) {
 	real := testutil.StartRedis(t)
 	ours := testutil.StartRedoubt(t)
-	rc, oc := dialRaw(t, real.Addr), dialRaw(t, ours.Addr)
+	rc, oc := testutil.DialRaw(t, real.Addr), testutil.DialRaw(t, ours.Addr)
 	for _, args := range [][]string{
 		{"INFO"}, {"INFO", "default"}, {"INFO", "all"}, {"INFO", "CPU", "keyspace", "Server"},
 		{"INFO", "nosuch"}, {"INFO", "modules"}, {"INFO", "commandstats", "latencystats"},
 		{"INFO", "all", "keyspace"},
 	} {
-		w := names(parseInfoOrEmpty(t, bulkBody(t, rc.do(args...))))
-		g := names(parseInfoOrEmpty(t, bulkBody(t, oc.do(args...))))
+		w := names(parseInfoOrEmpty(t, rc.Do(args...).Body()))
+		g := names(parseInfoOrEmpty(t, oc.Do(args...).Body()))
 		if !slices.Equal(w, g) {
 			t.Errorf("%v: sections differ\n  redis:   %v\n  redoubt: %v", args, w, g)
 		}
@@ -229,8 +176,8 @@ func TestInfoCountsActivity(t *testing.T) {
 
 func TestMonitorReceivesOtherClientsCommands(t *testing.T) {
 	ours := testutil.StartRedoubt(t, "--enable-debug-command", "yes")
-	mon := dialRaw(t, ours.Addr)
-	if rep := mon.do("MONITOR"); string(rep.Raw) != "+OK\r\n" {
+	mon := testutil.DialRaw(t, ours.Addr)
+	if rep := mon.Do("MONITOR"); string(rep.Raw) != "+OK\r\n" {
 		t.Fatalf("MONITOR: %q", rep.Raw)
 	}
 	ctx := context.Background()
@@ -245,10 +192,10 @@ func TestMonitorReceivesOtherClientsCommands(t *testing.T) {
 		`"SELECT" "2"`,
 		`"get" "key"`,
 	}
-	mon.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	mon.Conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 	var got []string
 	for len(got) < len(want) {
-		line, err := mon.rd.ReadString('\n')
+		line, err := mon.R.ReadString('\n')
 		if err != nil {
 			t.Fatalf("monitor read after %q: %v", got, err)
 		}
@@ -330,8 +277,8 @@ func TestDebugNeedsEnableDebugCommand(t *testing.T) {
 		allowed bool
 	}{{"no", false}, {"local", true}, {"yes", true}} {
 		ours := testutil.StartRedoubt(t, "--enable-debug-command", tc.setting)
-		c := dialRaw(t, ours.Addr)
-		rep := c.do("DEBUG", "SLEEP", "0")
+		c := testutil.DialRaw(t, ours.Addr)
+		rep := c.Do("DEBUG", "SLEEP", "0")
 		if tc.allowed && string(rep.Raw) != "+OK\r\n" {
 			t.Errorf("%s: DEBUG SLEEP 0 = %q", tc.setting, rep.Raw)
 		}
@@ -339,7 +286,7 @@ func TestDebugNeedsEnableDebugCommand(t *testing.T) {
 			t.Errorf("%s: DEBUG SLEEP 0 = %q", tc.setting, rep.Raw)
 		}
 		if !tc.allowed {
-			info := bulkBody(t, c.do("INFO", "commandstats"))
+			info := c.Do("INFO", "commandstats").Body()
 			if !strings.Contains(info, "cmdstat_debug:calls=0,usec=0,usec_per_call=0.00,rejected_calls=1,failed_calls=0") {
 				t.Errorf("denied DEBUG should count as rejected: %q", info)
 			}
@@ -349,19 +296,19 @@ func TestDebugNeedsEnableDebugCommand(t *testing.T) {
 
 func TestShutdownStopsTheProcess(t *testing.T) {
 	ours := testutil.StartRedoubt(t)
-	other := dialRaw(t, ours.Addr)
-	other.do("PING")
-	c := dialRaw(t, ours.Addr)
-	if rep := c.do("SHUTDOWN", "ABORT"); string(rep.Raw) != "-ERR No shutdown in progress.\r\n" {
+	other := testutil.DialRaw(t, ours.Addr)
+	other.Do("PING")
+	c := testutil.DialRaw(t, ours.Addr)
+	if rep := c.Do("SHUTDOWN", "ABORT"); string(rep.Raw) != "-ERR No shutdown in progress.\r\n" {
 		t.Fatalf("SHUTDOWN ABORT = %q", rep.Raw)
 	}
-	c.send("SHUTDOWN", "NOSAVE")
-	if rep, err := testutil.ReadReply(c.rd); err == nil {
+	c.Send("SHUTDOWN", "NOSAVE")
+	if rep, err := testutil.ReadReply(c.R); err == nil {
 		t.Fatalf("SHUTDOWN replied %q; the connection should just close", rep.Raw)
 	}
 	// The other client is disconnected too, and the process exits.
-	other.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-	if _, err := other.rd.ReadByte(); err == nil {
+	other.Conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := other.R.ReadByte(); err == nil {
 		t.Error("other client still connected after SHUTDOWN")
 	}
 	deadline := time.Now().Add(10 * time.Second)
