@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -103,12 +104,15 @@ func start(t testing.TB, bin string, args []string) *Proc {
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
 		port := FreePort(t)
-		full := append([]string{}, args...)
-		if len(full) > 0 && full[0] == "server" {
-			full = append(full[:1:1], append([]string{"--port", strconv.Itoa(port)}, full[1:]...)...)
-		} else {
-			full = append([]string{"--port", strconv.Itoa(port)}, full...)
+		// --port goes after the role and the config file, if any
+		head := 0
+		if head < len(args) && args[head] == "server" {
+			head++
 		}
+		if head < len(args) && !strings.HasPrefix(args[head], "--") {
+			head++
+		}
+		full := append(append(append([]string{}, args[:head]...), "--port", strconv.Itoa(port)), args[head:]...)
 		full = append(full, "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no")
 		logPath := filepath.Join(dir, fmt.Sprintf("server-%d.log", port))
 		logf, err := os.Create(logPath)
