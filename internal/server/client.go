@@ -157,6 +157,9 @@ func (c *Client) processInput(batch *[][][]byte) bool {
 		protoErr, isProto := perr.(*resp.ProtocolError)
 		if len(cmds) > 0 || isProto {
 			s.mu.Lock()
+			now := time.Now()
+			c.lastInteract = now
+			s.clockNext = now
 			for _, args := range cmds {
 				c.processCommand(args)
 				if c.flags&(flagCloseAfterReply|flagCloseASAP) != 0 {
@@ -168,6 +171,7 @@ func (c *Client) processInput(batch *[][][]byte) bool {
 				c.flags |= flagCloseAfterReply
 				s.log.Debug("Protocol error (" + protoErr.Msg + ") from client: " + c.infoLine())
 			}
+			s.clockNext = time.Time{}
 			s.mu.Unlock()
 		}
 		if perr == resp.ErrQueryBufferLimit {

@@ -12,7 +12,6 @@ import (
 
 func (c *Client) processCommand(args [][]byte) {
 	s := c.srv
-	c.lastInteract = time.Now()
 	replyStart := len(c.w.Buf)
 	defer c.applyReplyMode(replyStart)
 
@@ -70,17 +69,24 @@ func (c *Client) reject(sc *serverCommand, msg string) {
 	c.addError(msg)
 }
 
-// call runs the handler, timing it and updating statistics.
+// call runs the handler, timing it and updating statistics. Commands run
+// back to back under the lock, so the clock read that ends one command
+// starts the next (Server.clockNext): one clock read per command, which
+// matters where reading the clock is a syscall.
 func (c *Client) call(sc *serverCommand, args [][]byte) {
 	s := c.srv
-	start := time.Now()
+	start := s.clockNext
+	if start.IsZero() {
+		start = time.Now()
+	}
 	s.cmdTime = start.UnixMilli()
 	c.errorsInCall = 0
 	c.argv = args
 	sc.proc(c, args)
 	s.cmdTime = 0
-	dur := time.Since(start)
-	us := dur.Microseconds()
+	end := time.Now()
+	s.clockNext = end
+	us := end.Sub(start).Microseconds()
 	sc.calls++
 	sc.usec += us
 	if c.errorsInCall > 0 {

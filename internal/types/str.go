@@ -3,9 +3,8 @@
 package types
 
 import (
-	"strconv"
-
 	"github.com/redoubt/redoubt/internal/keyspace"
+	"github.com/redoubt/redoubt/internal/resp"
 )
 
 // String encodings as OBJECT ENCODING reports them.
@@ -53,7 +52,9 @@ func NewString(b []byte) *String {
 	return v
 }
 
+// isInt reports whether b is the canonical decimal form of an int64,
+// without allocating (it runs on every SET).
 func isInt(b []byte) bool {
-	n, err := strconv.ParseInt(string(b), 10, 64)
-	return err == nil && strconv.FormatInt(n, 10) == string(b)
+	_, ok := resp.ParseInt(b)
+	return ok
 }
