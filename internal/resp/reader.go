@@ -50,6 +50,10 @@ func (e *ProtocolError) Error() string { return "ERR Protocol error: " + e.Msg }
 
 // ErrQueryBufferLimit means the request being received grew beyond
 // client-query-buffer-limit; the connection is closed without a reply.
+// What counts is the whole request still incomplete, arguments already
+// parsed included (Redis 7.0 counts only the unparsed tail, so it lets a
+// many-argument request grow past the limit); complete pipelined requests
+// never count, however many arrive in one read.
 var ErrQueryBufferLimit = errors.New("client reached max query buffer length")
 
 type span struct{ start, end int }
