@@ -5,6 +5,8 @@ package main
 
 import (
 	"fmt"
+	"net/http"
+	_ "net/http/pprof" // served only when REDOUBT_PPROF is set
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -73,7 +75,16 @@ func runServer(args []string) int {
 	if cfg.Daemonize && !daemonized() {
 		return daemonize()
 	}
+	server.TuneRuntime()
 	srv := server.New(cfg)
+	if addr := os.Getenv("REDOUBT_PPROF"); addr != "" {
+		// opt-in profiling endpoint for performance work; never on by default
+		go func() {
+			if err := http.ListenAndServe(addr, nil); err != nil {
+				srv.Logger().Warn("pprof endpoint: " + err.Error())
+			}
+		}()
+	}
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
 	go func() {

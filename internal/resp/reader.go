@@ -5,11 +5,17 @@
 // sub-slices of that buffer: no copy per argument, and they stay valid until
 // the next call to Fill. Partial-parse state survives across reads as
 // offsets, so a huge pipelined command arriving in many small reads is parsed
-// once. Limits (proto-max-bulk-len, client-query-buffer-limit, 64 KiB inline)
-// are checked before the buffer grows, as Redis does.
+// once. The parser follows Redis's processMultibulkBuffer and
+// processInlineBuffer byte for byte where a client could tell the
+// difference: the same error texts, the same order of checks, a count line
+// ending at the first '\r' (a NUL before it means "not yet", as strchr), the
+// two bytes after a bulk skipped unchecked. Limits (proto-max-bulk-len,
+// client-query-buffer-limit, 64 KiB inline) are checked before the buffer
+// grows, so memory stays bounded by the limits whatever a client sends.
 package resp
 
 import (
+	"bytes"
 	"errors"
 	"io"
 )
@@ -20,8 +26,15 @@ const InlineMax = 64 * 1024
 
 const (
 	initialBufSize = 16 * 1024
-	// bigArg is the size from which a bulk argument gets a buffer sized
-	// exactly for it, instead of doubling (PROTO_MBULK_BIG_ARG in Redis).
+	// minFree is the least free space a read is offered; below it the
+	// buffer is compacted, then grown.
+	minFree = 4 * 1024
+	// shrinkAbove: an idle buffer larger than this (left by one big
+	// request) is dropped back to the initial size, as clientsCron shrinks
+	// Redis's query buffers.
+	shrinkAbove = 64 * 1024
+	// bigArg is the size from which a bulk argument is read on its own,
+	// into a buffer sized exactly for it (PROTO_MBULK_BIG_ARG in Redis).
 	bigArg = 32 * 1024
 	// unauthMultibulk and unauthBulk bound what a client may send before it
 	// has authenticated, as Redis 7 does.
@@ -33,10 +46,14 @@ const (
 // "-ERR Protocol error: <Msg>" and is then closed.
 type ProtocolError struct{ Msg string }
 
-func (e *ProtocolError) Error() string { return "Protocol error: " + e.Msg }
+func (e *ProtocolError) Error() string { return "ERR Protocol error: " + e.Msg }
 
-// ErrQueryBufferLimit means the client's unparsed input grew beyond
+// ErrQueryBufferLimit means the request being received grew beyond
 // client-query-buffer-limit; the connection is closed without a reply.
+// What counts is the whole request still incomplete, arguments already
+// parsed included (Redis 7.0 counts only the unparsed tail, so it lets a
+// many-argument request grow past the limit); complete pipelined requests
+// never count, however many arrive in one read.
 var ErrQueryBufferLimit = errors.New("client reached max query buffer length")
 
 type span struct{ start, end int }
@@ -46,8 +63,9 @@ type Reader struct {
 	buf  []byte
 	r, w int // buf[r:w] is unparsed input
 
-	// partial multibulk state, as offsets relative to buf
+	// partial multibulk state, as offsets into buf
 	inMultibulk bool
+	cmdStart    int    // offset of the '*' of the multibulk being read
 	remaining   int    // bulks still to read in the current multibulk
 	bulkLen     int    // length of the bulk being read, -1 before its '$' line
 	pending     []span // arguments already parsed for the current command
@@ -79,74 +97,79 @@ func (p *Reader) Buffered() int { return p.w - p.r }
 // BufferCap is the size of the query buffer (for CLIENT LIST qbuf).
 func (p *Reader) BufferCap() int { return len(p.buf) }
 
-// Fill reads more input from src. It invalidates arguments returned by Next.
+// Fill reads more input from src with one Read call. It invalidates the
+// arguments returned by Next.
 func (p *Reader) Fill(src io.Reader) (int, error) {
+	clear(p.argArena)
 	p.argArena = p.argArena[:0]
 	if p.r == p.w && !p.inMultibulk {
 		p.r, p.w = 0, 0
+		if len(p.buf) > shrinkAbove {
+			p.buf = make([]byte, initialBufSize)
+		}
 	}
-	need := 1
+	known := 0 // bytes still missing from the bulk being read
 	if p.inMultibulk && p.bulkLen >= 0 {
-		// room for the whole bulk plus its CRLF, from the command start
-		need = p.bulkLen + 2 - (p.w - p.r)
+		known = p.bulkLen + 2 - (p.w - p.r)
 	}
-	if err := p.makeRoom(need); err != nil {
-		return 0, err
+	p.makeRoom(known)
+	end := len(p.buf)
+	if known >= bigArg && p.w+known < end {
+		// read a big argument alone, as Redis does, so what follows it
+		// does not count against the query buffer limit
+		end = p.w + known
 	}
-	n, err := src.Read(p.buf[p.w:])
+	n, err := src.Read(p.buf[p.w:end])
 	p.w += n
 	return n, err
 }
 
-// makeRoom ensures at least need free bytes after w, compacting or growing.
-func (p *Reader) makeRoom(need int) error {
-	if need < 1 {
-		need = 1
+// start is where the request being parsed begins: nothing before it is
+// needed any more.
+func (p *Reader) start() int {
+	if p.inMultibulk {
+		return p.cmdStart
 	}
-	if len(p.buf)-p.w >= need && len(p.buf)-p.w >= 512 {
-		return nil
+	return p.r
+}
+
+// makeRoom makes at least minFree bytes free after w: it compacts first,
+// then doubles the buffer, never beyond what the bulk being read needs.
+func (p *Reader) makeRoom(known int) {
+	if len(p.buf)-p.w >= minFree {
+		return
 	}
-	// compact: everything before the start of the current command is done
-	start := p.r
-	if p.inMultibulk && len(p.pending) > 0 {
-		start = p.pending[0].start
-	}
-	if start > 0 {
+	if start := p.start(); start > 0 {
 		copy(p.buf, p.buf[start:p.w])
 		p.w -= start
 		p.r -= start
+		p.cmdStart -= start
 		for i := range p.pending {
 			p.pending[i].start -= start
 			p.pending[i].end -= start
 		}
 	}
-	if len(p.buf)-p.w >= need && len(p.buf)-p.w >= 512 {
-		return nil
+	if len(p.buf)-p.w >= minFree {
+		return
 	}
-	if p.QueryBufferLimit > 0 && int64(p.w) >= p.QueryBufferLimit {
-		return ErrQueryBufferLimit
-	}
-	size := len(p.buf) * 2
-	if need >= bigArg || p.w+need > size {
-		size = p.w + need
-		if size < len(p.buf)*2 && need < bigArg {
-			size = len(p.buf) * 2
-		}
+	size := max(2*len(p.buf), p.w+minFree)
+	if known > 0 && size > p.w+max(known, minFree) {
+		size = p.w + max(known, minFree)
 	}
 	nb := make([]byte, size)
 	copy(nb, p.buf[:p.w])
 	p.buf = nb
-	return nil
 }
 
 func (p *Reader) needsAuth() bool { return p.NeedsAuth != nil && p.NeedsAuth() }
 
 // Next parses one complete command from the buffered input. It returns
 // (nil, nil) when more input is needed. Commands that parse to no arguments
-// (empty inline lines, "*0") are skipped.
+// (empty inline lines, "*0", "*-1") are skipped, as Redis skips them.
+// A *ProtocolError or ErrQueryBufferLimit ends the connection.
 func (p *Reader) Next() ([][]byte, error) {
 	for {
-		if p.r >= p.w && !p.inMultibulk {
+		if !p.inMultibulk && p.r >= p.w {
 			return nil, nil
 		}
 		var args [][]byte
@@ -156,8 +179,11 @@ func (p *Reader) Next() ([][]byte, error) {
 		} else {
 			args, err = p.parseInline()
 		}
-		if err != nil || args == nil {
+		if err != nil {
 			return nil, err
+		}
+		if args == nil {
+			return p.incomplete()
 		}
 		if len(args) > 0 {
 			return args, nil
@@ -165,11 +191,31 @@ func (p *Reader) Next() ([][]byte, error) {
 	}
 }
 
+// incomplete is Next's answer when the request in progress needs more
+// input: wait for it, unless it is already over client-query-buffer-limit.
+func (p *Reader) incomplete() ([][]byte, error) {
+	if p.QueryBufferLimit > 0 && int64(p.w-p.start()) > p.QueryBufferLimit {
+		return nil, ErrQueryBufferLimit
+	}
+	return nil, nil
+}
+
 // empty is what a request with no arguments parses to; Next skips it.
 var empty = [][]byte{}
 
+// indexLineEnd finds c in buf[from:w] as strchr would: a NUL byte before
+// it ends the search unsuccessfully.
+func (p *Reader) indexLineEnd(from int, c byte) int {
+	b := p.buf[from:p.w]
+	i := bytes.IndexByte(b, c)
+	if i < 0 || bytes.IndexByte(b[:i], 0) >= 0 {
+		return -1
+	}
+	return i
+}
+
 func (p *Reader) parseInline() ([][]byte, error) {
-	nl := indexByte(p.buf[p.r:p.w], '\n')
+	nl := p.indexLineEnd(p.r, '\n')
 	if nl < 0 {
 		if p.w-p.r > InlineMax {
 			return nil, &ProtocolError{"too big inline request"}
@@ -177,7 +223,6 @@ func (p *Reader) parseInline() ([][]byte, error) {
 		return nil, nil
 	}
 	line := p.buf[p.r : p.r+nl]
-	p.r += nl + 1
 	if len(line) > 0 && line[len(line)-1] == '\r' {
 		line = line[:len(line)-1]
 	}
@@ -185,6 +230,7 @@ func (p *Reader) parseInline() ([][]byte, error) {
 	if !ok {
 		return nil, &ProtocolError{"unbalanced quotes in request"}
 	}
+	p.r += nl + 1
 	if len(words) == 0 {
 		return empty, nil
 	}
@@ -195,12 +241,15 @@ func (p *Reader) parseInline() ([][]byte, error) {
 
 func (p *Reader) parseMultibulk() ([][]byte, error) {
 	if !p.inMultibulk {
-		nl := indexCRLF(p.buf[p.r:p.w])
+		nl := p.indexLineEnd(p.r, '\r')
 		if nl < 0 {
 			if p.w-p.r > InlineMax {
 				return nil, &ProtocolError{"too big mbulk count string"}
 			}
 			return nil, nil
+		}
+		if nl > p.w-p.r-2 {
+			return nil, nil // the byte after '\r' has not arrived
 		}
 		n, ok := parseInt(p.buf[p.r+1 : p.r+nl])
 		if !ok || n > 1<<31-1 {
@@ -209,6 +258,7 @@ func (p *Reader) parseMultibulk() ([][]byte, error) {
 		if n > unauthMultibulk && p.needsAuth() {
 			return nil, &ProtocolError{"unauthenticated multibulk length"}
 		}
+		p.cmdStart = p.r
 		p.r += nl + 2
 		if n <= 0 {
 			return empty, nil
@@ -220,18 +270,18 @@ func (p *Reader) parseMultibulk() ([][]byte, error) {
 	}
 	for p.remaining > 0 {
 		if p.bulkLen < 0 {
-			if p.r >= p.w {
-				return nil, nil
-			}
-			nl := indexCRLF(p.buf[p.r:p.w])
+			nl := p.indexLineEnd(p.r, '\r')
 			if nl < 0 {
 				if p.w-p.r > InlineMax {
 					return nil, &ProtocolError{"too big bulk count string"}
 				}
 				return nil, nil
 			}
+			if nl > p.w-p.r-2 {
+				return nil, nil
+			}
 			if p.buf[p.r] != '$' {
-				return nil, &ProtocolError{"expected '$', got '" + string(p.buf[p.r]) + "'"}
+				return nil, &ProtocolError{"expected '$', got '" + string(p.buf[p.r:p.r+1]) + "'"}
 			}
 			n, ok := parseInt(p.buf[p.r+1 : p.r+nl])
 			if !ok || n < 0 || (p.MaxBulkLen > 0 && n > p.MaxBulkLen) {
@@ -260,27 +310,8 @@ func (p *Reader) parseMultibulk() ([][]byte, error) {
 	return p.argArena[base:len(p.argArena):len(p.argArena)], nil
 }
 
-func indexByte(b []byte, c byte) int {
-	for i, x := range b {
-		if x == c {
-			return i
-		}
-	}
-	return -1
-}
-
-// indexCRLF finds the '\r' of the first "\r\n" in b.
-func indexCRLF(b []byte) int {
-	for i := 0; i+1 < len(b); i++ {
-		if b[i] == '\r' && b[i+1] == '\n' {
-			return i
-		}
-	}
-	return -1
-}
-
 // parseInt parses a strict decimal int64 as Redis's string2ll: optional
-// '-', no '+', no spaces, no leading zeros.
+// '-', no '+', no spaces, no leading zeros, at most 20 bytes.
 func parseInt(b []byte) (int64, bool) {
 	if len(b) == 0 || len(b) > 20 {
 		return 0, false
@@ -306,11 +337,14 @@ func parseInt(b []byte) (int64, bool) {
 		if c < '0' || c > '9' {
 			return 0, false
 		}
-		nv := v*10 + uint64(c-'0')
-		if nv/10 != v {
+		if v > (1<<64-1)/10 {
 			return 0, false
 		}
-		v = nv
+		v *= 10
+		if v > 1<<64-1-uint64(c-'0') {
+			return 0, false
+		}
+		v += uint64(c - '0')
 	}
 	if neg {
 		if v > 1<<63 {

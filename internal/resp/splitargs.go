@@ -1,8 +1,11 @@
 // splitargs.go splits an inline request or a config line into words with
 // the quoting rules of Redis's sdssplitargs: double quotes with C-style and
 // \xHH escapes, single quotes with only \' escaped, and a closing quote that
-// must be followed by a space or the end of the line.
+// must be followed by a space or the end of the line. Like the C original
+// it reads the line as a C string: a NUL byte ends it.
 package resp
+
+import "bytes"
 
 func isSpace(c byte) bool {
 	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f'
@@ -25,6 +28,9 @@ func hexVal(c byte) byte {
 
 // SplitArgs splits line into arguments. ok is false on unbalanced quotes.
 func SplitArgs(line []byte) (args [][]byte, ok bool) {
+	if nul := bytes.IndexByte(line, 0); nul >= 0 {
+		line = line[:nul]
+	}
 	i := 0
 	for {
 		for i < len(line) && isSpace(line[i]) {
@@ -92,7 +98,7 @@ func SplitArgs(line []byte) (args [][]byte, ok bool) {
 				}
 				c := line[i]
 				switch c {
-				case ' ', '\n', '\r', '\t', 0:
+				case ' ', '\n', '\r', '\t':
 					done = true
 				case '"':
 					inDQ = true

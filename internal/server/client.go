@@ -115,62 +115,84 @@ func (s *Server) serveConn(conn net.Conn) {
 	conn.Close()
 }
 
-// batch is the commands parsed from one read, executed under one lock.
+// maxBatch bounds how many commands run under one acquisition of the
+// executor lock, so a deep pipeline does not starve other clients.
 const maxBatch = 1024
 
+// serve is the connection's read loop: read, run every complete command
+// buffered, reply, until the connection ends.
 func (c *Client) serve() {
-	s := c.srv
 	batch := make([][][]byte, 0, 64)
 	for {
 		n, err := c.rd.Fill(c.conn)
-		if err == resp.ErrQueryBufferLimit {
-			s.log.Warn("Closing client that reached max query buffer length: " + c.infoLine())
-			return
-		}
 		if n > 0 {
 			c.totalNetIn += int64(n)
-			s.stats.netInput.Add(int64(n))
-			s.intro.readsProcessed.Add(1)
-			var perr error
-			for {
-				batch = batch[:0]
-				for len(batch) < maxBatch {
-					args, e := c.rd.Next()
-					if e != nil {
-						perr = e
-						break
-					}
-					if args == nil {
-						break
-					}
-					batch = append(batch, args)
-				}
-				if len(batch) == 0 && perr == nil {
-					break
-				}
-				s.mu.Lock()
-				for _, args := range batch {
-					c.processCommand(args)
-					if c.flags&(flagCloseAfterReply|flagCloseASAP) != 0 {
-						break
-					}
-				}
-				if perr != nil && c.flags&flagCloseASAP == 0 {
-					c.addError(perr.Error())
-					c.flags |= flagCloseAfterReply
-					s.log.Debug("Protocol error from client: " + c.infoLine())
-				}
-				s.mu.Unlock()
-				if !c.flush() || perr != nil || c.flags&(flagCloseAfterReply|flagCloseASAP) != 0 {
-					return
-				}
-				if len(batch) < maxBatch {
-					break
-				}
+			c.srv.stats.netInput.Add(int64(n))
+			c.srv.intro.readsProcessed.Add(1)
+			if !c.processInput(&batch) {
+				return
 			}
 		}
 		if err != nil {
 			return
+		}
+	}
+}
+
+// processInput runs the complete commands in the query buffer in batches:
+// parse a batch without the lock, execute it under one acquisition of the
+// executor lock, flush the replies once. Commands parsed before a protocol
+// error still run and get their replies, then the error is sent and the
+// connection closes, as Redis does. It returns false when the connection
+// must close.
+func (c *Client) processInput(batch *[][][]byte) bool {
+	s := c.srv
+	for {
+		cmds := (*batch)[:0]
+		var perr error
+		for len(cmds) < maxBatch {
+			args, err := c.rd.Next()
+			if err != nil {
+				perr = err
+				break
+			}
+			if args == nil {
+				break
+			}
+			cmds = append(cmds, args)
+		}
+		*batch = cmds
+		if len(cmds) == 0 && perr == nil {
+			return true
+		}
+		protoErr, isProto := perr.(*resp.ProtocolError)
+		if len(cmds) > 0 || isProto {
+			s.mu.Lock()
+			now := time.Now()
+			c.lastInteract = now
+			s.clockNext = now
+			for _, args := range cmds {
+				c.processCommand(args)
+				if c.flags&(flagCloseAfterReply|flagCloseASAP) != 0 {
+					break
+				}
+			}
+			if isProto && c.flags&(flagCloseAfterReply|flagCloseASAP) == 0 {
+				c.addError(protoErr.Error())
+				c.flags |= flagCloseAfterReply
+				s.log.Debug("Protocol error (" + protoErr.Msg + ") from client: " + c.infoLine())
+			}
+			s.clockNext = time.Time{}
+			s.mu.Unlock()
+		}
+		if perr == resp.ErrQueryBufferLimit {
+			s.log.Warn("Closing client that reached max query buffer length: " + c.infoLine())
+		}
+		if !c.flush() || perr != nil || c.flags&(flagCloseAfterReply|flagCloseASAP) != 0 {
+			return false
+		}
+		if len(cmds) < maxBatch {
+			return true
 		}
 	}
 }

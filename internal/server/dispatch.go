@@ -15,7 +15,6 @@ func (c *Client) processCommand(args [][]byte) {
 	if c.flags&flagCloseASAP != 0 {
 		return // killed (CLIENT KILL) while its batch was waiting for the lock
 	}
-	c.lastInteract = time.Now()
 	c.sampleClientListInfo()
 	replyStart := len(c.w.Buf)
 	defer func() { c.applyReplyMode(replyStart) }()
@@ -91,17 +90,24 @@ func (c *Client) reject(sc *serverCommand, msg string) {
 	c.addError(msg)
 }
 
-// call runs the handler, timing it and updating statistics.
+// call runs the handler, timing it and updating statistics. Commands run
+// back to back under the lock, so the clock read that ends one command
+// starts the next (Server.clockNext): one clock read per command, which
+// matters where reading the clock is a syscall.
 func (c *Client) call(sc *serverCommand, args [][]byte) {
 	s := c.srv
-	start := time.Now()
+	start := s.clockNext
+	if start.IsZero() {
+		start = time.Now()
+	}
 	s.cmdTime = start.UnixMilli()
 	c.errorsInCall = 0
 	c.argv = args
 	sc.proc(c, args)
 	s.cmdTime = 0
-	dur := time.Since(start)
-	us := dur.Microseconds()
+	end := time.Now()
+	s.clockNext = end
+	us := end.Sub(start).Microseconds()
 	sc.calls++
 	sc.usec += us
 	if c.errorsInCall > 0 {

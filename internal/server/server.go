@@ -14,7 +14,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -51,6 +50,9 @@ type Server struct {
 	// cmdTime is the unix ms the current command runs at: one command sees
 	// one instant, as Redis caches mstime in call().
 	cmdTime int64
+	// clockNext is when the next command of the batch being executed
+	// starts (the end of the previous one); zero outside a batch.
+	clockNext time.Time
 
 	stats   stats
 	slowlog slowlog
@@ -290,9 +292,3 @@ func (s *Server) Shutdown(code int) {
 
 // Done is closed when the server has shut down.
 func (s *Server) Done() <-chan struct{} { return s.done }
-
-func init() {
-	// Redis is single-threaded in execution; leave the cores to the
-	// connection goroutines and the benchmark client.
-	_ = runtime.GOMAXPROCS
-}
