@@ -12,7 +12,7 @@ import (
 
 func TestHotPathAllocations(t *testing.T) {
 	s := New(config.Default())
-	c := &Client{srv: s, w: resp.NewWriter(), db: s.ks.DBs[0], authenticated: true, user: "default"}
+	c := &Client{srv: s, rd: resp.NewReader(), w: resp.NewWriter(), db: s.ks.DBs[0], authenticated: true, user: "default"}
 	set := [][]byte{[]byte("SET"), []byte("key:1"), []byte("value-0123456789")}
 	get := [][]byte{[]byte("get"), []byte("key:1")}
 	s.mu.Lock()
