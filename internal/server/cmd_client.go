@@ -31,65 +31,57 @@ func init() {
 
 var clientHelp = []string{
 	"CACHING (YES|NO)",
-	"    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+	"    In OPTIN or OPTOUT tracking mode, choose whether the keys read by the",
+	"    next command are tracked.",
 	"GETREDIR",
-	"    Return the client ID we are redirecting to when tracking is enabled.",
+	"    Show the id of the client that receives this connection's tracking",
+	"    invalidations.",
 	"GETNAME",
-	"    Return the name of the current connection.",
+	"    Show this connection's name.",
 	"ID",
-	"    Return the ID of the current connection.",
+	"    Show this connection's unique id.",
 	"INFO",
-	"    Return information about the current client connection.",
+	"    Describe this connection in the format of one CLIENT LIST line.",
 	"KILL <ip:port>",
-	"    Kill connection made from <ip:port>.",
+	"    Close the connection whose peer address is <ip:port>.",
 	"KILL <option> <value> [<option> <value> [...]]",
-	"    Kill connections. Options are:",
+	"    Close every connection matching all the filters given:",
 	"    * ADDR (<ip:port>|<unixsocket>:0)",
-	"      Kill connections made from the specified address",
+	"      the peer address is this one",
 	"    * LADDR (<ip:port>|<unixsocket>:0)",
-	"      Kill connections made to specified local address",
+	"      the local (server side) address is this one",
 	"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
-	"      Kill connections by type.",
+	"      the connection is of this kind",
 	"    * USER <username>",
-	"      Kill connections authenticated by <username>.",
+	"      the connection is logged in as <username>",
 	"    * SKIPME (YES|NO)",
-	"      Skip killing current connection (default: yes).",
+	"      whether the calling connection is spared (yes unless told otherwise)",
 	"LIST [options ...]",
-	"    Return information about client connections. Options:",
+	"    Describe the open connections, one per line. Option:",
 	"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
-	"      Return clients of specified type.",
+	"      list only connections of this kind",
 	"UNPAUSE",
-	"    Stop the current client pause, resuming traffic.",
+	"    End a pause started by CLIENT PAUSE so clients are served again.",
 	"PAUSE <timeout> [WRITE|ALL]",
-	"    Suspend all, or just write, clients for <timeout> milliseconds.",
+	"    Hold back commands from other clients (every command, or only writes)",
+	"    for <timeout> milliseconds.",
 	"REPLY (ON|OFF|SKIP)",
-	"    Control the replies sent to the current connection.",
+	"    Turn replies to this connection on or off, or drop the next one only.",
 	"SETNAME <name>",
-	"    Assign the name <name> to the current connection.",
+	"    Give this connection the name <name>.",
 	"UNBLOCK <clientid> [TIMEOUT|ERROR]",
-	"    Unblock the specified blocked client.",
+	"    Wake a client stuck in a blocking command, as if it timed out or with",
+	"    an error.",
 	"TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
 	"         [OPTIN] [OPTOUT] [NOLOOP]",
-	"    Control server assisted client side caching.",
+	"    Turn invalidation messages for client side caching on or off.",
 	"TRACKINGINFO",
-	"    Report tracking status for the current connection.",
+	"    Describe this connection's tracking settings.",
 	"NO-EVICT (ON|OFF)",
-	"    Protect current client connection from eviction.",
+	"    Exempt this connection from client eviction, or stop exempting it.",
 }
 
-// addReplyHelp writes a HELP reply as Redis's addReplyHelp: a header naming
-// the command, the lines given, and the HELP entry itself.
-func (c *Client) addReplyHelp(lines []string) {
-	c.w.ArrayLen(len(lines) + 3)
-	c.w.Simple(strings.ToUpper(string(c.argv[0])) + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:")
-	for _, l := range lines {
-		c.w.Simple(l)
-	}
-	c.w.Simple("HELP")
-	c.w.Simple("    Prints this help.")
-}
-
-func cmdClientHelp(c *Client, args [][]byte) { c.addReplyHelp(clientHelp) }
+func cmdClientHelp(c *Client, args [][]byte) { replyHelpLines(c, args, clientHelp) }
 
 func cmdClientID(c *Client, args [][]byte) { c.w.Int(c.id) }
 

@@ -25,26 +25,24 @@ func init() {
 
 var commandHelp = []string{
 	"(no subcommand)",
-	"    Return details about all Redis commands.",
+	"    Describe every command the server knows.",
 	"COUNT",
-	"    Return the total number of commands in this Redis server.",
+	"    Show how many commands the server knows.",
 	"LIST",
-	"    Return a list of all commands in this Redis server.",
+	"    Show the names of every command the server knows.",
 	"INFO [<command-name> ...]",
-	"    Return details about multiple Redis commands.",
-	"    If no command names are given, documentation details for all",
-	"    commands are returned.",
+	"    Describe the named commands (every command when none is named).",
 	"DOCS [<command-name> ...]",
-	"    Return documentation details about multiple Redis commands.",
-	"    If no command names are given, documentation details for all",
-	"    commands are returned.",
+	"    Give the documentation of the named commands (of every command when",
+	"    none is named).",
 	"GETKEYS <full-command>",
-	"    Return the keys from a full Redis command.",
+	"    Show which arguments of <full-command> are key names.",
 	"GETKEYSANDFLAGS <full-command>",
-	"    Return the keys and the access flags from a full Redis command.",
+	"    Show which arguments of <full-command> are key names, with how each",
+	"    key is accessed.",
 }
 
-func cmdCommandHelp(c *Client, args [][]byte) { c.addReplyHelp(commandHelp) }
+func cmdCommandHelp(c *Client, args [][]byte) { replyHelpLines(c, args, commandHelp) }
 
 // sortedCommands is the server's top-level commands by name.
 func (s *Server) sortedCommands() []*serverCommand {

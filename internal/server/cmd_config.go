@@ -67,25 +67,17 @@ func cmdConfigRewrite(c *Client, args [][]byte) {
 }
 
 var configHelp = []string{
-	"CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
 	"GET <pattern>",
-	"    Return parameters matching the glob-like <pattern> and their values.",
+	"    Show every parameter whose name matches the glob <pattern>, with its value.",
 	"SET <directive> <value>",
-	"    Set the configuration <directive> to <value>.",
+	"    Change parameter <directive> to <value>.",
 	"RESETSTAT",
-	"    Reset statistics reported by the INFO command.",
+	"    Zero the counters that INFO shows.",
 	"REWRITE",
-	"    Rewrite the configuration file.",
-	"HELP",
-	"    Prints this help.",
+	"    Save the running configuration back into the config file.",
 }
 
-func cmdConfigHelp(c *Client, args [][]byte) {
-	c.w.ArrayLen(len(configHelp))
-	for _, l := range configHelp {
-		c.w.Simple(l)
-	}
-}
+func cmdConfigHelp(c *Client, args [][]byte) { replyHelpLines(c, args, configHelp) }
 
 // isLocal tells whether the client connects over a unix socket or from a
 // loopback address (enable-*-command/configs "local").

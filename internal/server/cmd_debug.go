@@ -173,7 +173,7 @@ func debugHelp(c *Client, args [][]byte) {
 		"ERROR <string>",
 		"    Reply with <string> as an error.",
 		"LOG <message>",
-		"    Write <message> to the server log.",
+		"    Append <message> to the server's log.",
 		"OBJECT <key>",
 		"    Describe the value stored at <key> (address, encoding, sizes, LRU).",
 		"PROTOCOL <type>",

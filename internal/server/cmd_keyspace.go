@@ -347,28 +347,18 @@ func cmdTouch(c *Client, args [][]byte) {
 
 var objectHelp = []string{
 	"ENCODING <key>",
-	"    Return the kind of internal representation used in order to store the value",
-	"    associated with a <key>.",
+	"    Show how the value at <key> is represented in memory.",
 	"FREQ <key>",
-	"    Return the access frequency index of the <key>. The returned integer is",
-	"    proportional to the logarithm of the recent access frequency of the key.",
+	"    Show the LFU access counter of <key>, which grows roughly with the",
+	"    logarithm of how often the key was read lately.",
 	"IDLETIME <key>",
-	"    Return the idle time of the <key>, that is the approximated number of",
-	"    seconds elapsed since the last access to the key.",
+	"    Show about how many seconds have passed since <key> was last read or",
+	"    written.",
 	"REFCOUNT <key>",
-	"    Return the number of references of the value associated with the specified",
-	"    <key>.",
+	"    Show how many references the value at <key> has.",
 }
 
-func cmdObjectHelp(c *Client, args [][]byte) {
-	c.w.ArrayLen(len(objectHelp) + 3)
-	c.w.Simple(strings.ToUpper(string(args[0])) + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:")
-	for _, line := range objectHelp {
-		c.w.Simple(line)
-	}
-	c.w.Simple("HELP")
-	c.w.Simple("    Prints this help.")
-}
+func cmdObjectHelp(c *Client, args [][]byte) { replyHelpLines(c, args, objectHelp) }
 
 // objectLookup is OBJECT's lookup: counts a hit or miss, records no
 // access, and replies null for a missing key.

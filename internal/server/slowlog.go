@@ -128,18 +128,6 @@ func cmdSlowlogHelp(c *Client, args [][]byte) {
 	})
 }
 
-// replyHelpLines answers a HELP subcommand the way Redis lays it out: a
-// header naming the command, the lines given, and a closing HELP entry.
-func replyHelpLines(c *Client, args [][]byte, lines []string) {
-	c.w.ArrayLen(len(lines) + 3)
-	c.w.Simple(strings.ToUpper(string(args[0])) + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:")
-	for _, l := range lines {
-		c.w.Simple(l)
-	}
-	c.w.Simple("HELP")
-	c.w.Simple("    Print this help.")
-}
-
 // replySubcommandSyntaxError is Redis's reply to a known subcommand called
 // with arguments it does not accept.
 func replySubcommandSyntaxError(c *Client, args [][]byte) {
