@@ -107,10 +107,34 @@ func (db *DB) Expires() int { return db.expires.Len() }
 // Dict exposes the main table to SCAN, RANDOMKEY and snapshots.
 func (db *DB) Dict() *Dict { return db.dict }
 
+// expireAt is the value an expires-table entry holds: the key's expire
+// time in unix ms. It is never stored in the main table.
+type expireAt int64
+
+func (expireAt) Kind() Kind                { return KindString }
+func (expireAt) Encoding() string          { return "" }
+func (t expireAt) Dup() Value              { return t }
+func (db *DB) expireEntry(e *Entry) *Entry { return db.expires.Find([]byte(e.Key)) }
+
+// ExpireOf returns e's expire time in unix ms, or 0 when it has no TTL.
+func (db *DB) ExpireOf(e *Entry) int64 {
+	if !e.volatile {
+		return 0
+	}
+	if x := db.expireEntry(e); x != nil {
+		return int64(x.Value.(expireAt))
+	}
+	return 0
+}
+
 // expired tells whether e's TTL passed. As Redis, a key is still alive at
 // the very millisecond of its expire time.
 func (db *DB) expired(e *Entry) bool {
-	return e.Expire != 0 && db.ks.Now() > e.Expire
+	if !e.volatile {
+		return false
+	}
+	at := db.ExpireOf(e)
+	return at != 0 && db.ks.Now() > at
 }
 
 // expireIfNeeded deletes e when its TTL passed and reports whether the key
@@ -201,7 +225,7 @@ func (db *DB) Set(key []byte, v Value, keepTTL bool) *Entry {
 		// Redis keeps the old counter
 		e.Access = db.ks.LRUClock()
 	}
-	if !keepTTL && e.Expire != 0 {
+	if !keepTTL && e.volatile {
 		db.removeExpire(e)
 	}
 	return e
@@ -213,7 +237,7 @@ func (db *DB) Delete(key []byte) bool {
 	if e == nil {
 		return false
 	}
-	if e.Expire != 0 {
+	if e.volatile {
 		db.expires.Delete(key)
 	}
 	return true
@@ -221,17 +245,17 @@ func (db *DB) Delete(key []byte) bool {
 
 // SetExpire sets an absolute expiry time in unix ms.
 func (db *DB) SetExpire(e *Entry, at int64) {
-	if e.Expire == 0 {
-		db.expires.Add(&Entry{Key: e.Key, Expire: at})
-	} else if x := db.expires.Find([]byte(e.Key)); x != nil {
-		x.Expire = at
+	if !e.volatile {
+		db.expires.Add(&Entry{Key: e.Key, Value: expireAt(at)})
+		e.volatile = true
+	} else if x := db.expireEntry(e); x != nil {
+		x.Value = expireAt(at)
 	}
-	e.Expire = at
 }
 
 // Persist removes the TTL of e and reports whether it had one.
 func (db *DB) Persist(e *Entry) bool {
-	if e.Expire == 0 {
+	if !e.volatile {
 		return false
 	}
 	db.removeExpire(e)
@@ -240,7 +264,7 @@ func (db *DB) Persist(e *Entry) bool {
 
 func (db *DB) removeExpire(e *Entry) {
 	db.expires.Delete([]byte(e.Key))
-	e.Expire = 0
+	e.volatile = false
 }
 
 // Flush removes every key and returns how many there were.

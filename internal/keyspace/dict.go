@@ -31,8 +31,11 @@ type Entry struct {
 	next   *Entry
 	Key    string
 	Value  Value
-	Expire int64  // unix ms, 0 when the key has no TTL
 	Access uint32 // LRU clock or LFU counter, as maxmemory-policy needs
+	// volatile marks a key with a TTL; the time itself lives in the
+	// database's expires table, so keys without one (most keys) do not
+	// pay 8 bytes for it (this keeps an Entry in the 48-byte size class).
+	volatile bool
 }
 
 type table struct {

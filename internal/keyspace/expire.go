@@ -60,11 +60,11 @@ func (ks *Keyspace) ActiveExpireCycle(hz int, effort int) {
 				})
 				for _, x := range sample {
 					sampled++
-					if now > x.Expire {
+					if at := int64(x.Value.(expireAt)); now > at {
 						db.deleteExpired(x.Key)
 						expired++
 					} else {
-						ttlSum += x.Expire - now
+						ttlSum += int64(x.Value.(expireAt)) - now
 						ttlSamples++
 					}
 				}

@@ -93,7 +93,7 @@ func expireGeneric(c *Client, args [][]byte, basetime, unit int64) {
 		return
 	}
 	if flags != 0 {
-		current := e.Expire // 0: no TTL, an infinite one for GT/LT
+		current := c.db.ExpireOf(e) // 0: no TTL, an infinite one for GT/LT
 		switch {
 		case flags&expireNX != 0 && current != 0,
 			flags&expireXX != 0 && current == 0,
@@ -130,11 +130,11 @@ func ttlGeneric(c *Client, args [][]byte, millis, absolute bool) {
 		c.w.Int(-2)
 		return
 	}
-	if e.Expire == 0 {
+	ttl := c.db.ExpireOf(e)
+	if ttl == 0 {
 		c.w.Int(-1)
 		return
 	}
-	ttl := e.Expire
 	if !absolute {
 		ttl -= c.srv.now()
 	}

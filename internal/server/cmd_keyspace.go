@@ -144,7 +144,7 @@ func renameGeneric(c *Client, args [][]byte, nx bool) {
 		}
 		c.db.Delete(dst)
 	}
-	moveEntry(e, c.db, dst)
+	moveEntry(c.db, e, c.db, dst)
 	c.db.Delete(src)
 	c.db.SignalModified(src)
 	c.db.SignalModified(dst)
@@ -159,11 +159,13 @@ func renameGeneric(c *Client, args [][]byte, nx bool) {
 
 // moveEntry adds e's value under key in db with e's TTL and access record:
 // the same value object changes place, as RENAME and MOVE do in Redis.
-func moveEntry(e *keyspace.Entry, db *keyspace.DB, key []byte) {
+// The source entry must still be in from (its TTL is read there).
+func moveEntry(from *keyspace.DB, e *keyspace.Entry, db *keyspace.DB, key []byte) {
+	at := from.ExpireOf(e)
 	n := db.Add(key, e.Value)
 	n.Access = e.Access
-	if e.Expire != 0 {
-		db.SetExpire(n, e.Expire)
+	if at != 0 {
+		db.SetExpire(n, at)
 	}
 }
 
@@ -483,7 +485,7 @@ func cmdMove(c *Client, args [][]byte) {
 		c.w.Int(0)
 		return
 	}
-	moveEntry(e, dst, key)
+	moveEntry(c.db, e, dst, key)
 	c.db.Delete(key)
 	c.db.SignalModified(key)
 	dst.SignalModified(key)
@@ -524,7 +526,7 @@ func cmdCopy(c *Client, args [][]byte) {
 		c.w.Int(0)
 		return
 	}
-	expire := e.Expire
+	expire := c.db.ExpireOf(e)
 	if dst.LookupNoStats(newKey) != nil {
 		if !replace {
 			c.w.Int(0)
