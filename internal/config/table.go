@@ -128,7 +128,7 @@ var directives = []*directive{
 	{name: "auto-aof-rewrite-percentage", kind: kindNum, flags: fNotImpl, min: 0, max: math.MaxInt32, def: "100", field: func(c *Config) any { return &c.AutoAOFRewritePercentage }},
 	{name: "cluster-replica-validity-factor", alias: "cluster-slave-validity-factor", kind: kindNum, flags: fNotImpl, min: 0, max: math.MaxInt32, def: "10", field: func(c *Config) any { return &c.ClusterReplicaValidity }},
 	{name: "list-max-listpack-size", alias: "list-max-ziplist-size", kind: kindNum, flags: fNotImpl, min: math.MinInt32, max: math.MaxInt32, def: "-2", field: func(c *Config) any { return &c.ListMaxListpackSize }},
-	{name: "tcp-keepalive", kind: kindNum, flags: fNotImpl, min: 0, max: math.MaxInt32, def: "300", field: func(c *Config) any { return &c.TCPKeepalive }},
+	{name: "tcp-keepalive", kind: kindNum, min: 0, max: math.MaxInt32, def: "300", field: func(c *Config) any { return &c.TCPKeepalive }},
 	{name: "cluster-migration-barrier", kind: kindNum, flags: fNotImpl, min: 0, max: math.MaxInt32, def: "1", field: func(c *Config) any { return &c.ClusterMigrationBarrier }},
 	{name: "active-defrag-cycle-min", kind: kindNum, flags: fNotImpl, min: 1, max: 99, def: "1", field: nil},
 	{name: "active-defrag-cycle-max", kind: kindNum, flags: fNotImpl, min: 1, max: 99, def: "25", field: nil},

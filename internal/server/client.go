@@ -84,10 +84,10 @@ func (s *Server) serveConn(conn net.Conn) {
 
 	s.mu.Lock()
 	if len(s.clients) >= s.cfg.MaxClients {
+		s.stats.rejectedConns++
 		s.mu.Unlock()
 		conn.Write([]byte("-ERR max number of clients reached\r\n"))
 		conn.Close()
-		s.stats.rejectedConns++
 		return
 	}
 	if msg := s.protectedModeDenial(c); msg != "" {
@@ -100,6 +100,19 @@ func (s *Server) serveConn(conn net.Conn) {
 	c.authenticated = s.cfg.RequirePass == ""
 	c.rd.MaxBulkLen = s.cfg.ProtoMaxBulkLen
 	c.rd.QueryBufferLimit = s.cfg.ClientQueryBufferLimit
+	if tc, ok := conn.(*net.TCPConn); ok && s.cfg.TCPKeepalive <= 0 {
+		tc.SetKeepAlive(false) // Go enables it on accepted sockets by default
+	} else if ok {
+		// tcp-keepalive: probe idle peers so dead ones are noticed, with
+		// Redis's timing (first probe after the interval, then a third of it)
+		interval := max(s.cfg.TCPKeepalive/3, 1)
+		tc.SetKeepAliveConfig(net.KeepAliveConfig{
+			Enable:   true,
+			Idle:     time.Duration(s.cfg.TCPKeepalive) * time.Second,
+			Interval: time.Duration(interval) * time.Second,
+			Count:    3,
+		})
+	}
 	s.clients[c.id] = c
 	s.stats.totalConns++
 	s.mu.Unlock()

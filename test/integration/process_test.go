@@ -4,6 +4,8 @@ package integration
 
 import (
 	"os"
+	"os/exec"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -35,5 +37,34 @@ func TestSignalShutdown(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestTCPKeepalive checks that tcp-keepalive arms the kernel's keepalive
+// timer on accepted connections (as seen by ss), and that 0 disables it.
+func TestTCPKeepalive(t *testing.T) {
+	ss, err := exec.LookPath("ss")
+	if err != nil {
+		t.Skip("ss (iproute2) not installed")
+	}
+	for _, tc := range []struct {
+		interval string
+		want     bool
+	}{{"120", true}, {"0", false}} {
+		p := testutil.StartRedoubt(t, "--tcp-keepalive", tc.interval)
+		rc := testutil.DialRaw(t, p.Addr)
+		if got := rc.DoRaw("PING"); got != "+PONG\r\n" {
+			t.Fatalf("PING: %q", got)
+		}
+		out, err := exec.Command(ss, "-tno", "state", "established", "( sport = :"+strconv.Itoa(p.Port)+" )").CombinedOutput()
+		if err != nil {
+			t.Fatalf("ss: %v %s", err, out)
+		}
+		if !strings.Contains(string(out), "127.0.0.1:"+strconv.Itoa(p.Port)) {
+			t.Fatalf("ss does not show the connection:\n%s", out)
+		}
+		if got := strings.Contains(string(out), "timer:(keepalive"); got != tc.want {
+			t.Fatalf("tcp-keepalive %s: keepalive timer present=%v, want %v\n%s", tc.interval, got, tc.want, out)
+		}
 	}
 }
