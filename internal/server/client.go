@@ -179,6 +179,9 @@ func (c *Client) processInput(batch *[][][]byte) bool {
 			return true
 		}
 		protoErr, isProto := perr.(*resp.ProtocolError)
+		// closing and killed are read from c.flags under the lock, since
+		// other clients may set them (CLIENT KILL)
+		var closing, killed bool
 		if len(cmds) > 0 || isProto {
 			s.mu.Lock()
 			now := time.Now()
@@ -196,12 +199,19 @@ func (c *Client) processInput(batch *[][][]byte) bool {
 				s.log.Debug("Protocol error (" + protoErr.Msg + ") from client: " + c.infoLine())
 			}
 			s.clockNext = time.Time{}
+			closing = c.flags&(flagCloseAfterReply|flagCloseASAP) != 0
+			killed = c.flags&flagCloseASAP != 0
 			s.mu.Unlock()
 		}
 		if perr == resp.ErrQueryBufferLimit {
+			s.mu.Lock()
 			s.log.Warn("Closing client that reached max query buffer length: " + c.infoLine())
+			s.mu.Unlock()
 		}
-		if !c.flush() || perr != nil || c.flags&(flagCloseAfterReply|flagCloseASAP) != 0 {
+		if killed {
+			return false // CLIENT KILL: pending replies are dropped
+		}
+		if !c.flush() || perr != nil || closing {
 			return false
 		}
 		if len(cmds) < maxBatch {
@@ -211,10 +221,9 @@ func (c *Client) processInput(batch *[][][]byte) bool {
 }
 
 // flush writes pending replies; false if the connection failed.
+// It runs without the executor lock, so it must not read c.flags (other
+// clients change them under the lock, e.g. CLIENT KILL).
 func (c *Client) flush() bool {
-	if c.flags&flagCloseASAP != 0 {
-		return false
-	}
 	if len(c.w.Buf) == 0 {
 		return true
 	}

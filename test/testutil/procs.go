@@ -6,6 +6,7 @@ package testutil
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"net"
 	"os"
@@ -40,7 +41,12 @@ func RedoubtBinary(t testing.TB) string {
 			return
 		}
 		binPath = filepath.Join(dir, "redoubt")
-		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/redoubt")
+		args := []string{"build", "-o", binPath}
+		if os.Getenv("REDOUBT_RACE") != "" {
+			// servers started by the tests run under the race detector
+			args = append(args, "-race")
+		}
+		cmd := exec.Command("go", append(args, "./cmd/redoubt")...)
 		cmd.Dir = RepoRoot()
 		out, err := cmd.CombinedOutput()
 		if err != nil {
@@ -139,6 +145,10 @@ func start(t testing.TB, bin string, args []string) *Proc {
 		t.Cleanup(func() {
 			cmd.Process.Kill()
 			<-exited
+			// a server built with REDOUBT_RACE reports races in its log
+			if out, _ := os.ReadFile(logPath); bytes.Contains(out, []byte("WARNING: DATA RACE")) {
+				t.Errorf("%s reported a data race:\n%s", bin, out)
+			}
 		})
 		return p
 	}
