@@ -30,6 +30,7 @@ const (
 type Client struct {
 	srv  *Server
 	conn net.Conn
+	io   connIO // raw socket I/O (rawio.go) over conn
 	id   int64
 	rd   *resp.Reader
 	w    *resp.Writer
@@ -64,6 +65,7 @@ func (s *Server) serveConn(conn net.Conn) {
 	c := &Client{
 		srv:     s,
 		conn:    conn,
+		io:      newConnIO(conn),
 		id:      s.nextClientID.Add(1),
 		rd:      resp.NewReader(),
 		w:       resp.NewWriter(),
@@ -137,7 +139,7 @@ const maxBatch = 1024
 func (c *Client) serve() {
 	batch := make([][][]byte, 0, 64)
 	for {
-		n, err := c.rd.Fill(c.conn)
+		n, err := c.rd.Fill(c.io)
 		if n > 0 {
 			c.totalNetIn += int64(n)
 			c.srv.stats.netInput.Add(int64(n))
@@ -233,7 +235,7 @@ func (c *Client) flush() bool {
 		return true
 	}
 	c.srv.intro.writesProcessed.Add(1)
-	n, err := c.conn.Write(c.w.Buf)
+	n, err := c.io.Write(c.w.Buf)
 	c.totalNetOut += int64(n)
 	c.srv.stats.netOutput.Add(int64(n))
 	if cap(c.w.Buf) > 1<<20 {

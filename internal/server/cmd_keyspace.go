@@ -418,20 +418,13 @@ func cmdObjectFreq(c *Client, args [][]byte) {
 	c.w.Int(int64(c.srv.ks.LFUFreq(e)))
 }
 
-// maxmemoryPolicy is the configured maxmemory-policy ("noeviction" when
-// the directive is not known to the configuration yet).
-func (s *Server) maxmemoryPolicy() string {
-	if p, ok := s.cfg.Get("maxmemory-policy"); ok {
-		return p
-	}
-	return "noeviction"
-}
+// maxmemoryPolicy is the configured maxmemory-policy.
+func (s *Server) maxmemoryPolicy() string { return s.cfg.MaxMemoryPolicy }
 
 // evictionNeedsAccess tells whether maxmemory is set with an LRU or LFU
 // policy, when Redis stops sharing small integers.
 func (s *Server) evictionNeedsAccess() bool {
-	mm, ok := s.cfg.Get("maxmemory")
-	if !ok || mm == "0" {
+	if s.cfg.MaxMemory == 0 {
 		return false
 	}
 	p := s.maxmemoryPolicy()

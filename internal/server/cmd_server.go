@@ -84,10 +84,7 @@ func (c *Client) redactArg(i int) {
 	}
 }
 
-func (s *Server) latencyTrackingEnabled() bool {
-	v, ok := s.cfg.Get("latency-tracking")
-	return !ok || v == "yes"
-}
+func (s *Server) latencyTrackingEnabled() bool { return s.cfg.LatencyTracking }
 
 // markDirty counts n changes to the dataset for rdb_changes_since_last_save.
 func (s *Server) markDirty(n int64) { s.intro.dirty += n }
