@@ -8,7 +8,15 @@ package keyspace
 const (
 	ClassGeneric byte = 'g'
 	ClassString  byte = '$'
+	ClassList    byte = 'l'
+	ClassSet     byte = 's'
+	ClassHash    byte = 'h'
+	ClassZSet    byte = 'z'
+	ClassStream  byte = 't'
 	ClassExpired byte = 'x'
+	ClassEvicted byte = 'e'
+	ClassKeyMiss byte = 'm'
+	ClassNew     byte = 'n'
 )
 
 // SignalModified reports that key was changed by a command.
