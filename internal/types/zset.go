@@ -40,8 +40,8 @@ func (n *ZNode) Prev() *ZNode { return n.backward }
 
 // A ZNode is stored as the value of its member-index entry; these methods
 // only make it fit keyspace.Value, it is never a key's value.
-func (*ZNode) Kind() keyspace.Kind  { return keyspace.KindZSet }
-func (*ZNode) Encoding() string     { return "" }
+func (*ZNode) Kind() keyspace.Kind   { return keyspace.KindZSet }
+func (*ZNode) Encoding() string      { return "" }
 func (n *ZNode) Dup() keyspace.Value { return &ZNode{Member: n.Member, Score: n.Score} }
 
 // sortsBefore tells whether n sorts strictly before (score, member).
@@ -306,6 +306,9 @@ func (z *ZSet) ShrinkIfFits(lim ZSetLimits) {
 		}
 	}
 	z.listpack = true
+	for n := z.First(); n != nil; n = n.Next() {
+		n.Score = z.listpackScore(n.Score)
+	}
 }
 
 // Len is the number of members.
@@ -328,8 +331,18 @@ func (z *ZSet) Score(member []byte) (float64, bool) {
 	return n.Score, true
 }
 
+// listpackScore is what a listpack gives back for score: Redis stores the
+// text "-0" there, which the listpack turns into the integer 0.
+func (z *ZSet) listpackScore(score float64) float64 {
+	if z.listpack && score == 0 {
+		return 0
+	}
+	return score
+}
+
 // Insert adds a member known to be absent.
 func (z *ZSet) Insert(member string, score float64) {
+	score = z.listpackScore(score)
 	n := z.zsl.insert(score, member)
 	z.members.Add(&keyspace.Entry{Key: member, Value: n})
 }
@@ -389,7 +402,7 @@ func (z *ZSet) Add(member []byte, score float64, flags int, lim ZSetLimits) (int
 			return ZAddUnchanged, score
 		}
 		z.zsl.delete(cur, n.Member)
-		nn := z.zsl.insert(score, n.Member)
+		nn := z.zsl.insert(z.listpackScore(score), n.Member)
 		z.members.Find(member).Value = nn
 		return ZAddUpdated, score
 	}
