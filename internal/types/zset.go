@@ -481,14 +481,21 @@ func (z *ZSet) LastInRange(r *ScoreRange) *ZNode {
 	return x
 }
 
-func (r *LexRange) empty() bool {
+// lexRangeMisses tells whether no member can be inside r. As Redis, it
+// trusts the extremes: when scores differ, members are not in lex order and
+// a range can miss members that would match it.
+func (z *ZSet) lexRangeMisses(r *LexRange) bool {
 	c := cmpBounds(r.Min, r.Max)
-	return c > 0 || (c == 0 && (r.Min.Ex || r.Max.Ex))
+	if c > 0 || (c == 0 && (r.Min.Ex || r.Max.Ex)) {
+		return true
+	}
+	first, last := z.First(), z.Last()
+	return last == nil || !r.gteMin(last.Member) || !r.lteMax(first.Member)
 }
 
 // FirstInLexRange is the lowest node whose member is inside r, or nil.
 func (z *ZSet) FirstInLexRange(r *LexRange) *ZNode {
-	if r.empty() {
+	if z.lexRangeMisses(r) {
 		return nil
 	}
 	x := z.zsl.header
@@ -506,7 +513,7 @@ func (z *ZSet) FirstInLexRange(r *LexRange) *ZNode {
 
 // LastInLexRange is the highest node whose member is inside r, or nil.
 func (z *ZSet) LastInLexRange(r *LexRange) *ZNode {
-	if r.empty() {
+	if z.lexRangeMisses(r) {
 		return nil
 	}
 	x := z.zsl.header
