@@ -1022,10 +1022,7 @@ func (c *Client) zpopMinMax(args [][]byte, fromMax bool) {
 	count := int64(-1)
 	if len(args) == 3 {
 		var ok bool
-		if count, ok = c.intArg(args[2]); !ok {
-			return
-		}
-		if count < 0 {
+		if count, ok = parseInt(args[2]); !ok || count < 0 {
 			c.addError(errMustBePositive)
 			return
 		}
@@ -1092,7 +1089,7 @@ func cmdZrandmember(c *Client, args [][]byte) {
 		return
 	}
 	if l == math.MinInt64 {
-		c.addError("ERR value is out of range, must be between -9223372036854775807 and 9223372036854775807")
+		c.addError("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807")
 		return
 	}
 	withScores := false
@@ -1127,7 +1124,8 @@ func cmdZrandmember(c *Client, args [][]byte) {
 			nodes = append(nodes, z.Random())
 		}
 	case l >= size:
-		for n := z.First(); n != nil; n = n.Next() {
+		// Redis's set-operation iterator walks a sorted set from the top
+		for n := z.Last(); n != nil; n = n.Prev() {
 			nodes = append(nodes, n)
 		}
 	case l*3 > size:
