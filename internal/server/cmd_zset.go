@@ -144,28 +144,54 @@ func (c *Client) replyNodes(nodes []*types.ZNode, withScores bool) {
 // whole text was consumed: leading blanks are skipped, an empty text is 0,
 // hex and inf are accepted, overflow saturates to infinity.
 func parseStrtod(b []byte) (float64, bool) {
+	f, _, ok := strtod(b)
+	return f, ok
+}
+
+// strtod converts all of b as C's strtod would, telling also whether the
+// result overflowed or underflowed (ERANGE).
+func strtod(b []byte) (f float64, outOfRange, ok bool) {
 	if len(b) == 0 {
-		return 0, true
+		return 0, false, true
 	}
 	s := strings.TrimLeft(string(b), " \t\n\v\f\r")
 	if s == "" || strings.ContainsRune(s, '_') {
-		return 0, false
+		return 0, false, false
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil {
-		ne, ok := err.(*strconv.NumError)
+		ne, isNumErr := err.(*strconv.NumError)
 		switch {
-		case ok && ne.Err == strconv.ErrRange:
+		case isNumErr && ne.Err == strconv.ErrRange:
+			outOfRange = true
 		case isHexWithoutExponent(s):
-			f, err = strconv.ParseFloat(s+"p0", 64)
-			if err != nil {
-				return 0, false
+			if f, err = strconv.ParseFloat(s+"p0", 64); err != nil {
+				return 0, false, false
 			}
 		default:
-			return 0, false
+			return 0, false, false
 		}
 	}
-	return f, !math.IsNaN(f)
+	if f == 0 && !outOfRange && !isHexWithoutExponent(s) {
+		// Go rounds an underflow to zero silently; strtod reports ERANGE
+		mantissa, _, _ := strings.Cut(strings.ToLower(s), "e")
+		outOfRange = strings.ContainsAny(mantissa, "123456789")
+	}
+	return f, outOfRange, !math.IsNaN(f)
+}
+
+// parseScore parses a score or weight as Redis's string2d: no leading
+// blank, all text consumed, no overflow to infinity or underflow to zero
+// (but "inf" itself is fine), no NaN.
+func parseScore(b []byte) (float64, bool) {
+	if len(b) == 0 || strings.ContainsRune(" \t\n\v\f\r", rune(b[0])) {
+		return 0, false
+	}
+	f, outOfRange, ok := strtod(b)
+	if !ok || outOfRange && (math.IsInf(f, 0) || f == 0) {
+		return 0, false
+	}
+	return f, true
 }
 
 func isHexWithoutExponent(s string) bool {
@@ -272,7 +298,8 @@ options:
 	scores := make([]float64, pairs)
 	for j := range scores {
 		var ok bool
-		if scores[j], ok = c.floatArg(args[scoreIdx+2*j]); !ok {
+		if scores[j], ok = parseScore(args[scoreIdx+2*j]); !ok {
+			c.addError(errNotFloat)
 			return
 		}
 	}
@@ -807,7 +834,7 @@ func (c *Client) zsetAlgebra(args [][]byte, dst []byte, numkeysIdx int, op int, 
 		case op != zsetDiff && !cardOnly && remaining >= len(srcs)+1 && isOpt(opt, "weights"):
 			j++
 			for i := range srcs {
-				w, ok := parseFloat(args[j])
+				w, ok := parseScore(args[j])
 				if !ok {
 					c.addError(errZWeightNotFloat)
 					return
