@@ -8,6 +8,7 @@
 package types
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -29,17 +30,20 @@ const fairRandomSamples = 15
 type Set struct {
 	ints []int64
 	ht   *keyspace.Dict
+	// intWidth is the bytes per member of Redis's intset: the smallest of
+	// 2, 4 and 8 holding every member ever added (it never shrinks back).
+	intWidth uint8
 }
 
 // NewIntset returns an empty intset-encoded set, the shape Redis starts
 // from for results it builds (SUNION, SINTERSTORE...).
-func NewIntset() *Set { return &Set{} }
+func NewIntset() *Set { return &Set{intWidth: 2} }
 
 // NewSetFor returns an empty set with the encoding Redis picks for a set
 // whose first member is first (setTypeCreate).
 func NewSetFor(first []byte) *Set {
 	if _, ok := resp.ParseInt(first); ok {
-		return &Set{}
+		return NewIntset()
 	}
 	return &Set{ht: keyspace.NewDict()}
 }
@@ -59,9 +63,10 @@ func (s *Set) IsIntset() bool { return s.ht == nil }
 // Dup returns an independent copy with the same encoding.
 func (s *Set) Dup() keyspace.Value {
 	if s.ht == nil {
-		return &Set{ints: slices.Clone(s.ints)}
+		return &Set{ints: slices.Clone(s.ints), intWidth: s.intWidth}
 	}
 	d := &Set{ht: keyspace.NewDict()}
+	d.ht.Expand(s.ht.Len())
 	s.ht.ForEach(func(e *keyspace.Entry) bool {
 		d.ht.Add(&keyspace.Entry{Key: e.Key})
 		return true
@@ -80,6 +85,7 @@ func (s *Set) Len() int {
 // toHashtable converts an intset to the hashtable encoding.
 func (s *Set) toHashtable() {
 	d := keyspace.NewDict()
+	d.Expand(len(s.ints))
 	for _, n := range s.ints {
 		d.Add(&keyspace.Entry{Key: strconv.FormatInt(n, 10)})
 	}
@@ -102,17 +108,31 @@ func (s *Set) Add(m []byte, maxIntset int64) bool {
 			return false
 		}
 		s.ints = slices.Insert(s.ints, i, n)
+		s.intWidth = max(s.intWidth, intWidthFor(n))
 		if int64(len(s.ints)) > min(maxIntset, intsetHardLimit) {
 			s.toHashtable()
 		}
 		return true
 	}
-	if s.ht.Find(m) != nil {
-		return false
-	}
-	s.ht.Add(&keyspace.Entry{Key: string(m)})
-	return true
+	return s.ht.AddKey(m)
 }
+
+func intWidthFor(n int64) uint8 {
+	switch {
+	case n >= math.MinInt16 && n <= math.MaxInt16:
+		return 2
+	case n >= math.MinInt32 && n <= math.MaxInt32:
+		return 4
+	}
+	return 8
+}
+
+// IntsetBlobLen is the size of Redis's intset holding an intset-encoded
+// set: an 8-byte header and the members at their common width.
+func (s *Set) IntsetBlobLen() int { return 8 + len(s.ints)*int(s.intWidth) }
+
+// Buckets is the number of hash table buckets of a hashtable-encoded set.
+func (s *Set) Buckets() int { return s.ht.Buckets() }
 
 // Remove deletes m and reports whether it was a member. A hashtable that
 // became sparse is shrunk at once, as Redis's setTypeRemove does.
