@@ -214,6 +214,8 @@ func valueMemoryUsage(v keyspace.Value, samples int) uint64 {
 			return jemallocSize(uint64(robjSize + 3 + len(x.B) + 1))
 		}
 		return robjSize + sdsAllocSize(len(x.B))
+	case *types.Set:
+		return setMemoryUsage(x, samples)
 	case sizedValue:
 		return uint64(x.MemoryUsage(samples))
 	}
