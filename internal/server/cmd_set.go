@@ -37,13 +37,6 @@ func init() {
 	register("sscan", cmdSscan)
 }
 
-const (
-	errNumkeysPositive = "ERR numkeys should be greater than 0"
-	errNumkeysTooMany  = "ERR Number of keys can't be greater than number of args"
-	errLimitNegative   = "ERR LIMIT can't be negative"
-	errMustBePositive  = "ERR value is out of range, must be positive"
-)
-
 // Strategy thresholds of SPOP and SRANDMEMBER with a count: past these
 // ratios Redis builds the answer from the other side (the members that
 // stay), which changes the encoding SPOP leaves behind.

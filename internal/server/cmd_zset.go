@@ -65,11 +65,6 @@ const (
 	errZLimitNeedsBy   = "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
 	errZLexWithScores  = "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
 	errZWeightNotFloat = "ERR weight value is not a float"
-	errZLimitNegative  = "ERR LIMIT can't be negative"
-	errZNumkeys        = "ERR numkeys should be greater than 0"
-	errZCount          = "ERR count should be greater than 0"
-	errOutOfRange      = "ERR value is out of range"
-	errMustBePositive  = "ERR value is out of range, must be positive"
 )
 
 // zsetLimits are the listpack thresholds of the configuration.
@@ -861,7 +856,7 @@ func (c *Client) zsetAlgebra(args [][]byte, dst []byte, numkeysIdx int, op int, 
 		case cardOnly && remaining >= 2 && isOpt(opt, "limit"):
 			n, ok := parseInt(args[j+1])
 			if !ok || n < 0 {
-				c.addError(errZLimitNegative)
+				c.addError(errLimitNegative)
 				return
 			}
 			limit = n
@@ -1060,7 +1055,7 @@ func (c *Client) zpopMinMax(args [][]byte, fromMax bool) {
 func cmdZmpop(c *Client, args [][]byte) {
 	numkeys, ok := parseInt(args[1])
 	if !ok || numkeys < 1 {
-		c.addError(errZNumkeys)
+		c.addError(errNumkeysPositive)
 		return
 	}
 	if numkeys >= int64(len(args)-2) {
@@ -1083,7 +1078,7 @@ func cmdZmpop(c *Client, args [][]byte) {
 			j++
 			n, ok := parseInt(args[j])
 			if !ok || n < 1 {
-				c.addError(errZCount)
+				c.addError(errCountPositive)
 				return
 			}
 			count = n

@@ -9,4 +9,12 @@ const (
 	errNoSuchKey     = "ERR no such key"
 	errOverflow      = "ERR increment or decrement would overflow"
 	errInvalidExpire = "ERR invalid expire time in '%s' command"
+
+	// multi-key commands with numkeys / LIMIT / COUNT arguments
+	errNumkeysPositive = "ERR numkeys should be greater than 0"
+	errNumkeysTooMany  = "ERR Number of keys can't be greater than number of args"
+	errLimitNegative   = "ERR LIMIT can't be negative"
+	errCountPositive   = "ERR count should be greater than 0"
+	errOutOfRange      = "ERR value is out of range"
+	errMustBePositive  = "ERR value is out of range, must be positive"
 )
