@@ -181,7 +181,7 @@ var directives = []*directive{
 	{name: "hash-max-listpack-value", alias: "hash-max-ziplist-value", kind: kindNum, flags: fNotImpl | fMemory | fUnsigned, min: 0, max: math.MaxInt64, def: "64", field: func(c *Config) any { return &c.HashMaxListpackValue }},
 	{name: "stream-node-max-bytes", kind: kindNum, flags: fNotImpl | fMemory | fUnsigned, min: 0, max: math.MaxInt64, def: "4096", field: func(c *Config) any { return &c.StreamNodeMaxBytes }},
 	{name: "zset-max-listpack-value", alias: "zset-max-ziplist-value", kind: kindNum, flags: fNotImpl | fMemory | fUnsigned, min: 0, max: math.MaxInt64, def: "64", field: func(c *Config) any { return &c.ZsetMaxListpackValue }},
-	{name: "hll-sparse-max-bytes", kind: kindNum, flags: fNotImpl | fMemory | fUnsigned, min: 0, max: math.MaxInt64, def: "3000", field: func(c *Config) any { return &c.HLLSparseMaxBytes }},
+	{name: "hll-sparse-max-bytes", kind: kindNum, flags: fMemory | fUnsigned, min: 0, max: math.MaxInt64, def: "3000", field: func(c *Config) any { return &c.HLLSparseMaxBytes }},
 	{name: "tracking-table-max-keys", kind: kindNum, flags: fNotImpl | fUnsigned, min: 0, max: math.MaxInt64, def: "1000000", field: func(c *Config) any { return &c.TrackingTableMaxKeys }},
 	{name: "client-query-buffer-limit", kind: kindNum, flags: fMemory | fUnsigned, min: 1048576, max: math.MaxInt64, def: "1073741824", field: func(c *Config) any { return &c.ClientQueryBufferLimit }},
 	{name: "maxmemory-clients", kind: kindNum, flags: fNotImpl | fMemory | fPercent, min: -100, max: math.MaxInt64, def: "0", field: func(c *Config) any { return &c.MaxMemoryClients }},
