@@ -57,12 +57,12 @@ type subscriptions struct {
 
 // kind selects plain or shard channels, as Redis's pubsubtype.
 type pubsubKind struct {
-	shard                    bool
-	subscribeMsg, unsubMsg   string
-	messageMsg               string
-	serverMap                func(s *Server) map[string][]*Client
-	clientList               func(sub *subscriptions) *[]string
-	subscriptionCount        func(sub *subscriptions) int
+	shard                  bool
+	subscribeMsg, unsubMsg string
+	messageMsg             string
+	serverMap              func(s *Server) map[string][]*Client
+	clientList             func(sub *subscriptions) *[]string
+	subscriptionCount      func(sub *subscriptions) int
 }
 
 var (
