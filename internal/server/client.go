@@ -61,6 +61,9 @@ type Client struct {
 	async *asyncOutput
 	// pubsubSubs are the client's subscriptions (pubsub.go); nil if none yet.
 	pubsubSubs *subscriptions
+	// heldPushes are messages for c produced by its own command while its
+	// replies are off: pushes are sent regardless (pubsub.go).
+	heldPushes []byte
 	// obufSoftLimitSince is when (unix s) the client's unsent output went
 	// over its soft limit; 0 when it is under (pubsub_limits.go).
 	obufSoftLimitSince int64

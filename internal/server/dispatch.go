@@ -128,6 +128,7 @@ func (c *Client) applyReplyMode(start int) {
 	if c.flags&(flagReplyOff|flagReplySkip) != 0 && start <= len(c.w.Buf) {
 		c.w.Buf = c.w.Buf[:start]
 	}
+	c.restoreHeldPushes()
 	if c.flags&flagReplySkip != 0 {
 		c.flags &^= flagReplySkip
 	}

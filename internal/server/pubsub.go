@@ -380,6 +380,10 @@ func (s *Server) deliver(t *Client, m *encodedMessage) {
 	}
 	b := m.forProto(t.w.Proto)
 	if t == s.pubsub.executing {
+		if !t.replyEnabled() {
+			t.heldPushes = append(t.heldPushes, b...)
+			return
+		}
 		t.w.Raw(b)
 		return
 	}
@@ -449,4 +453,13 @@ func cmdPubsubNumpat(c *Client, args [][]byte) { c.w.Int(int64(len(c.srv.pubsub.
 // replySubcommandSyntaxError is Redis's addReplySubcommandSyntaxError.
 func (c *Client) replySubcommandSyntaxError(args [][]byte) {
 	c.addError(fmt.Sprintf("ERR unknown subcommand or wrong number of arguments for '%.128s'. Try %s HELP.", args[1], strings.ToUpper(string(args[0]))))
+}
+
+// restoreHeldPushes appends, after CLIENT REPLY OFF|SKIP dropped a
+// command's replies, the messages that command produced for its own client.
+func (c *Client) restoreHeldPushes() {
+	if len(c.heldPushes) > 0 {
+		c.w.Raw(c.heldPushes)
+		c.heldPushes = c.heldPushes[:0]
+	}
 }

@@ -252,3 +252,41 @@ func TestSlowSubscriberIsDisconnected(t *testing.T) {
 		})
 	}
 }
+
+// TestOwnMessagesIgnoreReplyOff checks, on one RESP3 connection, that
+// messages a client publishes to itself reach it even while CLIENT REPLY
+// OFF or SKIP drops its replies, as Redis sends pushes regardless.
+func TestOwnMessagesIgnoreReplyOff(t *testing.T) {
+	script := [][]string{
+		{"SUBSCRIBE", "self"},
+		{"CLIENT", "REPLY", "OFF"},
+		{"PUBLISH", "self", "reply dropped, message kept"},
+		{"CLIENT", "REPLY", "ON"},
+		{"CLIENT", "REPLY", "SKIP"},
+		{"PUBLISH", "self", "skipped"},
+		{"PUBLISH", "self", "answered"},
+		{"PING", "end"},
+	}
+	stream := func(addr string) []byte {
+		c := testutil.DialRaw(t, addr)
+		c.Do("HELLO", "3")
+		var pipeline []byte
+		for _, args := range script {
+			pipeline = append(pipeline, testutil.EncodeCommand(args...)...)
+		}
+		c.Conn.Write(pipeline)
+		var out bytes.Buffer
+		for !bytes.HasSuffix(out.Bytes(), []byte("$3\r\nend\r\n")) {
+			out.Write(c.Read().Raw)
+		}
+		return out.Bytes()
+	}
+	want := stream(testutil.StartRedis(t).Addr)
+	got := stream(testutil.StartRedoubt(t).Addr)
+	if !bytes.Equal(want, got) {
+		t.Fatalf("redis:\n%q\nredoubt:\n%q", want, got)
+	}
+	if !bytes.Contains(got, []byte("message kept")) || !bytes.Contains(got, []byte("$7\r\nskipped")) {
+		t.Fatalf("own messages missing: %q", got)
+	}
+}
