@@ -163,6 +163,7 @@ func (db *DB) IsExpired(e *Entry) bool { return db.expired(e) }
 func (db *DB) deleteExpired(key string) {
 	db.Delete([]byte(key))
 	db.ks.ExpiredKeys++
+	db.Notify(ClassExpired, "expired", []byte(key))
 	if db.ks.Hooks.Expired != nil {
 		db.ks.Hooks.Expired(db, key)
 	}
@@ -182,6 +183,16 @@ func (db *DB) Lookup(key []byte) *Entry {
 // recording an access: the lookups of EXISTS, TYPE, TTL and OBJECT, which
 // inspect a key rather than use it.
 func (db *DB) LookupNoTouch(key []byte) *Entry {
+	e := db.LookupNoNotify(key)
+	if e == nil {
+		db.Notify(ClassKeyMiss, "keymiss", key)
+	}
+	return e
+}
+
+// LookupNoNotify is LookupNoTouch without the "keymiss" keyspace event
+// (OBJECT's lookup in Redis).
+func (db *DB) LookupNoNotify(key []byte) *Entry {
 	e := db.dict.Find(key)
 	if e == nil || db.expireIfNeeded(e) {
 		db.ks.Misses++
@@ -205,10 +216,12 @@ func (db *DB) LookupNoStats(key []byte) *Entry {
 // Peek returns the entry even if logically expired, without side effects.
 func (db *DB) Peek(key []byte) *Entry { return db.dict.Find(key) }
 
-// Add inserts a key that does not exist and returns its entry.
+// Add inserts a key that does not exist and returns its entry. It emits
+// the "new" keyspace event, as Redis's dbAdd.
 func (db *DB) Add(key []byte, v Value) *Entry {
 	e := &Entry{Key: string(key), Value: v, Access: db.ks.newAccess()}
 	db.dict.Add(e)
+	db.Notify(ClassNew, "new", key)
 	return e
 }
 

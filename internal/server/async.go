@@ -22,6 +22,8 @@ type asyncOutput struct {
 	mu      sync.Mutex
 	pending []byte
 	spare   []byte
+	// writing is how many bytes the writer took and has not sent yet.
+	writing int
 	closed  bool
 	wake    chan struct{}
 	stopped chan struct{}
@@ -62,6 +64,14 @@ func (c *Client) pushAsync(b []byte) {
 	a.mu.Unlock()
 }
 
+// unsent is the output queued for c that its peer has not taken yet: what
+// output buffer limits are measured against.
+func (a *asyncOutput) unsent() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.pending) + a.writing
+}
+
 // asyncWriter drains the queue until the client goes away.
 func (c *Client) asyncWriter(a *asyncOutput) {
 	defer close(a.stopped)
@@ -73,6 +83,7 @@ func (c *Client) asyncWriter(a *asyncOutput) {
 		}
 		out := a.pending
 		a.pending = a.spare[:0]
+		a.writing = len(out)
 		a.mu.Unlock()
 		if len(out) > 0 {
 			n, err := c.conn.Write(out)
@@ -87,6 +98,7 @@ func (c *Client) asyncWriter(a *asyncOutput) {
 			}
 		}
 		a.mu.Lock()
+		a.writing = 0
 		if cap(out) <= 1<<20 {
 			a.spare = out[:0]
 		}

@@ -59,6 +59,14 @@ type Client struct {
 	origArgv [][]byte
 	// async is the output queue of clients others write to (async.go).
 	async *asyncOutput
+	// pubsubSubs are the client's subscriptions (pubsub.go); nil if none yet.
+	pubsubSubs *subscriptions
+	// heldPushes are messages for c produced by its own command while its
+	// replies are off: pushes are sent regardless (pubsub.go).
+	heldPushes []byte
+	// obufSoftLimitSince is when (unix s) the client's unsent output went
+	// over its soft limit; 0 when it is under (pubsub_limits.go).
+	obufSoftLimitSince int64
 }
 
 func (s *Server) serveConn(conn net.Conn) {
@@ -125,6 +133,7 @@ func (s *Server) serveConn(conn net.Conn) {
 	s.mu.Lock()
 	delete(s.clients, c.id)
 	s.unlinkMonitor(c)
+	s.unsubscribeAll(c)
 	s.mu.Unlock()
 	c.stopAsync()
 	conn.Close()
@@ -201,6 +210,12 @@ func (c *Client) processInput(batch *[][][]byte) bool {
 				s.log.Debug("Protocol error (" + protoErr.Msg + ") from client: " + c.infoLine())
 			}
 			s.clockNext = time.Time{}
+			if c.async != nil && len(c.w.Buf) > 0 {
+				// queued under the lock, so messages others publish to c
+				// after this batch come after its replies
+				c.pushAsync(c.w.Buf)
+				c.w.Reset()
+			}
 			closing = c.flags&(flagCloseAfterReply|flagCloseASAP) != 0
 			killed = c.flags&flagCloseASAP != 0
 			s.mu.Unlock()

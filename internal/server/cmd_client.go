@@ -537,8 +537,7 @@ func (c *Client) clientFlagLetters() string {
 // reader and writer headers), counted in tot-mem like Redis's sizeof(client).
 const clientStructSize = 1024
 
-// clientListLine formats the CLIENT LIST line. Pub/sub counts are reported
-// by the pub/sub layer when it exists; until then a client has none.
+// clientListLine formats the CLIENT LIST line.
 func (c *Client) clientListLine() string {
 	now := time.Now()
 	argvMem := 0
@@ -578,9 +577,10 @@ func (c *Client) clientListLine() string {
 	app("idle", itoa(int64(now.Sub(c.lastInteract)/time.Second)))
 	app("flags", c.clientFlagLetters())
 	app("db", num(c.db.ID))
-	app("sub", "0")
-	app("psub", "0")
-	app("ssub", "0")
+	subs, psubs, ssubs := c.subscriptionCounts()
+	app("sub", num(subs))
+	app("psub", num(psubs))
+	app("ssub", num(ssubs))
 	app("multi", num(multi))
 	app("qbuf", num(c.qbuf))
 	app("qbuf-free", num(c.qbufCap-c.qbuf))

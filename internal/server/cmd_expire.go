@@ -111,9 +111,9 @@ func expireGeneric(c *Client, args [][]byte, basetime, unit int64) {
 		return
 	}
 	c.db.SetExpire(e, when)
+	c.w.Int(1) // Redis replies before it notifies here
 	c.db.SignalModified(key)
 	c.db.Notify(keyspace.ClassGeneric, "expire", key)
-	c.w.Int(1)
 }
 
 // expireIsPast tells whether an expire time should delete the key now.

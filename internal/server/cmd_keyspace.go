@@ -365,7 +365,7 @@ func cmdObjectHelp(c *Client, args [][]byte) { replyHelpLines(c, args, objectHel
 // objectLookup is OBJECT's lookup: counts a hit or miss, records no
 // access, and replies null for a missing key.
 func (c *Client) objectLookup(key []byte) *keyspace.Entry {
-	e := c.db.LookupNoTouch(key)
+	e := c.db.LookupNoNotify(key)
 	if e == nil {
 		c.w.Null()
 	}

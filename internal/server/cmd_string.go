@@ -206,8 +206,10 @@ func (c *Client) setGeneric(flags int, key, val, expire []byte, replies setRepli
 		return
 	}
 	e = c.storeString(e, key, val, flags&optKeepTTL != 0)
+	c.db.Notify(keyspace.ClassString, "set", key)
 	if expire != nil {
 		c.db.SetExpire(e, when)
+		c.db.Notify(keyspace.ClassGeneric, "expire", key)
 	}
 	if flags&optGet == 0 {
 		replies.done(c)
@@ -280,16 +282,21 @@ func cmdGetex(c *Client, args [][]byte) {
 	case flags&(optEXAT|optPXAT) != 0 && when <= c.srv.now() && !c.srv.ks.IsReplica:
 		// an absolute time already past deletes the key at once
 		c.db.Delete(args[1])
+		c.db.Notify(keyspace.ClassGeneric, "del", args[1])
 	case expire != nil:
 		c.db.SetExpire(e, when)
+		c.db.Notify(keyspace.ClassGeneric, "expire", args[1])
 	case flags&optPersist != 0:
-		c.db.Persist(e)
+		if c.db.Persist(e) {
+			c.db.Notify(keyspace.ClassGeneric, "persist", args[1])
+		}
 	}
 }
 
 func cmdGetdel(c *Client, args [][]byte) {
 	if e, ok := c.replyGet(args[1]); ok && e != nil {
 		c.db.Delete(args[1])
+		c.db.Notify(keyspace.ClassGeneric, "del", args[1])
 	}
 }
 
@@ -298,6 +305,7 @@ func cmdGetset(c *Client, args [][]byte) {
 		return
 	}
 	c.storeString(c.db.LookupNoStats(args[1]), args[1], args[2], false)
+	c.db.Notify(keyspace.ClassString, "set", args[1])
 }
 
 // MGET answers null for missing keys and for keys of other types.
@@ -337,6 +345,7 @@ func (c *Client) msetGeneric(args [][]byte, nx bool) {
 	}
 	for j := 1; j < len(args); j += 2 {
 		c.storeString(c.db.LookupNoStats(args[j]), args[j], args[j+1], false)
+		c.db.Notify(keyspace.ClassString, "set", args[j])
 	}
 	if nx {
 		c.w.Int(1)
@@ -361,6 +370,7 @@ func cmdAppend(c *Client, args [][]byte) {
 	e := c.db.LookupNoStats(key)
 	if e == nil {
 		c.db.Add(key, types.NewString(tail))
+		c.db.Notify(keyspace.ClassString, "append", key)
 		c.w.Int(int64(len(tail)))
 		return
 	}
@@ -369,6 +379,7 @@ func cmdAppend(c *Client, args [][]byte) {
 		return
 	}
 	v.Append(tail)
+	c.db.Notify(keyspace.ClassString, "append", key)
 	c.w.Int(int64(len(v.B)))
 }
 
@@ -432,6 +443,7 @@ func (c *Client) incrDecr(key []byte, incr int64) {
 	} else {
 		c.db.Add(key, types.NewStringFromInt(n))
 	}
+	c.db.Notify(keyspace.ClassString, "incrby", key)
 	c.w.Int(n)
 }
 
@@ -468,6 +480,7 @@ func cmdIncrbyfloat(c *Client, args [][]byte) {
 	} else {
 		c.db.Add(args[1], nv)
 	}
+	c.db.Notify(keyspace.ClassString, "incrbyfloat", args[1])
 	c.w.Bulk(text)
 }
 
@@ -525,6 +538,7 @@ func cmdSetrange(c *Client, args [][]byte) {
 		}
 	}
 	v.SetRange(int(offset), val)
+	c.db.Notify(keyspace.ClassString, "setrange", key)
 	c.w.Int(int64(len(v.B)))
 }
 

@@ -103,7 +103,10 @@ func (c *Client) call(sc *serverCommand, args [][]byte) {
 	s.cmdTime = start.UnixMilli()
 	c.errorsInCall = 0
 	c.argv = args
+	prevExecuting := s.pubsub.executing
+	s.pubsub.executing = c
 	sc.proc(c, args)
+	s.pubsub.executing = prevExecuting
 	s.cmdTime = 0
 	end := time.Now()
 	s.clockNext = end
@@ -125,6 +128,7 @@ func (c *Client) applyReplyMode(start int) {
 	if c.flags&(flagReplyOff|flagReplySkip) != 0 && start <= len(c.w.Buf) {
 		c.w.Buf = c.w.Buf[:start]
 	}
+	c.restoreHeldPushes()
 	if c.flags&flagReplySkip != 0 {
 		c.flags &^= flagReplySkip
 	}

@@ -61,6 +61,7 @@ type Server struct {
 	debugNoActiveExpire bool
 
 	clientPause // CLIENT PAUSE state (cmd_client.go)
+	pubsub      pubsubState
 
 	shutdownOnce sync.Once
 	closing      atomic.Bool
@@ -93,6 +94,7 @@ func New(cfg *config.Config) *Server {
 	s.commands = buildCommandTable()
 	s.intro.init(s.startTime)
 	s.installConfigHooks()
+	s.initPubSub()
 	return s
 }
 

@@ -10,6 +10,7 @@
 //	!unordered SMEMBERS s    elements of the top-level aggregate compared as a multiset
 //	!type TTL k              only the reply type is compared (nondeterministic value)
 //	!noreply DEBUG SLEEP 0   sent, reply read and ignored on both
+//	!replies 2 SUBSCRIBE a b  sent once, N replies read and each compared exactly
 //	@sleep 1100              pause (milliseconds)
 //	@reconnect               open fresh connections (same protocol)
 //	@resp2only               (file header) do not run this file in RESP3
@@ -80,6 +81,8 @@ type caseLine struct {
 	mode string // "", "unordered", "type", "noreply", "sleep", "reconnect"
 	args []string
 	text string
+	// replies is how many replies the command produces (!replies N).
+	replies int
 }
 
 func parseFile(t *testing.T, path string) (lines []caseLine, resp2only bool) {
@@ -106,6 +109,13 @@ func parseFile(t *testing.T, path string) (lines []caseLine, resp2only bool) {
 			mode, rest, _ := strings.Cut(text[1:], " ")
 			switch mode {
 			case "unordered", "type", "noreply":
+			case "replies":
+				n, tail, _ := strings.Cut(rest, " ")
+				var err error
+				if cl.replies, err = strconv.Atoi(n); err != nil || cl.replies < 1 {
+					t.Fatalf("%s:%d: bad reply count in %q", path, i+1, text)
+				}
+				rest, mode = tail, ""
 			default:
 				t.Fatalf("%s:%d: unknown marker !%s", path, i+1, mode)
 			}
@@ -201,6 +211,16 @@ func TestCompat(t *testing.T) {
 					}
 					if !sameReply(cl.mode, a, b) {
 						t.Errorf("%s:%d %s\n  redis:   %q\n  redoubt: %q", f, cl.n, cl.text, a.Raw, b.Raw)
+					}
+					for k := 1; k < cl.replies; k++ {
+						a, errA = testutil.ReadReply(peers[0].rd)
+						b, errB = testutil.ReadReply(peers[1].rd)
+						if errA != nil || errB != nil {
+							t.Fatalf("%s:%d %s: reply %d: redis: %v, redoubt: %v", f, cl.n, cl.text, k+1, errA, errB)
+						}
+						if !bytes.Equal(a.Raw, b.Raw) {
+							t.Errorf("%s:%d %s (reply %d)\n  redis:   %q\n  redoubt: %q", f, cl.n, cl.text, k+1, a.Raw, b.Raw)
+						}
 					}
 				}
 			})
