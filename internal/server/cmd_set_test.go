@@ -24,6 +24,9 @@ func newSetTestClient(t *testing.T) (*Client, *hookRecorder) {
 	s := New(config.Default())
 	rec := &hookRecorder{}
 	s.ks.Hooks.Event = func(db *keyspace.DB, class byte, event, key string) {
+		if class == keyspace.ClassNew || class == keyspace.ClassKeyMiss {
+			return // generic key events; these tests check the command's own
+		}
 		rec.events = append(rec.events, string(class)+" "+event+" "+key)
 	}
 	s.ks.Hooks.KeyModified = func(db *keyspace.DB, key string) {
