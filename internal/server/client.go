@@ -59,6 +59,8 @@ type Client struct {
 	origArgv [][]byte
 	// async is the output queue of clients others write to (async.go).
 	async *asyncOutput
+	// mstate is the client's MULTI queue and WATCHed keys (cmd_multi.go).
+	mstate multiState
 }
 
 func (s *Server) serveConn(conn net.Conn) {
@@ -125,6 +127,7 @@ func (s *Server) serveConn(conn net.Conn) {
 	s.mu.Lock()
 	delete(s.clients, c.id)
 	s.unlinkMonitor(c)
+	c.unwatchAll()
 	s.mu.Unlock()
 	c.stopAsync()
 	conn.Close()

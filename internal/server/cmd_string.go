@@ -219,6 +219,7 @@ func (c *Client) setGeneric(flags int, key, val, expire []byte, replies setRepli
 // string whose buffer fits reuses it, so a SET of an existing key does not
 // allocate; a buffer much larger than needed is not kept alive.
 func (c *Client) storeString(e *keyspace.Entry, key, val []byte, keepTTL bool) *keyspace.Entry {
+	c.db.SignalModified(key)
 	if e == nil {
 		return c.db.Add(key, types.NewString(val))
 	}
@@ -280,16 +281,21 @@ func cmdGetex(c *Client, args [][]byte) {
 	case flags&(optEXAT|optPXAT) != 0 && when <= c.srv.now() && !c.srv.ks.IsReplica:
 		// an absolute time already past deletes the key at once
 		c.db.Delete(args[1])
+		c.db.SignalModified(args[1])
 	case expire != nil:
 		c.db.SetExpire(e, when)
+		c.db.SignalModified(args[1])
 	case flags&optPersist != 0:
-		c.db.Persist(e)
+		if c.db.Persist(e) {
+			c.db.SignalModified(args[1])
+		}
 	}
 }
 
 func cmdGetdel(c *Client, args [][]byte) {
 	if e, ok := c.replyGet(args[1]); ok && e != nil {
 		c.db.Delete(args[1])
+		c.db.SignalModified(args[1])
 	}
 }
 
@@ -361,6 +367,7 @@ func cmdAppend(c *Client, args [][]byte) {
 	e := c.db.LookupNoStats(key)
 	if e == nil {
 		c.db.Add(key, types.NewString(tail))
+		c.db.SignalModified(key)
 		c.w.Int(int64(len(tail)))
 		return
 	}
@@ -369,6 +376,7 @@ func cmdAppend(c *Client, args [][]byte) {
 		return
 	}
 	v.Append(tail)
+	c.db.SignalModified(key)
 	c.w.Int(int64(len(v.B)))
 }
 
@@ -432,6 +440,7 @@ func (c *Client) incrDecr(key []byte, incr int64) {
 	} else {
 		c.db.Add(key, types.NewStringFromInt(n))
 	}
+	c.db.SignalModified(key)
 	c.w.Int(n)
 }
 
@@ -468,6 +477,7 @@ func cmdIncrbyfloat(c *Client, args [][]byte) {
 	} else {
 		c.db.Add(args[1], nv)
 	}
+	c.db.SignalModified(args[1])
 	c.w.Bulk(text)
 }
 
@@ -525,6 +535,7 @@ func cmdSetrange(c *Client, args [][]byte) {
 		}
 	}
 	v.SetRange(int(offset), val)
+	c.db.SignalModified(key)
 	c.w.Int(int64(len(v.B)))
 }
 

@@ -60,7 +60,8 @@ type Server struct {
 	// debugNoActiveExpire is DEBUG SET-ACTIVE-EXPIRE 0.
 	debugNoActiveExpire bool
 
-	clientPause // CLIENT PAUSE state (cmd_client.go)
+	clientPause               // CLIENT PAUSE state (cmd_client.go)
+	watches     watchRegistry // WATCHed keys (cmd_multi.go)
 
 	shutdownOnce sync.Once
 	closing      atomic.Bool
@@ -93,6 +94,7 @@ func New(cfg *config.Config) *Server {
 	s.commands = buildCommandTable()
 	s.intro.init(s.startTime)
 	s.installConfigHooks()
+	s.installWatchHooks()
 	return s
 }
 
