@@ -25,6 +25,7 @@ func (c *Client) processCommand(args [][]byte) {
 	// 1. Look the command up.
 	sc, container := s.lookupCommand(args)
 	if sc == nil {
+		c.lastCmd = "" // CLIENT LIST shows cmd=NULL, as Redis
 		if container != nil {
 			c.reject(nil, fmt.Sprintf("ERR unknown subcommand '%.128s'. Try %s HELP.", args[1], strings.ToUpper(container.name)))
 		} else {
