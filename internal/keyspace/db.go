@@ -35,7 +35,9 @@ type Hooks struct {
 	// Expired is called after a key was deleted because its TTL passed.
 	Expired func(db *DB, key string)
 	// KeyModified is Redis's signalModifiedKey: WATCH and client-side
-	// caching invalidate on it.
+	// caching invalidate on it. The server sets it only while someone
+	// listens (a client WATCHes a key), as the call costs every write an
+	// allocation.
 	KeyModified func(db *DB, key string)
 	// Event is a keyspace notification; class is the notify-keyspace-events
 	// letter of the event's class ('g' generic, 'x' expired, '$' string...).

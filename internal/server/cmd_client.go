@@ -561,7 +561,7 @@ func (c *Client) clientListLine() string {
 		fd = connFD(c.conn)
 	}
 	obl, omem := c.replyLen, 0
-	totMem := clientStructSize + c.qbufCap + c.replyCap + argvMem + c.multiMem()
+	totMem := clientStructSize + c.qbufCap + c.replyCap + argvMem + c.multiOverhead()
 	b := make([]byte, 0, 320)
 	app := func(key string, val string) {
 		if len(b) > 0 {

@@ -130,9 +130,12 @@ func (c *Client) discardTransaction() {
 	c.unwatchAll()
 }
 
-// multiMem is CLIENT LIST's multi-mem: queued arguments, queue slots and
-// watched keys.
-func (c *Client) multiMem() int {
+// multiMem is CLIENT LIST's multi-mem: the queued arguments.
+func (c *Client) multiMem() int { return c.mstate.argvBytes }
+
+// multiOverhead is what a transaction adds to CLIENT LIST's tot-mem: the
+// queued arguments, the queue's slots and the watched keys.
+func (c *Client) multiOverhead() int {
 	ms := &c.mstate
 	return ms.argvBytes + len(ms.watched)*watchedKeyOverhead + ms.slots*queuedCommandOverhead
 }
@@ -238,11 +241,15 @@ func (c *Client) watchKey(key string) {
 	wk := &watchedKey{db: c.db, key: key, client: c, expired: keyIsExpired(c.db, key)}
 	byKey[key] = append(byKey[key], wk)
 	c.mstate.watched = append(c.mstate.watched, wk)
+	s.syncKeyModifiedHook()
 }
 
 // unwatchAll forgets every key the client watches.
 func (c *Client) unwatchAll() {
 	s := c.srv
+	if len(c.mstate.watched) == 0 {
+		return
+	}
 	for _, wk := range c.mstate.watched {
 		byKey := s.watches[wk.db]
 		list := slices.DeleteFunc(byKey[wk.key], func(x *watchedKey) bool { return x == wk })
@@ -256,6 +263,19 @@ func (c *Client) unwatchAll() {
 		}
 	}
 	c.mstate.watched = nil
+	s.syncKeyModifiedHook()
+}
+
+// syncKeyModifiedHook installs the keyspace's KeyModified hook only while
+// some client watches a key: every write calls it, and passing it the key
+// costs an allocation.
+func (s *Server) syncKeyModifiedHook() {
+	switch {
+	case len(s.watches) == 0:
+		s.ks.Hooks.KeyModified = nil
+	case s.ks.Hooks.KeyModified == nil:
+		s.ks.Hooks.KeyModified = s.touchWatchedKey
+	}
 }
 
 // keyIsExpired tells whether key exists with its TTL passed, without
@@ -276,17 +296,12 @@ func (c *Client) watchedKeyExpired() bool {
 	return false
 }
 
-// installWatchHooks makes key modifications, flushes and swaps invalidate
-// watches. Hooks installed before are kept and run first.
+// installWatchHooks makes flushes and swaps invalidate watches (key
+// modifications are hooked while keys are watched: syncKeyModifiedHook).
+// Hooks installed before are kept and run first.
 func (s *Server) installWatchHooks() {
 	h := &s.ks.Hooks
-	prevModified, prevFlushed, prevSwapped := h.KeyModified, h.Flushed, h.Swapped
-	h.KeyModified = func(db *keyspace.DB, key string) {
-		if prevModified != nil {
-			prevModified(db, key)
-		}
-		s.touchWatchedKey(db, key)
-	}
+	prevFlushed, prevSwapped := h.Flushed, h.Swapped
 	h.Flushed = func(db *keyspace.DB) {
 		if prevFlushed != nil {
 			prevFlushed(db)

@@ -252,11 +252,11 @@ func TestWatchOptimisticIncrement(t *testing.T) {
 	})
 }
 
-var clientField = regexp.MustCompile(`\b(flags|multi|cmd)=(\S*)`)
+var clientField = regexp.MustCompile(`\b(flags|multi|multi-mem|cmd)=(\S*)`)
 
 // TestMultiStateInClientList checks what CLIENT LIST shows of a client in
-// a transaction: multi= counts queued commands, flag x while in MULTI,
-// flag d once a watched key was touched.
+// a transaction: multi= counts queued commands (multi-mem their size),
+// flag x while in MULTI, flag d once a watched key was touched.
 func TestMultiStateInClientList(t *testing.T) {
 	onBothServers(t, func(t *testing.T, addr string) {
 		ctx := context.Background()
@@ -275,16 +275,16 @@ func TestMultiStateInClientList(t *testing.T) {
 			cmd  []string
 			want string
 		}{
-			{nil, "flags=N multi=-1 cmd=client|id"},
-			{[]string{"WATCH", "w"}, "flags=N multi=-1 cmd=watch"},
-			{[]string{"MULTI"}, "flags=x multi=0 cmd=multi"},
-			{[]string{"SET", "a", "1"}, "flags=x multi=1 cmd=set"},
-			{[]string{"INCR", "a"}, "flags=x multi=2 cmd=incr"},
-			{[]string{"NOSUCH"}, "flags=x multi=2 cmd=NULL"},
-			{[]string{"GET", "a"}, "flags=x multi=2 cmd=get"},
-			{[]string{"DISCARD"}, "flags=N multi=-1 cmd=discard"},
-			{[]string{"WATCH", "w"}, "flags=N multi=-1 cmd=watch"},
-			{[]string{"MULTI"}, "flags=x multi=0 cmd=multi"},
+			{nil, "flags=N multi=-1 multi-mem=0 cmd=client|id"},
+			{[]string{"WATCH", "w"}, "flags=N multi=-1 multi-mem=0 cmd=watch"},
+			{[]string{"MULTI"}, "flags=x multi=0 multi-mem=0 cmd=multi"},
+			{[]string{"SET", "a", "1"}, "flags=x multi=1 multi-mem=29 cmd=set"},
+			{[]string{"INCR", "a"}, "flags=x multi=2 multi-mem=50 cmd=incr"},
+			{[]string{"NOSUCH"}, "flags=x multi=2 multi-mem=50 cmd=NULL"},
+			{[]string{"GET", "a"}, "flags=x multi=2 multi-mem=50 cmd=get"},
+			{[]string{"DISCARD"}, "flags=N multi=-1 multi-mem=0 cmd=discard"},
+			{[]string{"WATCH", "w"}, "flags=N multi=-1 multi-mem=0 cmd=watch"},
+			{[]string{"MULTI"}, "flags=x multi=0 multi-mem=0 cmd=multi"},
 		}
 		for _, s := range steps {
 			if s.cmd != nil {
@@ -295,13 +295,13 @@ func TestMultiStateInClientList(t *testing.T) {
 			}
 		}
 		other.Set(ctx, "w", "touched", 0)
-		if got, want := fields(), "flags=xd multi=0 cmd=multi"; got != want {
+		if got, want := fields(), "flags=xd multi=0 multi-mem=0 cmd=multi"; got != want {
 			t.Errorf("after the watched key changed: %s, want %s", got, want)
 		}
 		if r := tx.DoRaw("EXEC"); r != "*-1\r\n" {
 			t.Errorf("EXEC = %q", r)
 		}
-		if got, want := fields(), "flags=N multi=-1 cmd=exec"; got != want {
+		if got, want := fields(), "flags=N multi=-1 multi-mem=0 cmd=exec"; got != want {
 			t.Errorf("after EXEC: %s, want %s", got, want)
 		}
 	})
