@@ -35,12 +35,15 @@ type Hooks struct {
 	// Expired is called after a key was deleted because its TTL passed.
 	Expired func(db *DB, key string)
 	// KeyModified is Redis's signalModifiedKey: WATCH and client-side
-	// caching invalidate on it.
+	// caching invalidate on it. The server sets it only while someone
+	// listens (a client WATCHes a key), as the call costs every write an
+	// allocation.
 	KeyModified func(db *DB, key string)
 	// Event is a keyspace notification; class is the notify-keyspace-events
 	// letter of the event's class ('g' generic, 'x' expired, '$' string...).
 	Event func(db *DB, class byte, event, key string)
-	// Flushed is called after FLUSHDB (db set) or FLUSHALL (db nil).
+	// Flushed is called before FLUSHDB (db set) or FLUSHALL (db nil)
+	// empties the databases, so WATCH can tell which keys existed.
 	Flushed func(db *DB)
 	// Swapped is called after SWAPDB exchanged the contents of a and b.
 	Swapped func(a, b *DB)
@@ -166,6 +169,11 @@ func (db *DB) deleteExpired(key string) {
 	db.Notify(ClassExpired, "expired", []byte(key))
 	if db.ks.Hooks.Expired != nil {
 		db.ks.Hooks.Expired(db, key)
+	}
+	// an expired key is a modified one for WATCH and tracking, as Redis's
+	// deleteExpiredKeyAndPropagate signals it
+	if h := db.ks.Hooks.KeyModified; h != nil {
+		h(db, key)
 	}
 }
 

@@ -33,7 +33,8 @@ func (db *DB) Notify(class byte, event string, key []byte) {
 	}
 }
 
-// SignalFlushed reports FLUSHDB of db, or FLUSHALL when db is nil.
+// SignalFlushed reports FLUSHDB of db, or FLUSHALL when db is nil, before
+// the databases are emptied.
 func (ks *Keyspace) SignalFlushed(db *DB) {
 	if h := ks.Hooks.Flushed; h != nil {
 		h(db)

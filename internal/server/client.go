@@ -67,6 +67,8 @@ type Client struct {
 	// obufSoftLimitSince is when (unix s) the client's unsent output went
 	// over its soft limit; 0 when it is under (pubsub_limits.go).
 	obufSoftLimitSince int64
+	// mstate is the client's MULTI queue and WATCHed keys (cmd_multi.go).
+	mstate multiState
 }
 
 func (s *Server) serveConn(conn net.Conn) {
@@ -134,6 +136,7 @@ func (s *Server) serveConn(conn net.Conn) {
 	delete(s.clients, c.id)
 	s.unlinkMonitor(c)
 	s.unsubscribeAll(c)
+	c.unwatchAll()
 	s.mu.Unlock()
 	c.stopAsync()
 	conn.Close()

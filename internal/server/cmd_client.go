@@ -515,6 +515,9 @@ func (c *Client) clientFlagLetters() string {
 	if c.pausedWaiting {
 		b = append(b, 'b')
 	}
+	if c.mstate.dirtyCAS {
+		b = append(b, 'd')
+	}
 	if c.flags&flagCloseAfterReply != 0 {
 		b = append(b, 'c')
 	}
@@ -546,7 +549,7 @@ func (c *Client) clientListLine() string {
 	}
 	multi := -1
 	if c.flags&flagMulti != 0 {
-		multi = 0
+		multi = len(c.mstate.queue)
 	}
 	cmd := c.lastCmd
 	if cmd == "" {
@@ -557,7 +560,7 @@ func (c *Client) clientListLine() string {
 		fd = connFD(c.conn)
 	}
 	obl, omem := c.replyLen, 0
-	totMem := clientStructSize + c.qbufCap + c.replyCap + argvMem
+	totMem := clientStructSize + c.qbufCap + c.replyCap + argvMem + c.multiOverhead()
 	b := make([]byte, 0, 320)
 	app := func(key string, val string) {
 		if len(b) > 0 {
@@ -585,7 +588,7 @@ func (c *Client) clientListLine() string {
 	app("qbuf", num(c.qbuf))
 	app("qbuf-free", num(c.qbufCap-c.qbuf))
 	app("argv-mem", num(argvMem))
-	app("multi-mem", "0")
+	app("multi-mem", num(c.multiMem()))
 	app("rbs", num(c.replyCap))
 	app("rbp", num(c.replyPeak))
 	app("obl", num(obl))

@@ -321,8 +321,8 @@ func cmdFlushDB(c *Client, args [][]byte) {
 	if !c.flushArgsOK(args) {
 		return
 	}
+	c.srv.ks.SignalFlushed(c.db) // before: watchers of existing keys are touched
 	c.db.Flush()
-	c.srv.ks.SignalFlushed(c.db)
 	c.w.OK()
 }
 
@@ -330,10 +330,10 @@ func cmdFlushAll(c *Client, args [][]byte) {
 	if !c.flushArgsOK(args) {
 		return
 	}
+	c.srv.ks.SignalFlushed(nil)
 	for _, db := range c.srv.ks.DBs {
 		db.Flush()
 	}
-	c.srv.ks.SignalFlushed(nil)
 	c.w.OK()
 }
 

@@ -90,6 +90,11 @@ func (s *Server) latencyTrackingEnabled() bool { return s.cfg.LatencyTracking }
 func (s *Server) markDirty(n int64) { s.intro.dirty += n }
 
 func cmdMonitor(c *Client, args [][]byte) {
+	if c.flags&flagMulti != 0 {
+		// run by EXEC: the client expects one reply per command
+		c.addError("ERR MONITOR isn't allowed for DENY BLOCKING client")
+		return
+	}
 	if c.flags&flagMonitor != 0 {
 		return
 	}

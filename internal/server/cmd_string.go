@@ -221,6 +221,7 @@ func (c *Client) setGeneric(flags int, key, val, expire []byte, replies setRepli
 // string whose buffer fits reuses it, so a SET of an existing key does not
 // allocate; a buffer much larger than needed is not kept alive.
 func (c *Client) storeString(e *keyspace.Entry, key, val []byte, keepTTL bool) *keyspace.Entry {
+	c.db.SignalModified(key)
 	if e == nil {
 		return c.db.Add(key, types.NewString(val))
 	}
@@ -282,12 +283,15 @@ func cmdGetex(c *Client, args [][]byte) {
 	case flags&(optEXAT|optPXAT) != 0 && when <= c.srv.now() && !c.srv.ks.IsReplica:
 		// an absolute time already past deletes the key at once
 		c.db.Delete(args[1])
+		c.db.SignalModified(args[1])
 		c.db.Notify(keyspace.ClassGeneric, "del", args[1])
 	case expire != nil:
 		c.db.SetExpire(e, when)
+		c.db.SignalModified(args[1])
 		c.db.Notify(keyspace.ClassGeneric, "expire", args[1])
 	case flags&optPersist != 0:
 		if c.db.Persist(e) {
+			c.db.SignalModified(args[1])
 			c.db.Notify(keyspace.ClassGeneric, "persist", args[1])
 		}
 	}
@@ -296,6 +300,7 @@ func cmdGetex(c *Client, args [][]byte) {
 func cmdGetdel(c *Client, args [][]byte) {
 	if e, ok := c.replyGet(args[1]); ok && e != nil {
 		c.db.Delete(args[1])
+		c.db.SignalModified(args[1])
 		c.db.Notify(keyspace.ClassGeneric, "del", args[1])
 	}
 }
@@ -370,6 +375,7 @@ func cmdAppend(c *Client, args [][]byte) {
 	e := c.db.LookupNoStats(key)
 	if e == nil {
 		c.db.Add(key, types.NewString(tail))
+		c.db.SignalModified(key)
 		c.db.Notify(keyspace.ClassString, "append", key)
 		c.w.Int(int64(len(tail)))
 		return
@@ -379,6 +385,7 @@ func cmdAppend(c *Client, args [][]byte) {
 		return
 	}
 	v.Append(tail)
+	c.db.SignalModified(key)
 	c.db.Notify(keyspace.ClassString, "append", key)
 	c.w.Int(int64(len(v.B)))
 }
@@ -443,6 +450,7 @@ func (c *Client) incrDecr(key []byte, incr int64) {
 	} else {
 		c.db.Add(key, types.NewStringFromInt(n))
 	}
+	c.db.SignalModified(key)
 	c.db.Notify(keyspace.ClassString, "incrby", key)
 	c.w.Int(n)
 }
@@ -480,6 +488,7 @@ func cmdIncrbyfloat(c *Client, args [][]byte) {
 	} else {
 		c.db.Add(args[1], nv)
 	}
+	c.db.SignalModified(args[1])
 	c.db.Notify(keyspace.ClassString, "incrbyfloat", args[1])
 	c.w.Bulk(text)
 }
@@ -538,6 +547,7 @@ func cmdSetrange(c *Client, args [][]byte) {
 		}
 	}
 	v.SetRange(int(offset), val)
+	c.db.SignalModified(key)
 	c.db.Notify(keyspace.ClassString, "setrange", key)
 	c.w.Int(int64(len(v.B)))
 }

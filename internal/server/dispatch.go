@@ -17,11 +17,15 @@ func (c *Client) processCommand(args [][]byte) {
 	}
 	c.sampleClientListInfo()
 	replyStart := len(c.w.Buf)
-	defer func() { c.applyReplyMode(replyStart) }()
+	defer func() {
+		c.applyReplyMode(replyStart)
+		c.argv = nil
+	}()
 
 	// 1. Look the command up.
 	sc, container := s.lookupCommand(args)
 	if sc == nil {
+		c.lastCmd = "" // CLIENT LIST shows cmd=NULL, as Redis
 		if container != nil {
 			c.reject(nil, fmt.Sprintf("ERR unknown subcommand '%.128s'. Try %s HELP.", args[1], strings.ToUpper(container.name)))
 		} else {
@@ -35,6 +39,7 @@ func (c *Client) processCommand(args [][]byte) {
 	}
 	c.cmd = sc
 	c.lastCmd = sc.name
+	c.argv = args
 
 	// 2. Arity.
 	if a := sc.meta.Arity; (a > 0 && len(args) != a) || len(args) < -a || sc.proc == nil {
@@ -56,6 +61,12 @@ func (c *Client) processCommand(args [][]byte) {
 		return
 	}
 
+	// 3b. Commands flagged no_multi are refused inside a transaction.
+	if c.flags&flagMulti != 0 && sc.has(cmdNoMulti) {
+		c.reject(sc, "ERR Command not allowed inside a transaction")
+		return
+	}
+
 	// 4. RESP2 clients in subscribed state may only run pub/sub commands.
 	if c.flags&flagPubSub != 0 && c.w.Proto == 2 && !allowedInPubSub(sc) {
 		c.reject(sc, fmt.Sprintf("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", sc.name))
@@ -63,12 +74,19 @@ func (c *Client) processCommand(args [][]byte) {
 	}
 
 	// 5. While clients are paused (CLIENT PAUSE), wait outside the lock.
-	if s.pausedFor(sc) {
-		c.waitWhilePaused(sc)
+	if psc := c.pauseSubject(sc); s.pausedFor(psc) {
+		c.waitWhilePaused(psc)
 		if c.flags&flagCloseASAP != 0 {
 			return
 		}
 		replyStart = len(c.w.Buf)
+	}
+
+	// 6. Inside MULTI, commands are queued for EXEC (cmd_multi.go).
+	if c.flags&flagMulti != 0 && !sc.runsInsideMulti() {
+		c.queueCommand(sc, args)
+		c.w.Simple("QUEUED")
+		return
 	}
 
 	c.call(sc, args)
@@ -82,10 +100,16 @@ func allowedInPubSub(sc *serverCommand) bool {
 	return false
 }
 
-// reject answers a command refused before execution.
+// reject answers a command refused before execution. Inside MULTI the
+// refusal dooms the transaction; a refused EXEC discards it.
 func (c *Client) reject(sc *serverCommand, msg string) {
 	if sc != nil {
 		sc.rejected++
+	}
+	c.flagTransaction()
+	if sc != nil && sc.isExec() {
+		c.execAbort(msg, c.argv)
+		return
 	}
 	c.addError(msg)
 }
@@ -100,14 +124,20 @@ func (c *Client) call(sc *serverCommand, args [][]byte) {
 	if start.IsZero() {
 		start = time.Now()
 	}
-	s.cmdTime = start.UnixMilli()
+	// commands run by EXEC keep EXEC's instant, as one command
+	nested := s.cmdTime != 0
+	if !nested {
+		s.cmdTime = start.UnixMilli()
+	}
 	c.errorsInCall = 0
 	c.argv = args
 	prevExecuting := s.pubsub.executing
 	s.pubsub.executing = c
 	sc.proc(c, args)
 	s.pubsub.executing = prevExecuting
-	s.cmdTime = 0
+	if !nested {
+		s.cmdTime = 0
+	}
 	end := time.Now()
 	s.clockNext = end
 	us := end.Sub(start).Microseconds()

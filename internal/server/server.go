@@ -62,6 +62,7 @@ type Server struct {
 
 	clientPause // CLIENT PAUSE state (cmd_client.go)
 	pubsub      pubsubState
+	watches     watchRegistry // WATCHed keys (cmd_multi.go)
 
 	shutdownOnce sync.Once
 	closing      atomic.Bool
@@ -95,6 +96,7 @@ func New(cfg *config.Config) *Server {
 	s.intro.init(s.startTime)
 	s.installConfigHooks()
 	s.initPubSub()
+	s.installWatchHooks()
 	return s
 }
 
