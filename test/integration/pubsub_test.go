@@ -111,10 +111,13 @@ func pubsubScript() []pubsubStep {
 		cmd("DEL", "a2", "c", "missing"),
 		cmd("UNLINK", "d"),
 		cmd("GET", "missing"),
-		// lazy expiry: the key is gone by the time GET looks at it
+		// lazy expiry: the key is gone by the time GET looks at it (active
+		// expiry is off meanwhile, or it could win the race on either server)
+		cmd("DEBUG", "SET-ACTIVE-EXPIRE", "0"),
 		cmd("SET", "lazy", "v", "PX", "1"),
 		cmd("DEBUG", "SLEEP", "0.01"),
 		cmd("GET", "lazy"),
+		cmd("DEBUG", "SET-ACTIVE-EXPIRE", "1"),
 		// active expiry: nobody touches the key, the server expires it
 		cmd("SET", "active", "v", "PX", "1"),
 		{waitFor: "__keyevent@0__:expired"},
@@ -126,9 +129,11 @@ func pubsubScript() []pubsubStep {
 		cmd("SET", "k", "v"),
 		cmd("GET", "nothing-here"),
 		cmd("EXISTS", "nothing-here"),
+		cmd("DEBUG", "SET-ACTIVE-EXPIRE", "0"),
 		cmd("SET", "gone", "v", "PX", "1"),
 		cmd("DEBUG", "SLEEP", "0.01"),
 		cmd("STRLEN", "gone"),
+		cmd("DEBUG", "SET-ACTIVE-EXPIRE", "1"),
 		cmd("CONFIG", "SET", "notify-keyspace-events", ""),
 		cmd("SET", "k", "v"),
 		cmd("PUBLISH", "news.sport", "still subscribed"),
@@ -244,7 +249,9 @@ func TestSlowSubscriberIsDisconnected(t *testing.T) {
 					t.Fatalf("the dropped subscriber's channel is still counted:\n%s", info)
 				}
 				log, _ := os.ReadFile(p.Log)
-				if !bytes.Contains(log, []byte("scheduled to be closed ASAP for overcoming of output buffer limits.")) ||
+				// Redis logs "scheduled to be closed ASAP" or, when it closes
+				// the client at once, "closed": either names the limit
+				if !bytes.Contains(log, []byte("for overcoming of output buffer limits.")) ||
 					!bytes.Contains(log, []byte("sub=1")) {
 					t.Fatalf("no output-buffer-limit log line in\n%s", log)
 				}
