@@ -52,6 +52,7 @@ func (h *Hash) Dup() keyspace.Value {
 		return d
 	}
 	d.dict = keyspace.NewDict()
+	d.dict.Expand(h.dict.Len())
 	h.dict.ForEach(func(e *keyspace.Entry) bool {
 		d.dict.Add(&keyspace.Entry{Key: e.Key, Value: newStringCopy(e.Value.(*String).B)})
 		return true
@@ -149,6 +150,7 @@ func (h *Hash) Set(field, value []byte, maxEntries, maxValue int64) (updated boo
 // convert moves a listpack's pairs into a hashtable, for good.
 func (h *Hash) convert() {
 	d := keyspace.NewDict()
+	d.Expand(len(h.pairs))
 	for _, p := range h.pairs {
 		d.Add(&keyspace.Entry{Key: string(p.field), Value: newStringCopy(p.value)})
 	}
@@ -270,7 +272,8 @@ func (h *Hash) Scan(cursor uint64, fn func(field, value []byte)) uint64 {
 
 // Memory accounting in Redis's terms, for MEMORY USAGE: a listpack is one
 // allocation with 7 bytes of header and end marker plus each entry's
-// encoding; a hashtable is a dict with one entry and two sds per field.
+// encoding; a hashtable is a dict (56 bytes and a pointer per bucket) with
+// one entry and two sds per field.
 const (
 	robjBytes      = 16
 	dictBytes      = 56
@@ -285,7 +288,7 @@ func (h *Hash) MemoryUsage(samples int) int64 {
 		for _, p := range h.pairs {
 			size += lpEntryBytes(p.field) + lpEntryBytes(p.value)
 		}
-		return robjBytes + size
+		return robjBytes + allocBytes(size)
 	}
 	n := h.dict.Len()
 	size := int64(robjBytes + dictBytes + 8*h.dict.Buckets())
@@ -339,21 +342,27 @@ func lpEntryBytes(b []byte) int64 {
 	return enc + back
 }
 
-// sdsBytes is the allocation of an sds string of n bytes (header, bytes,
-// terminator), rounded up to a plausible allocator size class.
+// sdsBytes is the allocation of an sds string of n bytes: the smallest
+// header that holds its length, the bytes and a terminator.
 func sdsBytes(n int) int64 {
-	hdr := 3
+	hdr := 1
 	switch {
 	case n >= 1<<16:
 		hdr = 9
 	case n >= 1<<8:
 		hdr = 5
+	case n >= 32:
+		hdr = 3
 	}
-	size := int64(hdr + n + 1)
+	return allocBytes(int64(hdr + n + 1))
+}
+
+// allocBytes rounds a request up to jemalloc's size classes: 8, then
+// multiples of 16 up to 128, then four classes per doubling.
+func allocBytes(size int64) int64 {
 	if size <= 8 {
 		return 8
 	}
-	// jemalloc classes: multiples of 16 up to 128, then 4 classes per doubling
 	if size <= 128 {
 		return (size + 15) &^ 15
 	}
