@@ -154,6 +154,14 @@ func (d *Dict) expandIfNeeded() {
 	}
 }
 
+// Expand presizes the table for n entries (dictExpand), so that a dict
+// filled in one go, as a converted hash, skips the rehashing steps.
+func (d *Dict) Expand(n int) {
+	if n > d.Len() {
+		d.resizeTo(n)
+	}
+}
+
 // ShrinkIfNeeded resizes a sparse table down (called from the cron).
 func (d *Dict) ShrinkIfNeeded() {
 	n := len(d.ht[0].buckets)
