@@ -1,15 +1,9 @@
 // dict_members.go adds the Dict operations a value type needs when it uses
-// a Dict for its members (sets): presizing and a single-step insert, so the
-// incremental rehash advances exactly as Redis's dictExpand and dictAddRaw
-// make it advance, which is visible in MEMORY USAGE's bucket count.
+// a Dict for its members (sets, hashes): a single-step insert, so the
+// incremental rehash advances exactly as Redis's dictAddRaw makes it
+// advance, which is visible in MEMORY USAGE's bucket count. (Presizing is
+// Dict.Expand in dict.go.)
 package keyspace
-
-// Expand presizes an empty dict for n entries (Redis's dictExpand).
-func (d *Dict) Expand(n int) {
-	if d.Len() == 0 && !d.rehashing() {
-		d.resizeTo(n)
-	}
-}
 
 // AddKey inserts an entry for key unless one exists, spending one rehash
 // step as a single insert does, and reports whether it added.
