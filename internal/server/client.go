@@ -59,6 +59,8 @@ type Client struct {
 	origArgv [][]byte
 	// async is the output queue of clients others write to (async.go).
 	async *asyncOutput
+	// blocked is set while the client waits in a blocking command (blocking.go).
+	blocked *blockedOn
 }
 
 func (s *Server) serveConn(conn net.Conn) {
@@ -189,10 +191,22 @@ func (c *Client) processInput(batch *[][][]byte) bool {
 			now := time.Now()
 			c.lastInteract = now
 			s.clockNext = now
-			for _, args := range cmds {
-				c.processCommand(args)
+			for i := 0; i < len(cmds); i++ {
+				c.processCommand(cmds[i])
 				if c.flags&(flagCloseAfterReply|flagCloseASAP) != 0 {
 					break
+				}
+				if c.blocked != nil {
+					// the rest of the batch waits for the blocked command
+					rest := cloneCommands(cmds[i+1:])
+					if !c.waitWhileBlocked() {
+						c.flags |= flagCloseASAP
+						break
+					}
+					cmds, i = rest, -1
+					now = time.Now()
+					c.lastInteract = now
+					s.clockNext = now
 				}
 			}
 			if isProto && c.flags&(flagCloseAfterReply|flagCloseASAP) == 0 {
@@ -261,6 +275,7 @@ func (c *Client) addError(msg string) {
 // closeASAP makes the client's connection close without sending pending replies.
 func (c *Client) closeASAP() {
 	c.flags |= flagCloseASAP
+	c.srv.unblockClient(c)
 	c.conn.Close()
 }
 

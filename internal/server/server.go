@@ -61,6 +61,8 @@ type Server struct {
 	debugNoActiveExpire bool
 
 	clientPause // CLIENT PAUSE state (cmd_client.go)
+	// blocking holds the clients blocked on keys (blocking.go).
+	blocking blockingState
 
 	shutdownOnce sync.Once
 	closing      atomic.Bool
@@ -93,6 +95,7 @@ func New(cfg *config.Config) *Server {
 	s.commands = buildCommandTable()
 	s.intro.init(s.startTime)
 	s.installConfigHooks()
+	s.installBlockingHooks()
 	return s
 }
 
