@@ -19,6 +19,7 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"time"
 
@@ -380,7 +381,7 @@ func (c *Client) timeoutArg(arg []byte, inSeconds bool) (int64, bool) {
 // CLIENT UNBLOCK <id> [TIMEOUT|ERROR]
 func cmdClientUnblock(c *Client, args [][]byte) {
 	if len(args) > 4 {
-		c.addError(errSyntax)
+		c.addError(fmt.Sprintf("ERR unknown subcommand or wrong number of arguments for '%.128s'. Try CLIENT HELP.", args[1]))
 		return
 	}
 	withError := false
