@@ -186,6 +186,9 @@ func (c *Client) processInput(batch *[][][]byte) bool {
 		// closing and killed are read from c.flags under the lock, since
 		// other clients may set them (CLIENT KILL)
 		var closing, killed bool
+		// input read while a command was blocked is buffered, unparsed:
+		// it is parsed in another round before reading again
+		resumed := false
 		if len(cmds) > 0 || isProto {
 			s.mu.Lock()
 			now := time.Now()
@@ -204,6 +207,7 @@ func (c *Client) processInput(batch *[][][]byte) bool {
 						break
 					}
 					cmds, i = rest, -1
+					resumed = true
 					now = time.Now()
 					c.lastInteract = now
 					s.clockNext = now
@@ -230,7 +234,7 @@ func (c *Client) processInput(batch *[][][]byte) bool {
 		if !c.flush() || perr != nil || closing {
 			return false
 		}
-		if len(cmds) < maxBatch {
+		if len(cmds) < maxBatch && !resumed {
 			return true
 		}
 	}
