@@ -267,11 +267,13 @@ func (c *Client) waitWhileBlocked() bool {
 	b := c.blocked
 	pending := append([]byte(nil), c.w.Buf...)
 	c.w.Reset()
-	s.mu.Unlock()
-	writeOK := c.writeOut(pending)
+	// armed under the lock: a wake-up (deadline in the past) set once the
+	// lock is released must not be overwritten
 	if b.timeout != 0 {
 		c.conn.SetReadDeadline(time.UnixMilli(b.timeout))
 	}
+	s.mu.Unlock()
+	writeOK := c.writeOut(pending)
 	for {
 		var n int
 		var err error
