@@ -47,6 +47,9 @@ type Hooks struct {
 	Flushed func(db *DB)
 	// Swapped is called after SWAPDB exchanged the contents of a and b.
 	Swapped func(a, b *DB)
+	// Added is called when a key is created (Redis's signalKeyAsReady in
+	// dbAdd): clients blocked on that key may now be served.
+	Added func(db *DB, e *Entry)
 }
 
 // Keyspace is the set of databases.
@@ -230,6 +233,9 @@ func (db *DB) Add(key []byte, v Value) *Entry {
 	e := &Entry{Key: string(key), Value: v, Access: db.ks.newAccess()}
 	db.dict.Add(e)
 	db.Notify(ClassNew, "new", key)
+	if h := db.ks.Hooks.Added; h != nil {
+		h(db, e)
+	}
 	return e
 }
 

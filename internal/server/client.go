@@ -69,6 +69,8 @@ type Client struct {
 	obufSoftLimitSince int64
 	// mstate is the client's MULTI queue and WATCHed keys (cmd_multi.go).
 	mstate multiState
+	// blocked is set while the client waits in a blocking command (blocking.go).
+	blocked *blockedOn
 }
 
 func (s *Server) serveConn(conn net.Conn) {
@@ -196,15 +198,31 @@ func (c *Client) processInput(batch *[][][]byte) bool {
 		// closing and killed are read from c.flags under the lock, since
 		// other clients may set them (CLIENT KILL)
 		var closing, killed bool
+		// input read while a command was blocked is buffered, unparsed:
+		// it is parsed in another round before reading again
+		resumed := false
 		if len(cmds) > 0 || isProto {
 			s.mu.Lock()
 			now := time.Now()
 			c.lastInteract = now
 			s.clockNext = now
-			for _, args := range cmds {
-				c.processCommand(args)
+			for i := 0; i < len(cmds); i++ {
+				c.processCommand(cmds[i])
 				if c.flags&(flagCloseAfterReply|flagCloseASAP) != 0 {
 					break
+				}
+				if c.blocked != nil {
+					// the rest of the batch waits for the blocked command
+					rest := cloneCommands(cmds[i+1:])
+					if !c.waitWhileBlocked() {
+						c.flags |= flagCloseASAP
+						break
+					}
+					cmds, i = rest, -1
+					resumed = true
+					now = time.Now()
+					c.lastInteract = now
+					s.clockNext = now
 				}
 			}
 			if isProto && c.flags&(flagCloseAfterReply|flagCloseASAP) == 0 {
@@ -234,7 +252,7 @@ func (c *Client) processInput(batch *[][][]byte) bool {
 		if !c.flush() || perr != nil || closing {
 			return false
 		}
-		if len(cmds) < maxBatch {
+		if len(cmds) < maxBatch && !resumed {
 			return true
 		}
 	}
@@ -279,6 +297,7 @@ func (c *Client) addError(msg string) {
 // closeASAP makes the client's connection close without sending pending replies.
 func (c *Client) closeASAP() {
 	c.flags |= flagCloseASAP
+	c.srv.unblockClient(c)
 	c.conn.Close()
 }
 

@@ -512,7 +512,7 @@ func (c *Client) clientFlagLetters() string {
 	if c.flags&flagMulti != 0 {
 		b = append(b, 'x')
 	}
-	if c.pausedWaiting {
+	if c.pausedWaiting || c.blocked != nil {
 		b = append(b, 'b')
 	}
 	if c.mstate.dirtyCAS {

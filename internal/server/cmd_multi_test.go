@@ -9,6 +9,7 @@ import (
 
 	"github.com/redoubt/redoubt/internal/config"
 	"github.com/redoubt/redoubt/internal/resp"
+	"github.com/redoubt/redoubt/internal/types"
 )
 
 func newMultiTestClient(s *Server) *Client {
@@ -76,7 +77,7 @@ func TestWatchKeyExpiredWhenWatched(t *testing.T) {
 	defer s.mu.Unlock()
 	a, b := newMultiTestClient(s), newMultiTestClient(s)
 	db := s.ks.DBs[0]
-	e := db.Add([]byte("k"), nil)
+	e := db.Add([]byte("k"), types.NewString([]byte("v")))
 	db.SetExpire(e, 1) // long past
 	runForMulti(a, "WATCH", "k")
 	if wk := a.mstate.watched[0]; !wk.expired {

@@ -90,6 +90,13 @@ func (c *Client) processCommand(args [][]byte) {
 	}
 
 	c.call(sc, args)
+
+	// 6. Serve the clients blocked on keys this command created (Redis's
+	// handleClientsBlockedOnKeys after call(); EXEC and scripts reach here
+	// once, after all their commands ran).
+	if len(s.blocking.ready) > 0 {
+		s.handleClientsBlockedOnKeys()
+	}
 }
 
 func allowedInPubSub(sc *serverCommand) bool {

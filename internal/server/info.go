@@ -186,9 +186,9 @@ func (s *Server) infoClients(b *strings.Builder) {
 		"maxclients", s.cfg.MaxClients,
 		"client_recent_max_input_buffer", 0,
 		"client_recent_max_output_buffer", 0,
-		"blocked_clients", 0,
+		"blocked_clients", s.blockedClientsCount(),
 		"tracking_clients", 0,
-		"clients_in_timeout_table", 0,
+		"clients_in_timeout_table", s.blocking.withTimeout,
 	)
 }
 

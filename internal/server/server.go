@@ -63,6 +63,8 @@ type Server struct {
 	clientPause // CLIENT PAUSE state (cmd_client.go)
 	pubsub      pubsubState
 	watches     watchRegistry // WATCHed keys (cmd_multi.go)
+	// blocking holds the clients blocked on keys (blocking.go).
+	blocking blockingState
 
 	shutdownOnce sync.Once
 	closing      atomic.Bool
@@ -97,6 +99,7 @@ func New(cfg *config.Config) *Server {
 	s.installConfigHooks()
 	s.initPubSub()
 	s.installWatchHooks()
+	s.installBlockingHooks()
 	return s
 }
 

@@ -18,24 +18,6 @@ import (
 	"github.com/redoubt/redoubt/test/testutil"
 )
 
-type server struct {
-	name  string
-	start func(t testing.TB, args ...string) *testutil.Proc
-}
-
-var servers = []server{
-	{"redis", testutil.StartRedis},
-	{"redoubt", testutil.StartRedoubt},
-}
-
-// forEachServer runs f as a subtest against a fresh real redis-server and a
-// fresh redoubt started with args.
-func forEachServer(t *testing.T, f func(t *testing.T, p *testutil.Proc), args ...string) {
-	for _, s := range servers {
-		t.Run(s.name, func(t *testing.T) { f(t, s.start(t, args...)) })
-	}
-}
-
 func TestHelloRESP3WithGoRedis(t *testing.T) {
 	forEachServer(t, func(t *testing.T, p *testutil.Proc) {
 		ctx := context.Background()

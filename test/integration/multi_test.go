@@ -22,17 +22,6 @@ import (
 	"github.com/redoubt/redoubt/test/testutil"
 )
 
-// onBothServers runs fn as a subtest against a real redis-server and
-// against redoubt.
-func onBothServers(t *testing.T, fn func(t *testing.T, addr string)) {
-	t.Run("redis", func(t *testing.T) {
-		fn(t, testutil.StartRedis(t, "--enable-debug-command", "yes").Addr)
-	})
-	t.Run("redoubt", func(t *testing.T) {
-		fn(t, testutil.StartRedoubt(t, "--enable-debug-command", "yes").Addr)
-	})
-}
-
 // watchedTx runs WATCH key on watcher, then touch (with another client),
 // then MULTI/SET key/EXEC on the watching connection, and reports whether
 // the transaction ran.

@@ -1,0 +1,127 @@
+// list_test.go checks the ring-buffer list against a plain slice model under
+// random operations (wrap-around, growth and shrinking included).
+package types
+
+import (
+	"math"
+	"math/rand"
+	"slices"
+	"strconv"
+	"testing"
+)
+
+func checkListModel(t *testing.T, step int, l *List, model []string) {
+	t.Helper()
+	if l.Len() != len(model) {
+		t.Fatalf("step %d: len %d, model %d", step, l.Len(), len(model))
+	}
+	for i, want := range model {
+		if got := string(l.At(i)); got != want {
+			t.Fatalf("step %d: element %d = %q, model %q", step, i, got, want)
+		}
+	}
+}
+
+func TestListAgainstModel(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	l := NewList()
+	var model []string
+	for step := 0; step < 20000; step++ {
+		v := strconv.Itoa(rng.Intn(50))
+		switch op := rng.Intn(10); {
+		case op < 2:
+			l.PushHead([]byte(v))
+			model = append([]string{v}, model...)
+		case op < 4:
+			l.PushTail([]byte(v))
+			model = append(model, v)
+		case op == 4 && len(model) > 0:
+			if got := string(l.PopHead()); got != model[0] {
+				t.Fatalf("step %d: PopHead %q, model %q", step, got, model[0])
+			}
+			model = model[1:]
+		case op == 5 && len(model) > 0:
+			if got := string(l.PopTail()); got != model[len(model)-1] {
+				t.Fatalf("step %d: PopTail %q", step, got)
+			}
+			model = model[:len(model)-1]
+		case op == 6:
+			i := rng.Intn(len(model) + 1)
+			l.Insert(i, []byte(v))
+			model = slices.Insert(model, i, v)
+		case op == 7 && len(model) > 0:
+			i := rng.Intn(len(model))
+			l.Remove(i)
+			model = slices.Delete(model, i, i+1)
+		case op == 8 && len(model) > 0 && rng.Intn(20) == 0:
+			start := rng.Intn(len(model))
+			count := rng.Intn(len(model) - start + 1)
+			l.Trim(start, count)
+			model = append([]string(nil), model[start:start+count]...)
+		case op == 9:
+			limit := rng.Intn(3)
+			fromTail := rng.Intn(2) == 0
+			got := l.RemoveMatching([]byte(v), limit, fromTail)
+			want := 0
+			if fromTail {
+				for i := len(model) - 1; i >= 0 && (limit == 0 || want < limit); i-- {
+					if model[i] == v {
+						model = slices.Delete(model, i, i+1)
+						want++
+					}
+				}
+			} else {
+				for i := 0; i < len(model) && (limit == 0 || want < limit); {
+					if model[i] == v {
+						model = slices.Delete(model, i, i+1)
+						want++
+						continue
+					}
+					i++
+				}
+			}
+			if got != want {
+				t.Fatalf("step %d: RemoveMatching %d, model %d", step, got, want)
+			}
+		}
+		checkListModel(t, step, l, model)
+	}
+	d := l.Dup().(*List)
+	checkListModel(t, -1, d, model)
+	if l.Encoding() != "quicklist" {
+		t.Fatalf("encoding %q", l.Encoding())
+	}
+}
+
+func TestListShrinksWhenDrained(t *testing.T) {
+	l := NewList()
+	for i := 0; i < 10000; i++ {
+		l.PushTail([]byte("x"))
+	}
+	peak := len(l.buf)
+	for l.Len() > 1 {
+		l.PopHead()
+	}
+	if len(l.buf) >= peak/8 {
+		t.Fatalf("buffer %d slots after draining from %d", len(l.buf), peak)
+	}
+}
+
+func TestCeilMulInt64(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int64
+	}{
+		{"0", 0}, {"0.0001", 1}, {"-0.0001", 0}, {"1.5", 1500}, {"0x10", 16000},
+		{"inf", math.MinInt64}, {"-inf", math.MinInt64}, {"9223372036854775807", math.MinInt64},
+		{"9223372036854775", 9223372036854775000}, {"-1", -1000}, {"1e-5", 1},
+	} {
+		x, ok := ParseLongDouble([]byte(tc.in))
+		if !ok {
+			t.Fatalf("parse %q", tc.in)
+		}
+		if got := x.CeilMulInt64(1000); got != tc.want {
+			t.Errorf("%s: got %d, want %d", tc.in, got, tc.want)
+		}
+	}
+}
