@@ -70,6 +70,11 @@ type Keyspace struct {
 	LFULogFactor int
 	LFUDecayTime int
 
+	// EntrySize estimates a key's footprint (memacct.go); nil turns the
+	// dataset accounting off.
+	EntrySize func(e *Entry) uint64
+	dirty     []dirtyEntry
+
 	Hits, Misses           int64
 	ExpiredKeys            int64
 	ExpiredStalePerc       float64
@@ -96,6 +101,8 @@ type DB struct {
 	dict    *Dict
 	expires *Dict
 	AvgTTL  int64
+	// dataBytes is the sum of the accounted footprints of the keys.
+	dataBytes int64
 	// expiresCursor is where the active expiry cycle resumes.
 	expiresCursor uint64
 }
@@ -221,6 +228,7 @@ func (db *DB) LookupNoStats(key []byte) *Entry {
 		return nil
 	}
 	db.ks.touch(e)
+	db.markDirty(e)
 	return e
 }
 
@@ -232,6 +240,7 @@ func (db *DB) Peek(key []byte) *Entry { return db.dict.Find(key) }
 func (db *DB) Add(key []byte, v Value) *Entry {
 	e := &Entry{Key: string(key), Value: v, Access: db.ks.newAccess()}
 	db.dict.Add(e)
+	db.markDirty(e)
 	db.Notify(ClassNew, "new", key)
 	if h := db.ks.Hooks.Added; h != nil {
 		h(db, e)
@@ -247,6 +256,7 @@ func (db *DB) Set(key []byte, v Value, keepTTL bool) *Entry {
 		return db.Add(key, v)
 	}
 	e.Value = v
+	db.markDirty(e)
 	if !db.ks.UseLFU {
 		// a new value object starts with a fresh LRU clock; under LFU
 		// Redis keeps the old counter
@@ -264,6 +274,7 @@ func (db *DB) Delete(key []byte) bool {
 	if e == nil {
 		return false
 	}
+	db.unaccount(e)
 	if e.volatile {
 		db.expires.Delete(key)
 	}
@@ -300,6 +311,7 @@ func (db *DB) Flush() int {
 	db.dict = NewDict()
 	db.expires = NewDict()
 	db.AvgTTL = 0
+	db.dataBytes = 0
 	db.expiresCursor = 0
 	return n
 }
@@ -309,6 +321,7 @@ func (db *DB) SwapWith(o *DB) {
 	db.dict, o.dict = o.dict, db.dict
 	db.expires, o.expires = o.expires, db.expires
 	db.AvgTTL, o.AvgTTL = o.AvgTTL, db.AvgTTL
+	db.dataBytes, o.dataBytes = o.dataBytes, db.dataBytes
 	db.expiresCursor, o.expiresCursor = o.expiresCursor, db.expiresCursor
 }
 

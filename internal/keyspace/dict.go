@@ -36,6 +36,9 @@ type Entry struct {
 	// database's expires table, so keys without one (most keys) do not
 	// pay 8 bytes for it (this keeps an Entry in the 48-byte size class).
 	volatile bool
+	// acct is the footprint this key adds to its database's DataBytes,
+	// in the compact form of memacct.go (it fits the struct's padding).
+	acct uint16
 }
 
 type table struct {

@@ -21,6 +21,11 @@ const (
 
 // SignalModified reports that key was changed by a command.
 func (db *DB) SignalModified(key []byte) {
+	if db.ks.EntrySize != nil {
+		if e := db.dict.Find(key); e != nil {
+			db.markDirty(e)
+		}
+	}
 	if h := db.ks.Hooks.KeyModified; h != nil {
 		h(db, string(key))
 	}

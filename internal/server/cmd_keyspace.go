@@ -435,6 +435,8 @@ func (s *Server) evictionNeedsAccess() bool {
 // maxmemory-policy asks; called from the cron so CONFIG SET takes effect.
 func (s *Server) syncAccessPolicy() {
 	s.ks.UseLFU = strings.HasSuffix(s.maxmemoryPolicy(), "-lfu")
+	s.ks.LFULogFactor = s.cfg.LFULogFactor
+	s.ks.LFUDecayTime = s.cfg.LFUDecayTime
 }
 
 func cmdSwapDB(c *Client, args [][]byte) {

@@ -74,7 +74,7 @@ func (s *Server) memoryOverview() memoryOverview {
 	unused := samples[1].Value.Uint64()
 	free := samples[2].Value.Uint64()
 	m := memoryOverview{
-		used:      objects,
+		used:      s.usedMemory(),
 		allocated: objects,
 		active:    objects + unused,
 		resident:  objects + unused + free,
@@ -82,30 +82,24 @@ func (s *Server) memoryOverview() memoryOverview {
 		system:    systemMemory(),
 		startup:   s.intro.startupAllocated,
 	}
-	if m.used > s.intro.peakAllocated {
-		s.intro.peakAllocated = m.used
-	}
-	m.peak = s.intro.peakAllocated
+	m.peak = s.evict.peak
 	m.peakPerc = float64(m.used) * 100 / float64(max(m.peak, 1))
 	// Buffers belong to connection goroutines; count Redis's per-client
 	// footprint (reply buffer and client struct) instead of reading them.
 	m.clientsNormal = uint64(len(s.clients)) * clientFootprint
-	m.overhead = m.startup + m.clientsNormal
 	m.dbOverhead = map[int][2]uint64{}
 	for _, db := range s.ks.DBs {
 		if db.Len() == 0 {
 			continue
 		}
-		main := uint64(db.Len()) * dictEntrySize
-		exp := uint64(db.Expires()) * dictEntrySize
+		main := uint64(db.Len())*dictEntrySize + 8*uint64(db.Dict().Buckets())
+		exp := uint64(db.TableBytes(dictEntrySize)) - 8*uint64(db.Dict().Buckets())
 		m.dbOverhead[db.ID] = [2]uint64{main, exp}
 		m.dbIDs = append(m.dbIDs, db.ID)
-		m.overhead += main + exp
 		m.keys += int64(db.Len())
 	}
-	if m.used > m.overhead {
-		m.dataset = m.used - m.overhead
-	}
+	m.dataset = uint64(max(s.ks.DataBytes(), 0))
+	m.overhead = m.used - min(m.dataset, m.used)
 	net := int64(m.used) - int64(m.startup)
 	if net > 0 {
 		m.datasetPerc = float64(m.dataset) * 100 / float64(net)

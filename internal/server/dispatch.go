@@ -67,6 +67,13 @@ func (c *Client) processCommand(args [][]byte) {
 		return
 	}
 
+	// 3c. Over maxmemory, evict; commands that may grow memory are refused
+	// when eviction cannot get under the limit.
+	if s.cfg.MaxMemory != 0 && s.performEvictions() == evictFail && c.rejectsOnOOM(sc) {
+		c.reject(sc, errOOM)
+		return
+	}
+
 	// 4. RESP2 clients in subscribed state may only run pub/sub commands.
 	if c.flags&flagPubSub != 0 && c.w.Proto == 2 && !allowedInPubSub(sc) {
 		c.reject(sc, fmt.Sprintf("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", sc.name))
@@ -141,6 +148,7 @@ func (c *Client) call(sc *serverCommand, args [][]byte) {
 	prevExecuting := s.pubsub.executing
 	s.pubsub.executing = c
 	sc.proc(c, args)
+	s.ks.Settle()
 	s.pubsub.executing = prevExecuting
 	if !nested {
 		s.cmdTime = 0

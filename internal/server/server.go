@@ -35,6 +35,7 @@ type Server struct {
 	mu sync.Mutex
 
 	cfg      *config.Config
+	evict    evictionState
 	ks       *keyspace.Keyspace
 	commands map[string]*serverCommand
 	log      *slog.Logger
@@ -100,6 +101,7 @@ func New(cfg *config.Config) *Server {
 	s.initPubSub()
 	s.installWatchHooks()
 	s.installBlockingHooks()
+	s.installMemoryAccounting()
 	return s
 }
 
@@ -268,6 +270,10 @@ func (s *Server) cron(hz int) {
 		db.Cron()
 	}
 	s.clientsCron()
+	s.sampleMemoryOverhead()
+	if s.cfg.MaxMemory != 0 {
+		s.performEvictions()
+	}
 	s.stats.sample()
 }
 
