@@ -2,8 +2,8 @@
 // removals, the set algebra of ZUNION/ZINTER/ZDIFF, pops, ZRANDMEMBER and
 // ZSCAN) with Redis 7.0's argument rules, error texts, reply shapes (flat
 // member/score lists in RESP2, [member, score] pairs in RESP3) and keyspace
-// events. The pop helper is shared with the blocking variants, which come
-// with the blocking infrastructure.
+// events. The pop helper and ZMPOP's argument parsing are shared with the
+// blocking variants in cmd_zset_blocking.go.
 package server
 
 import (
@@ -1053,44 +1053,53 @@ func (c *Client) zpopMinMax(args [][]byte, fromMax bool) {
 }
 
 func cmdZmpop(c *Client, args [][]byte) {
-	numkeys, ok := parseInt(args[1])
+	keys, fromMax, count, ok := c.zmpopArgs(args, 1)
+	if !ok {
+		return
+	}
+	c.zpopGeneric(keys, fromMax, true, count, true, true)
+}
+
+// zmpopArgs parses the arguments of ZMPOP and BZMPOP from numkeys (at
+// numkeysIdx) on: the keys, MIN|MAX and an optional COUNT (default 1).
+func (c *Client) zmpopArgs(args [][]byte, numkeysIdx int) (keys [][]byte, fromMax bool, count int64, ok bool) {
+	numkeys, ok := parseInt(args[numkeysIdx])
 	if !ok || numkeys < 1 {
 		c.addError(errNumkeysPositive)
-		return
+		return nil, false, 0, false
 	}
-	if numkeys >= int64(len(args)-2) {
+	if numkeys >= int64(len(args)-numkeysIdx-1) {
 		c.addError(errSyntax)
-		return
+		return nil, false, 0, false
 	}
-	whereIdx := 2 + int(numkeys)
-	var fromMax bool
+	whereIdx := numkeysIdx + 1 + int(numkeys)
 	switch where := args[whereIdx]; {
 	case isOpt(where, "min"):
 	case isOpt(where, "max"):
 		fromMax = true
 	default:
 		c.addError(errSyntax)
-		return
+		return nil, false, 0, false
 	}
-	count := int64(-1)
+	count = -1
 	for j := whereIdx + 1; j < len(args); j++ {
 		if count == -1 && isOpt(args[j], "count") && j+1 < len(args) {
 			j++
 			n, ok := parseInt(args[j])
 			if !ok || n < 1 {
 				c.addError(errCountPositive)
-				return
+				return nil, false, 0, false
 			}
 			count = n
 			continue
 		}
 		c.addError(errSyntax)
-		return
+		return nil, false, 0, false
 	}
 	if count == -1 {
 		count = 1
 	}
-	c.zpopGeneric(args[2:whereIdx], fromMax, true, count, true, true)
+	return args[numkeysIdx+1 : whereIdx], fromMax, count, true
 }
 
 func cmdZrandmember(c *Client, args [][]byte) {
