@@ -87,7 +87,7 @@ func (c *Client) lookupByPattern(pattern, elem []byte) []byte {
 
 // sortOptions are SORT's parsed arguments.
 type sortOptions struct {
-	desc, alpha, dontsort bool
+	desc, alpha, dontsort  bool
 	limitStart, limitCount int64
 	by, store              []byte
 	gets                   [][]byte
@@ -357,4 +357,3 @@ func (c *Client) sortStore(o sortOptions, elems []sortElement, outputLen int64) 
 	}
 	c.w.Int(outputLen)
 }
-
