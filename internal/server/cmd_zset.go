@@ -9,6 +9,7 @@ package server
 import (
 	"fmt"
 	"math"
+	"math/big"
 	"math/rand/v2"
 	"sort"
 	"strconv"
@@ -171,6 +172,11 @@ func strtod(b []byte) (f float64, outOfRange, ok bool) {
 		// Go rounds an underflow to zero silently; strtod reports ERANGE
 		mantissa, _, _ := strings.Cut(strings.ToLower(s), "e")
 		outOfRange = strings.ContainsAny(mantissa, "123456789")
+	}
+	if f != 0 && math.Abs(f) < 0x1p-1022 && !outOfRange {
+		// glibc also reports ERANGE for a subnormal result that is inexact
+		exact, ok := new(big.Rat).SetString(s)
+		outOfRange = !ok || exact.Cmp(new(big.Rat).SetFloat64(f)) != 0
 	}
 	return f, outOfRange, !math.IsNaN(f)
 }
