@@ -2,13 +2,14 @@
 // removals, the set algebra of ZUNION/ZINTER/ZDIFF, pops, ZRANDMEMBER and
 // ZSCAN) with Redis 7.0's argument rules, error texts, reply shapes (flat
 // member/score lists in RESP2, [member, score] pairs in RESP3) and keyspace
-// events. The pop helper is shared with the blocking variants, which come
-// with the blocking infrastructure.
+// events. The pop helper and ZMPOP's argument parsing are shared with the
+// blocking variants in cmd_zset_blocking.go.
 package server
 
 import (
 	"fmt"
 	"math"
+	"math/big"
 	"math/rand/v2"
 	"sort"
 	"strconv"
@@ -171,6 +172,11 @@ func strtod(b []byte) (f float64, outOfRange, ok bool) {
 		// Go rounds an underflow to zero silently; strtod reports ERANGE
 		mantissa, _, _ := strings.Cut(strings.ToLower(s), "e")
 		outOfRange = strings.ContainsAny(mantissa, "123456789")
+	}
+	if f != 0 && math.Abs(f) < 0x1p-1022 && !outOfRange {
+		// glibc also reports ERANGE for a subnormal result that is inexact
+		exact, ok := new(big.Rat).SetString(s)
+		outOfRange = !ok || exact.Cmp(new(big.Rat).SetFloat64(f)) != 0
 	}
 	return f, outOfRange, !math.IsNaN(f)
 }
@@ -781,16 +787,74 @@ func aggregate(target *float64, v float64, how int) {
 	}
 }
 
+// zsetSource is one input of the set algebra: a sorted set, or a plain set
+// whose members all score 1 (as Redis accepts), or neither for a missing
+// key.
 type zsetSource struct {
-	z      *types.ZSet // nil for a missing key
+	z      *types.ZSet
+	set    *types.Set
 	weight float64
 }
 
 func (s zsetSource) len() int {
-	if s.z == nil {
-		return 0
+	switch {
+	case s.z != nil:
+		return s.z.Len()
+	case s.set != nil:
+		return s.set.Len()
 	}
-	return s.z.Len()
+	return 0
+}
+
+// sameAs tells whether s and o read the same key's value.
+func (s zsetSource) sameAs(o zsetSource) bool {
+	return (s.z != nil && s.z == o.z) || (s.set != nil && s.set == o.set)
+}
+
+// forEach calls fn with every member and its unweighted score.
+func (s zsetSource) forEach(fn func(member string, score float64)) {
+	switch {
+	case s.z != nil:
+		for n := s.z.First(); n != nil; n = n.Next() {
+			fn(n.Member, n.Score)
+		}
+	case s.set != nil:
+		s.set.ForEach(func(m string) bool {
+			fn(m, 1)
+			return true
+		})
+	}
+}
+
+// score is member's unweighted score, if it is in s.
+func (s zsetSource) score(member string) (float64, bool) {
+	switch {
+	case s.z != nil:
+		return s.z.Score([]byte(member))
+	case s.set != nil && s.set.HasString(member):
+		return 1, true
+	}
+	return 0, false
+}
+
+// zsetAlgebraSource looks key up for the set algebra: a sorted set or a
+// set, WRONGTYPE otherwise.
+func (c *Client) zsetAlgebraSource(key []byte) (zsetSource, bool) {
+	src := zsetSource{weight: 1}
+	e := c.db.Lookup(key)
+	if e == nil {
+		return src, true
+	}
+	switch v := e.Value.(type) {
+	case *types.ZSet:
+		src.z = v
+	case *types.Set:
+		src.set = v
+	default:
+		c.addError(errWrongType)
+		return src, false
+	}
+	return src, true
 }
 
 // zsetAlgebra is ZUNION, ZINTER, ZDIFF, ZINTERCARD (cardOnly) and their
@@ -812,11 +876,9 @@ func (c *Client) zsetAlgebra(args [][]byte, dst []byte, numkeysIdx int, op int, 
 	srcs := make([]zsetSource, setnum)
 	j := numkeysIdx + 1
 	for i := range srcs {
-		z, ok := c.zsetRead(args[j])
-		if !ok {
+		if srcs[i], ok = c.zsetAlgebraSource(args[j]); !ok {
 			return
 		}
-		srcs[i] = zsetSource{z: z, weight: 1}
 		j++
 	}
 	how := aggrSum
@@ -876,75 +938,66 @@ func (c *Client) zsetAlgebra(args [][]byte, dst []byte, numkeysIdx int, op int, 
 		if srcs[0].len() == 0 {
 			break
 		}
-		for n := srcs[0].z.First(); n != nil; n = n.Next() {
-			score := srcs[0].weight * n.Score
+		done := false
+		srcs[0].forEach(func(member string, first float64) {
+			if done {
+				return
+			}
+			score := srcs[0].weight * first
 			if math.IsNaN(score) {
 				score = 0
 			}
 			i := 1
 			for ; i < len(srcs); i++ {
-				var v float64
-				if srcs[i].z == srcs[0].z {
-					v = n.Score
-				} else if s, found := srcs[i].z.Score([]byte(n.Member)); found {
-					v = s
-				} else {
-					break
+				v := first
+				if !srcs[i].sameAs(srcs[0]) {
+					var found bool
+					if v, found = srcs[i].score(member); !found {
+						break
+					}
 				}
 				aggregate(&score, v*srcs[i].weight, how)
 			}
 			if i < len(srcs) {
-				continue
+				return
 			}
 			if cardOnly {
 				cardinality++
-				if limit > 0 && cardinality >= limit {
-					break
-				}
-				continue
+				done = limit > 0 && cardinality >= limit
+				return
 			}
-			result.Insert(n.Member, score)
-		}
+			result.Insert(member, score)
+		})
 	case zsetUnion:
 		acc := map[string]float64{}
 		var order []string
 		for _, s := range srcs {
-			if s.len() == 0 {
-				continue
-			}
-			for n := s.z.First(); n != nil; n = n.Next() {
-				score := s.weight * n.Score
+			s.forEach(func(member string, v float64) {
+				score := s.weight * v
 				if math.IsNaN(score) {
 					score = 0
 				}
-				if cur, found := acc[n.Member]; found {
+				if cur, found := acc[member]; found {
 					aggregate(&cur, score, how)
-					acc[n.Member] = cur
+					acc[member] = cur
 				} else {
-					acc[n.Member] = score
-					order = append(order, n.Member)
+					acc[member] = score
+					order = append(order, member)
 				}
-			}
+			})
 		}
 		for _, m := range order {
 			result.Insert(m, acc[m])
 		}
 	case zsetDiff:
-		if srcs[0].len() == 0 {
-			break
-		}
-	members:
-		for n := srcs[0].z.First(); n != nil; n = n.Next() {
+		srcs[0].forEach(func(member string, score float64) {
 			for _, s := range srcs[1:] {
-				if s.z == nil {
-					continue
-				}
-				if _, found := s.z.Score([]byte(n.Member)); found {
-					continue members
+				if _, found := s.score(member); found {
+					return
 				}
 			}
-			result.Insert(n.Member, n.Score)
-		}
+			result.Insert(member, score)
+		})
 	}
 	switch {
 	case dst != nil:
@@ -1053,44 +1106,53 @@ func (c *Client) zpopMinMax(args [][]byte, fromMax bool) {
 }
 
 func cmdZmpop(c *Client, args [][]byte) {
-	numkeys, ok := parseInt(args[1])
+	keys, fromMax, count, ok := c.zmpopArgs(args, 1)
+	if !ok {
+		return
+	}
+	c.zpopGeneric(keys, fromMax, true, count, true, true)
+}
+
+// zmpopArgs parses the arguments of ZMPOP and BZMPOP from numkeys (at
+// numkeysIdx) on: the keys, MIN|MAX and an optional COUNT (default 1).
+func (c *Client) zmpopArgs(args [][]byte, numkeysIdx int) (keys [][]byte, fromMax bool, count int64, ok bool) {
+	numkeys, ok := parseInt(args[numkeysIdx])
 	if !ok || numkeys < 1 {
 		c.addError(errNumkeysPositive)
-		return
+		return nil, false, 0, false
 	}
-	if numkeys >= int64(len(args)-2) {
+	if numkeys >= int64(len(args)-numkeysIdx-1) {
 		c.addError(errSyntax)
-		return
+		return nil, false, 0, false
 	}
-	whereIdx := 2 + int(numkeys)
-	var fromMax bool
+	whereIdx := numkeysIdx + 1 + int(numkeys)
 	switch where := args[whereIdx]; {
 	case isOpt(where, "min"):
 	case isOpt(where, "max"):
 		fromMax = true
 	default:
 		c.addError(errSyntax)
-		return
+		return nil, false, 0, false
 	}
-	count := int64(-1)
+	count = -1
 	for j := whereIdx + 1; j < len(args); j++ {
 		if count == -1 && isOpt(args[j], "count") && j+1 < len(args) {
 			j++
 			n, ok := parseInt(args[j])
 			if !ok || n < 1 {
 				c.addError(errCountPositive)
-				return
+				return nil, false, 0, false
 			}
 			count = n
 			continue
 		}
 		c.addError(errSyntax)
-		return
+		return nil, false, 0, false
 	}
 	if count == -1 {
 		count = 1
 	}
-	c.zpopGeneric(args[2:whereIdx], fromMax, true, count, true, true)
+	return args[numkeysIdx+1 : whereIdx], fromMax, count, true
 }
 
 func cmdZrandmember(c *Client, args [][]byte) {
