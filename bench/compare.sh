@@ -60,10 +60,22 @@ freeport() {
 	done
 }
 
-# start NAME: starts a fresh server and sets PORT and PID.
+# start NAME: starts a fresh server and sets PORT and PID, trying another
+# port when the chosen one was taken meanwhile by a process on the host.
 start() {
+	local try
+	for try in 1 2 3; do
+		start_once "$1" && return
+	done
+	echo "compare.sh: $1 did not start:" >&2
+	cat "$LASTLOG" >&2
+	exit 1
+}
+
+start_once() {
 	local name=$1 dir="$WORK/$1-$RANDOM"
 	mkdir -p "$dir"
+	LASTLOG="$dir/log"
 	PORT=$(freeport)
 	local common=(--port "$PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir")
 	if [[ $name == redoubt ]]; then
@@ -74,14 +86,15 @@ start() {
 	PID=$!
 	PIDS+=("$PID")
 	for _ in $(seq 100); do
+		if ! kill -0 "$PID" 2>/dev/null; then
+			return 1
+		fi
 		if [[ $(redis-cli -p "$PORT" ping 2>/dev/null) == PONG ]]; then
-			return
+			return 0
 		fi
 		sleep 0.1
 	done
-	echo "compare.sh: $name did not start:" >&2
-	cat "$dir/log" >&2
-	exit 1
+	return 1
 }
 
 stop() {
