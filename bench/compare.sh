@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # compare.sh measures redoubt against the real redis-server on this machine:
-# redis-benchmark GET/SET throughput and p99 latency at pipeline 1 and 16,
-# run against both servers in alternation (so background load hits both
-# alike), and the RSS cost per key after loading 1,000,000 distinct keys.
+# redis-benchmark throughput and p99 latency (GET, SET, LPUSH, LPOP, SADD,
+# HSET, ZADD, LRANGE_100, ZRANGEBYSCORE) at pipeline 1 and 16, run against
+# both servers in alternation (so background load hits both alike), then the
+# RSS cost per key after loading 1,000,000 string keys and per element of
+# 1,000,000-element aggregates (one list, hash, set and sorted set).
 #
-# Usage: bench/compare.sh            (ROUNDS=3 CLIENTS=50 N1=600000 N16=5000000 KEYS=1000000)
+# Usage: bench/compare.sh
+#   TESTS=get,set,lpush,lpop,sadd,hset,zadd,lrange_100,zrangebyscore
+#   PIPES="1 16" ROUNDS=3 CLIENTS=50 N1=600000 N16=5000000 RAND=100000
+#   KEYS=1000000 ELEMS=1000000 MEMORY=strings,list,hash,set,zset
+# Quick run: TESTS=get,set ROUNDS=1 N1=100000 N16=1000000 MEMORY=
 # Both servers run on 127.0.0.1, on free ports, with --save '' --appendonly no;
 # every process started here is stopped on exit.
 set -euo pipefail
@@ -14,6 +20,13 @@ CLIENTS=${CLIENTS:-50}
 N1=${N1:-600000}     # requests per run at pipeline 1 (~5 s)
 N16=${N16:-5000000}  # requests per run at pipeline 16 (~5 s)
 KEYS=${KEYS:-1000000}
+ELEMS=${ELEMS:-1000000}
+TESTS=${TESTS:-get,set,lpush,lpop,sadd,hset,zadd,lrange_100,zrangebyscore}
+PIPES=${PIPES:-1 16}
+RAND=${RAND:-100000} # keyspace/member range for __rand_int__ (-r)
+MEMORY=${MEMORY-strings,list,hash,set,zset}
+IFS=, read -r -a TEST_LIST <<<"$TESTS"
+IFS=, read -r -a MEMORY_LIST <<<"$MEMORY"
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d)
@@ -47,10 +60,22 @@ freeport() {
 	done
 }
 
-# start NAME: starts a fresh server and sets PORT and PID.
+# start NAME: starts a fresh server and sets PORT and PID, trying another
+# port when the chosen one was taken meanwhile by a process on the host.
 start() {
+	local try
+	for try in 1 2 3; do
+		start_once "$1" && return
+	done
+	echo "compare.sh: $1 did not start:" >&2
+	cat "$LASTLOG" >&2
+	exit 1
+}
+
+start_once() {
 	local name=$1 dir="$WORK/$1-$RANDOM"
 	mkdir -p "$dir"
+	LASTLOG="$dir/log"
 	PORT=$(freeport)
 	local common=(--port "$PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir")
 	if [[ $name == redoubt ]]; then
@@ -61,14 +86,15 @@ start() {
 	PID=$!
 	PIDS+=("$PID")
 	for _ in $(seq 100); do
+		if ! kill -0 "$PID" 2>/dev/null; then
+			return 1
+		fi
 		if [[ $(redis-cli -p "$PORT" ping 2>/dev/null) == PONG ]]; then
-			return
+			return 0
 		fi
 		sleep 0.1
 	done
-	echo "compare.sh: $name did not start:" >&2
-	cat "$dir/log" >&2
-	exit 1
+	return 1
 }
 
 stop() {
@@ -78,23 +104,44 @@ stop() {
 
 rss_bytes() { awk '/^VmRSS:/ { print $2 * 1024 }' "/proc/$1/status"; }
 
+
+# load PORT FILE: feeds a RESP file through redis-cli --pipe.
+load() { redis-cli -p "$1" --pipe <"$2" >/dev/null; }
+
+# The ZRANGEBYSCORE test reads a 1000-member sorted set (skiplist encoded,
+# scores 0..999) that it never modifies.
+awk 'BEGIN {
+	printf "*2002\r\n$4\r\nZADD\r\n$8\r\nzbench:r\r\n"
+	for (i = 0; i < 1000; i++) { s = i ""; m = "element:" i; printf "$%d\r\n%s\r\n$%d\r\n%s\r\n", length(s), s, length(m), m }
+}' >"$WORK/zbench.resp"
+
+if ((${#TEST_LIST[@]})); then
 start redoubt; RD_PORT=$PORT; RD_PID=$PID
 start redis; RS_PORT=$PORT; RS_PID=$PID
+load "$RD_PORT" "$WORK/zbench.resp"
+load "$RS_PORT" "$WORK/zbench.resp"
 
 # bench PORT TEST PIPELINE -> "rps p99_ms"
+# Built-in tests run with -t; zrangebyscore is a custom command line. LRANGE
+# and ZRANGEBYSCORE move ~100x more bytes per request, so they get fewer.
 bench() {
 	local port=$1 test=$2 pipe=$3 n=$N1
 	[[ $pipe -gt 1 ]] && n=$N16
-	redis-benchmark -h 127.0.0.1 -p "$port" -t "$test" -c "$CLIENTS" -P "$pipe" -n "$n" --csv 2>/dev/null |
-		tail -1 | tr -d '"' | awk -F, '{ print $2, $7 }'
+	local args=(-h 127.0.0.1 -p "$port" -c "$CLIENTS" -P "$pipe" --csv)
+	case $test in
+	lrange_100) args+=(-n $((n / 8)) -t lrange_100) ;;
+	zrangebyscore) args+=(-n $((n / 4)) -r 900 ZRANGEBYSCORE zbench:r __rand_int__ +inf LIMIT 0 10) ;;
+	*) args+=(-n "$n" -r "$RAND" -t "$test") ;;
+	esac
+	redis-benchmark "${args[@]}" 2>/dev/null | tail -1 | tr -d '"' | awk -F, '{ print $2, $7 }'
 }
 
 RESULTS="$WORK/results"
 : >"$RESULTS"
 echo "round test pipeline redoubt_rps redis_rps rps_ratio redoubt_p99_ms redis_p99_ms p99_ratio"
 for round in $(seq "$ROUNDS"); do
-	for pipe in 1 16; do
-		for test in set get; do
+	for pipe in $PIPES; do
+		for test in "${TEST_LIST[@]}"; do
 			# alternate which server goes first, round by round
 			if ((round % 2)); then order="redoubt redis"; else order="redis redoubt"; fi
 			for who in $order; do
@@ -102,7 +149,7 @@ for round in $(seq "$ROUNDS"); do
 				else read -r rs_rps rs_p99 < <(bench "$RS_PORT" "$test" "$pipe"); fi
 			done
 			line=$(awk -v r="$round" -v t="$test" -v p="$pipe" -v a="$rd_rps" -v b="$rs_rps" -v c="$rd_p99" -v d="$rs_p99" \
-				'BEGIN { printf "%s %s %s %.0f %.0f %.3f %.3f %.3f %.3f\n", r, t, p, a, b, a / b, c, d, (d > 0 ? c / d : 0) }')
+				'BEGIN { printf "%s %s %s %.0f %.0f %.3f %.3f %.3f %.3f\n", r, t, p, a, b, (b > 0 ? a / b : 0), c, d, (d > 0 ? c / d : 0) }')
 			echo "$line"
 			echo "$line" >>"$RESULTS"
 		done
@@ -112,8 +159,8 @@ done
 echo
 echo "summary (median over $ROUNDS rounds)"
 echo "test pipeline redoubt_rps redis_rps rps_ratio redoubt_p99_ms redis_p99_ms p99_ratio"
-for pipe in 1 16; do
-	for test in set get; do
+for pipe in $PIPES; do
+	for test in "${TEST_LIST[@]}"; do
 		awk -v t="$test" -v p="$pipe" '$2 == t && $3 == p' "$RESULTS" | awk '
 			function median(col,   i, j, n, v, tmp) {
 				n = 0
@@ -128,27 +175,87 @@ done
 
 stop "$RD_PID"
 stop "$RS_PID"
+fi
 
-# Memory: fresh servers, exactly $KEYS distinct keys with 16-byte values.
-echo
-echo "memory: $KEYS x SET key:N <16-byte value> via redis-cli --pipe"
-awk -v n="$KEYS" 'BEGIN {
-	for (i = 0; i < n; i++) {
-		k = "key:" i; v = sprintf("v%015d", i)
-		printf "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$16\r\n%s\r\n", length(k), k, v
-	}
-}' >"$WORK/load.resp"
-declare -A PER_KEY
-for who in redoubt redis; do
-	start "$who"
-	sleep 1
-	before=$(rss_bytes "$PID")
-	redis-cli -p "$PORT" --pipe <"$WORK/load.resp" >/dev/null
-	dbsize=$(redis-cli -p "$PORT" dbsize)
-	sleep 1
-	after=$(rss_bytes "$PID")
-	PER_KEY[$who]=$(awk -v a="$after" -v b="$before" -v n="$KEYS" 'BEGIN { printf "%.1f", (a - b) / n }')
-	echo "$who: dbsize=$dbsize rss_before=$before rss_after=$after bytes_per_key=${PER_KEY[$who]}"
-	stop "$PID"
+# Memory: fresh servers for each data set; RSS growth divided by the number
+# of keys or elements loaded. Aggregates are built 1000 elements per command.
+gen_strings() {
+	awk -v n="$KEYS" 'BEGIN {
+		for (i = 0; i < n; i++) {
+			k = "key:" i; v = sprintf("v%015d", i)
+			printf "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$16\r\n%s\r\n", length(k), k, v
+		}
+	}'
+}
+# gen_aggregate CMD KEY SHAPE: SHAPE is "m" (member), "fv" (field, 16-byte
+# value) or "sm" (score, member).
+gen_aggregate() {
+	awk -v n="$ELEMS" -v cmd="$1" -v key="$2" -v shape="$3" 'BEGIN {
+		per = (shape == "m") ? 1 : 2
+		for (i = 0; i < n; i += 1000) {
+			b = (n - i < 1000) ? n - i : 1000
+			printf "*%d\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n", 2 + b * per, length(cmd), cmd, length(key), key
+			for (j = i; j < i + b; j++) {
+				m = "element:" j
+				if (shape == "sm") { s = j ""; printf "$%d\r\n%s\r\n", length(s), s }
+				printf "$%d\r\n%s\r\n", length(m), m
+				if (shape == "fv") printf "$16\r\n%s\r\n", sprintf("v%015d", j)
+			}
+		}
+	}'
+}
+
+# measure NAME COUNT UNIT: loads $WORK/NAME.resp into each kind of server.
+measure() {
+	local name=$1 count=$2 unit=$3
+	declare -A per
+	for who in redoubt redis; do
+		start "$who"
+		sleep 1
+		local before after size
+		before=$(rss_bytes "$PID")
+		load "$PORT" "$WORK/$name.resp"
+		size=$(redis-cli -p "$PORT" dbsize)
+		sleep 1
+		after=$(rss_bytes "$PID")
+		per[$who]=$(awk -v a="$after" -v b="$before" -v n="$count" 'BEGIN { printf "%.1f", (a - b) / n }')
+		echo "  $who: dbsize=$size rss_before=$before rss_after=$after bytes_per_$unit=${per[$who]}"
+		stop "$PID"
+	done
+	awk -v t="$name" -v u="$unit" -v a="${per[redoubt]}" -v b="${per[redis]}" \
+		'BEGIN { printf "%s bytes/%s redoubt=%s redis=%s ratio=%.2f\n", t, u, a, b, (b > 0 ? a / b : 0) }' | tee -a "$WORK/memsum"
+}
+
+: >"$WORK/memsum"
+for m in "${MEMORY_LIST[@]}"; do
+	echo
+	case $m in
+	strings)
+		echo "memory: $KEYS x SET key:N <16-byte value> via redis-cli --pipe"
+		gen_strings >"$WORK/$m.resp"
+		measure "$m" "$KEYS" key ;;
+	list)
+		echo "memory: RPUSH of $ELEMS x element:N into one list"
+		gen_aggregate RPUSH big:list m >"$WORK/$m.resp"
+		measure "$m" "$ELEMS" element ;;
+	hash)
+		echo "memory: HSET of $ELEMS x element:N <16-byte value> into one hash"
+		gen_aggregate HSET big:hash fv >"$WORK/$m.resp"
+		measure "$m" "$ELEMS" element ;;
+	set)
+		echo "memory: SADD of $ELEMS x element:N into one set"
+		gen_aggregate SADD big:set m >"$WORK/$m.resp"
+		measure "$m" "$ELEMS" element ;;
+	zset)
+		echo "memory: ZADD of $ELEMS x (N, element:N) into one sorted set"
+		gen_aggregate ZADD big:zset sm >"$WORK/$m.resp"
+		measure "$m" "$ELEMS" element ;;
+	*) echo "compare.sh: unknown MEMORY item $m" >&2; exit 1 ;;
+	esac
+	rm -f "$WORK/$m.resp"
 done
-awk -v a="${PER_KEY[redoubt]}" -v b="${PER_KEY[redis]}" 'BEGIN { printf "bytes/key ratio redoubt/redis: %.2f\n", a / b }'
+if [[ -s $WORK/memsum ]]; then
+	echo
+	echo "memory summary"
+	cat "$WORK/memsum"
+fi

@@ -1,17 +1,133 @@
-// list.go is the list value: a growable ring buffer of elements, so pushes
-// and pops at both ends are O(1) (amortized) and index access is O(1) for
-// LINDEX/LSET/LRANGE. It shrinks when mostly empty, so a drained queue does
-// not keep its peak memory. Redis 7.0 stores every list as a quicklist,
-// which is the encoding reported.
+// list.go is the list value, stored like Redis's quicklist: a sequence of
+// chunks, each packing up to listChunkElems elements (at most about
+// listChunkBytes of them) into one byte buffer with an offset table. A list
+// of a million short strings then costs a few bytes of overhead per element
+// instead of a slice header and a separate allocation each. Pushes and pops
+// at both ends are O(1) amortized; index access walks chunks from the
+// nearest end or from the last position looked up, so LRANGE's sequential
+// reads are O(1) each. Redis 7.0 stores every list as a quicklist, which is
+// the encoding reported.
 package types
 
-import "github.com/redoubt/redoubt/internal/keyspace"
+import (
+	"slices"
 
-// List is a list value. Elements are owned by the list (callers pass copies).
+	"github.com/redoubt/redoubt/internal/keyspace"
+)
+
+// Chunk limits: like Redis's default 8 KiB listpacks, small enough that
+// rebuilding one for a middle insert or delete stays cheap.
+const (
+	listChunkBytes = 4096
+	listChunkElems = 256
+)
+
+// listChunk holds elements lo..len(offs)-2 of its slot range: element j is
+// buf[offs[j]:offs[j+1]]. Slots before lo belong to popped elements; their
+// bytes are reused by later head pushes.
+type listChunk struct {
+	buf  []byte
+	offs []uint32
+	lo   int
+}
+
+func (c *listChunk) count() int { return len(c.offs) - 1 - c.lo }
+
+func (c *listChunk) at(k int) []byte {
+	j := c.lo + k
+	return c.buf[c.offs[j]:c.offs[j+1]:c.offs[j+1]]
+}
+
+func (c *listChunk) size() int { return int(c.offs[len(c.offs)-1] - c.offs[c.lo]) }
+
+// fits reports whether v can join the chunk; an empty chunk takes anything.
+func (c *listChunk) fits(v []byte) bool {
+	n := c.count()
+	return n == 0 || (n < listChunkElems && c.size()+len(v) <= listChunkBytes)
+}
+
+func (c *listChunk) pushTail(v []byte) {
+	c.buf = append(c.buf, v...)
+	c.offs = append(c.offs, uint32(len(c.buf)))
+}
+
+func (c *listChunk) pushHead(v []byte) {
+	if c.lo == 0 || int(c.offs[c.lo]) < len(v) {
+		// Make room in front: as much again as the live part, so a run
+		// of head pushes copies each byte O(1) times.
+		live, n := c.size(), c.count()
+		room := len(v) + live
+		slots := n + 1
+		buf := make([]byte, room+live)
+		copy(buf[room:], c.buf[c.offs[c.lo]:c.offs[len(c.offs)-1]])
+		offs := make([]uint32, slots+n+1)
+		base := c.offs[c.lo]
+		for k := 0; k <= n; k++ {
+			offs[slots+k] = c.offs[c.lo+k] - base + uint32(room)
+		}
+		c.buf, c.offs, c.lo = buf, offs, slots
+	}
+	start := c.offs[c.lo] - uint32(len(v))
+	copy(c.buf[start:], v)
+	c.lo--
+	c.offs[c.lo] = start
+}
+
+// popHead and popTail drop an end element, returning its bytes (aliasing
+// the chunk until the next head push).
+func (c *listChunk) popHead() []byte {
+	v := c.at(0)
+	c.lo++
+	return v
+}
+
+func (c *listChunk) popTail() []byte {
+	v := c.at(c.count() - 1)
+	c.offs = c.offs[:len(c.offs)-1]
+	c.buf = c.buf[:c.offs[len(c.offs)-1]]
+	return v
+}
+
+// newChunk packs elems exactly (no spare capacity).
+func newChunk(elems [][]byte) *listChunk {
+	total := 0
+	for _, e := range elems {
+		total += len(e)
+	}
+	c := &listChunk{buf: make([]byte, 0, total), offs: make([]uint32, 1, len(elems)+1)}
+	for _, e := range elems {
+		c.pushTail(e)
+	}
+	return c
+}
+
+// elems lists the chunk's elements, aliasing its buffer.
+func (c *listChunk) elems() [][]byte {
+	out := make([][]byte, c.count())
+	for k := range out {
+		out[k] = c.at(k)
+	}
+	return out
+}
+
+// compacted returns the chunk without spare room when it has much of it;
+// a chunk that stops being an end of the list never grows again.
+func (c *listChunk) compacted() *listChunk {
+	if c.lo == 0 && cap(c.buf)-len(c.buf) <= len(c.buf)/8 && cap(c.offs)-len(c.offs) <= len(c.offs)/8 {
+		return c
+	}
+	return newChunk(c.elems())
+}
+
+// List is a list value. Elements are copied in; returned slices alias the
+// list and are valid until it next changes.
 type List struct {
-	buf  [][]byte // len(buf) is zero or a power of two
-	head int      // index in buf of element 0
-	n    int
+	chunks []*listChunk
+	n      int
+	// The last chunk located and the index of its first element, so
+	// sequential access does not walk from an end each time.
+	cacheChunk, cacheBase int
+	cacheOK               bool
 }
 
 // NewList returns an empty list.
@@ -24,66 +140,105 @@ func (*List) Encoding() string { return "quicklist" }
 
 // Dup returns a deep copy.
 func (l *List) Dup() keyspace.Value {
-	d := &List{}
-	d.grow(l.n)
-	for i := 0; i < l.n; i++ {
-		d.buf[i] = append([]byte(nil), l.At(i)...)
+	d := &List{n: l.n, chunks: make([]*listChunk, len(l.chunks))}
+	for i, c := range l.chunks {
+		d.chunks[i] = newChunk(c.elems())
 	}
-	d.n = l.n
 	return d
 }
 
 // Len is the number of elements.
 func (l *List) Len() int { return l.n }
 
-func (l *List) slot(i int) int { return (l.head + i) & (len(l.buf) - 1) }
+// locate finds element i (0 <= i < Len): its chunk's index and its position
+// in the chunk.
+func (l *List) locate(i int) (int, int) {
+	ci, base := 0, 0
+	if i >= l.n/2 {
+		ci = len(l.chunks) - 1
+		base = l.n - l.chunks[ci].count()
+	}
+	if l.cacheOK && abs(i-l.cacheBase) < abs(i-base) {
+		ci, base = l.cacheChunk, l.cacheBase
+	}
+	for i < base {
+		ci--
+		base -= l.chunks[ci].count()
+	}
+	for i >= base+l.chunks[ci].count() {
+		base += l.chunks[ci].count()
+		ci++
+	}
+	l.cacheChunk, l.cacheBase, l.cacheOK = ci, base, true
+	return ci, i - base
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
 
 // At returns element i (0 <= i < Len).
-func (l *List) At(i int) []byte { return l.buf[l.slot(i)] }
+func (l *List) At(i int) []byte {
+	ci, k := l.locate(i)
+	return l.chunks[ci].at(k)
+}
 
-// Set replaces element i (0 <= i < Len).
-func (l *List) Set(i int, v []byte) { l.buf[l.slot(i)] = v }
-
-// grow makes room for at least need elements, keeping their order and
-// moving element 0 to slot 0.
-func (l *List) grow(need int) {
-	if need <= len(l.buf) {
+// rebuild replaces chunk ci with elems, split in two when over the limits,
+// or removes it when elems is empty.
+func (l *List) rebuild(ci int, elems [][]byte) {
+	l.cacheOK = false
+	if len(elems) == 0 {
+		l.chunks = slices.Delete(l.chunks, ci, ci+1)
 		return
 	}
-	size := max(len(l.buf), 8)
-	for size < need {
-		size *= 2
+	total := 0
+	for _, e := range elems {
+		total += len(e)
 	}
-	l.resize(size)
+	if len(elems) > 1 && (len(elems) > listChunkElems || total > listChunkBytes) {
+		half := len(elems) / 2
+		l.chunks[ci] = newChunk(elems[:half])
+		l.chunks = slices.Insert(l.chunks, ci+1, newChunk(elems[half:]))
+		return
+	}
+	l.chunks[ci] = newChunk(elems)
 }
 
-func (l *List) resize(size int) {
-	nb := make([][]byte, size)
-	for i := 0; i < l.n; i++ {
-		nb[i] = l.buf[l.slot(i)]
-	}
-	l.buf, l.head = nb, 0
-}
-
-// shrink gives memory back when the list uses under a quarter of it.
-func (l *List) shrink() {
-	if len(l.buf) > 64 && l.n < len(l.buf)/4 {
-		l.resize(len(l.buf) / 2)
-	}
+// Set replaces element i (0 <= i < Len).
+func (l *List) Set(i int, v []byte) {
+	ci, k := l.locate(i)
+	elems := l.chunks[ci].elems()
+	elems[k] = v
+	l.rebuild(ci, elems)
 }
 
 // PushHead inserts v before element 0.
 func (l *List) PushHead(v []byte) {
-	l.grow(l.n + 1)
-	l.head = (l.head - 1) & (len(l.buf) - 1)
-	l.buf[l.head] = v
+	l.cacheOK = false
+	if len(l.chunks) == 0 || !l.chunks[0].fits(v) {
+		if len(l.chunks) > 0 {
+			l.chunks[0] = l.chunks[0].compacted()
+		}
+		l.chunks = slices.Insert(l.chunks, 0, &listChunk{offs: []uint32{0}})
+	}
+	l.chunks[0].pushHead(v)
 	l.n++
 }
 
 // PushTail appends v.
 func (l *List) PushTail(v []byte) {
-	l.grow(l.n + 1)
-	l.buf[l.slot(l.n)] = v
+	last := len(l.chunks) - 1
+	if last < 0 || !l.chunks[last].fits(v) {
+		if last >= 0 {
+			l.chunks[last] = l.chunks[last].compacted()
+		}
+		l.chunks = append(l.chunks, &listChunk{offs: []uint32{0}})
+		last++
+	}
+	l.chunks[last].pushTail(v)
 	l.n++
 }
 
@@ -96,17 +251,43 @@ func (l *List) Push(v []byte, head bool) {
 	}
 }
 
+// dropHead and dropTail remove an end element and return it aliased.
+func (l *List) dropHead() []byte {
+	l.cacheOK = false
+	c := l.chunks[0]
+	v := c.popHead()
+	l.n--
+	if c.count() == 0 {
+		l.chunks[0] = nil
+		l.chunks = l.chunks[1:]
+		if len(l.chunks) == 0 || cap(l.chunks) > 4*len(l.chunks) {
+			l.chunks = slices.Clip(slices.Clone(l.chunks))
+		}
+	}
+	return v
+}
+
+func (l *List) dropTail() []byte {
+	last := len(l.chunks) - 1
+	c := l.chunks[last]
+	v := c.popTail()
+	l.n--
+	if c.count() == 0 {
+		l.chunks[last] = nil
+		l.chunks = l.chunks[:last]
+		if l.cacheChunk >= last {
+			l.cacheOK = false
+		}
+	}
+	return v
+}
+
 // PopHead removes and returns element 0; nil when empty.
 func (l *List) PopHead() []byte {
 	if l.n == 0 {
 		return nil
 	}
-	v := l.buf[l.head]
-	l.buf[l.head] = nil
-	l.head = (l.head + 1) & (len(l.buf) - 1)
-	l.n--
-	l.shrink()
-	return v
+	return append([]byte{}, l.dropHead()...)
 }
 
 // PopTail removes and returns the last element; nil when empty.
@@ -114,12 +295,7 @@ func (l *List) PopTail() []byte {
 	if l.n == 0 {
 		return nil
 	}
-	s := l.slot(l.n - 1)
-	v := l.buf[s]
-	l.buf[s] = nil
-	l.n--
-	l.shrink()
-	return v
+	return append([]byte{}, l.dropTail()...)
 }
 
 // Pop removes an element from the head or the tail.
@@ -130,7 +306,7 @@ func (l *List) Pop(head bool) []byte {
 	return l.PopTail()
 }
 
-// Insert puts v at position i (0 <= i <= Len), shifting the shorter side.
+// Insert puts v at position i (0 <= i <= Len).
 func (l *List) Insert(i int, v []byte) {
 	if i == 0 {
 		l.PushHead(v)
@@ -140,93 +316,72 @@ func (l *List) Insert(i int, v []byte) {
 		l.PushTail(v)
 		return
 	}
-	l.grow(l.n + 1)
-	if i < l.n/2 {
-		l.head = (l.head - 1) & (len(l.buf) - 1)
-		for j := 0; j < i; j++ {
-			l.buf[l.slot(j)] = l.buf[l.slot(j+1)]
-		}
-	} else {
-		for j := l.n; j > i; j-- {
-			l.buf[l.slot(j)] = l.buf[l.slot(j-1)]
-		}
-	}
-	l.buf[l.slot(i)] = v
+	ci, k := l.locate(i)
+	l.rebuild(ci, slices.Insert(l.chunks[ci].elems(), k, v))
 	l.n++
 }
 
-// Remove deletes element i (0 <= i < Len), shifting the shorter side.
+// Remove deletes element i (0 <= i < Len).
 func (l *List) Remove(i int) {
-	if i < l.n/2 {
-		for j := i; j > 0; j-- {
-			l.buf[l.slot(j)] = l.buf[l.slot(j-1)]
-		}
-		l.buf[l.head] = nil
-		l.head = (l.head + 1) & (len(l.buf) - 1)
-	} else {
-		for j := i; j < l.n-1; j++ {
-			l.buf[l.slot(j)] = l.buf[l.slot(j+1)]
-		}
-		l.buf[l.slot(l.n-1)] = nil
-	}
+	ci, k := l.locate(i)
+	l.rebuild(ci, slices.Delete(l.chunks[ci].elems(), k, k+1))
 	l.n--
-	l.shrink()
 }
 
-// Trim keeps only elements [start, start+count) (in range).
+// Trim keeps only elements [start, start+count) (in range), in time
+// proportional to the elements removed.
 func (l *List) Trim(start, count int) {
-	for i := 0; i < start; i++ {
-		l.buf[l.slot(i)] = nil
+	for l.n > start+count {
+		l.dropTail()
 	}
-	for i := start + count; i < l.n; i++ {
-		l.buf[l.slot(i)] = nil
-	}
-	l.head = l.slot(start)
-	l.n = count
-	for len(l.buf) > 64 && l.n < len(l.buf)/4 {
-		l.resize(len(l.buf) / 2)
+	for range start {
+		l.dropHead()
 	}
 }
 
 // RemoveMatching deletes elements equal to v, at most limit of them (0: all),
-// scanning from the head, or from the tail when fromTail. It compacts in
-// one pass and returns how many were removed.
+// scanning from the head, or from the tail when fromTail. It returns how many
+// were removed.
 func (l *List) RemoveMatching(v []byte, limit int, fromTail bool) int {
 	removed := 0
-	if !fromTail {
-		w := 0
-		for r := 0; r < l.n; r++ {
-			e := l.At(r)
+	drop := func(ci int) {
+		c := l.chunks[ci]
+		var keep [][]byte
+		changed := false
+		n := c.count()
+		for j := 0; j < n; j++ {
+			k := j
+			if fromTail {
+				k = n - 1 - j
+			}
+			e := c.at(k)
 			if (limit == 0 || removed < limit) && string(e) == string(v) {
 				removed++
+				changed = true
 				continue
 			}
-			l.buf[l.slot(w)] = e
-			w++
+			keep = append(keep, e)
 		}
-		for i := w; i < l.n; i++ {
-			l.buf[l.slot(i)] = nil
+		if changed {
+			if fromTail {
+				slices.Reverse(keep)
+			}
+			l.rebuild(ci, keep)
+		}
+	}
+	if fromTail {
+		for ci := len(l.chunks) - 1; ci >= 0 && (limit == 0 || removed < limit); ci-- {
+			drop(ci)
 		}
 	} else {
-		w := l.n - 1
-		for r := l.n - 1; r >= 0; r-- {
-			e := l.At(r)
-			if (limit == 0 || removed < limit) && string(e) == string(v) {
-				removed++
-				continue
-			}
-			l.buf[l.slot(w)] = e
-			w--
+		for ci := 0; ci < len(l.chunks) && (limit == 0 || removed < limit); {
+			before := len(l.chunks)
+			drop(ci)
+			ci += 1 + len(l.chunks) - before
 		}
-		for i := 0; i <= w; i++ {
-			l.buf[l.slot(i)] = nil
-		}
-		l.head = l.slot(w + 1)
 	}
 	l.n -= removed
-	for len(l.buf) > 64 && l.n < len(l.buf)/4 {
-		l.resize(len(l.buf) / 2)
-	}
+	l.cacheOK = false
 	return removed
 }
 

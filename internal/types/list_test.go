@@ -7,6 +7,7 @@ import (
 	"math/rand"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -97,14 +98,71 @@ func TestListShrinksWhenDrained(t *testing.T) {
 	l := NewList()
 	for i := 0; i < 10000; i++ {
 		l.PushTail([]byte("x"))
+		l.PushHead([]byte("y"))
 	}
-	peak := len(l.buf)
+	peak := len(l.chunks)
 	for l.Len() > 1 {
 		l.PopHead()
 	}
-	if len(l.buf) >= peak/8 {
-		t.Fatalf("buffer %d slots after draining from %d", len(l.buf), peak)
+	if len(l.chunks) != 1 || cap(l.chunks) >= peak/4 {
+		t.Fatalf("%d chunks (cap %d) after draining from %d", len(l.chunks), cap(l.chunks), peak)
 	}
+}
+
+// TestListLargeAgainstModel crosses many chunk boundaries, with elements
+// longer than a chunk mixed in.
+func TestListLargeAgainstModel(t *testing.T) {
+	rng := rand.New(rand.NewSource(2))
+	l := NewList()
+	var model []string
+	elem := func() string {
+		if rng.Intn(100) == 0 {
+			return strings.Repeat("L", 5000+rng.Intn(100))
+		}
+		return "element:" + strconv.Itoa(rng.Intn(1000))
+	}
+	for step := 0; step < 3000; step++ {
+		v := elem()
+		switch op := rng.Intn(8); {
+		case op < 2:
+			l.PushHead([]byte(v))
+			model = append([]string{v}, model...)
+		case op < 4:
+			l.PushTail([]byte(v))
+			model = append(model, v)
+		case op == 4 && len(model) > 0:
+			head := rng.Intn(2) == 0
+			want := model[len(model)-1]
+			if head {
+				want = model[0]
+			}
+			if got := string(l.Pop(head)); got != want {
+				t.Fatalf("step %d: pop(head=%v) %.20q, model %.20q", step, head, got, want)
+			}
+			if head {
+				model = model[1:]
+			} else {
+				model = model[:len(model)-1]
+			}
+		case op == 5 && len(model) > 0:
+			i := rng.Intn(len(model))
+			l.Set(i, []byte(v))
+			model[i] = v
+		case op == 6:
+			i := rng.Intn(len(model) + 1)
+			l.Insert(i, []byte(v))
+			model = slices.Insert(model, i, v)
+		case op == 7 && len(model) > 0:
+			i := rng.Intn(len(model))
+			l.Remove(i)
+			model = slices.Delete(model, i, i+1)
+		}
+		if step%50 == 0 {
+			checkListModel(t, step, l, model)
+		}
+	}
+	checkListModel(t, -1, l, model)
+	checkListModel(t, -2, l.Dup().(*List), model)
 }
 
 func TestCeilMulInt64(t *testing.T) {
