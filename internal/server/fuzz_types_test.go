@@ -239,6 +239,17 @@ func fuzzSeeds(f *testing.F) {
 	f.Add([]byte("the quick brown fox jumps over the lazy dog, 0123456789 times; THE QUICK BROWN FOX!"))
 	f.Add(bytes.Repeat([]byte{0, 0, 1, 2, 3, 4, 5, 6, 7}, 30))
 	f.Add(bytes.Repeat([]byte{1, 2, 3, 250, 17, 99, 4, 33, 200, 7, 12}, 40))
+	// long pseudo-random sequences, so that plain `go test` already reaches
+	// every operation and the encoding conversions
+	for seed := uint32(1); seed <= 4; seed++ {
+		b := make([]byte, 2000)
+		x := seed * 2654435761
+		for i := range b {
+			x = x*1664525 + 1013904223
+			b[i] = byte(x >> 24)
+		}
+		f.Add(b)
+	}
 }
 
 var fuzzListKeys = []string{"a", "b", "c", "w"}
@@ -723,7 +734,9 @@ func FuzzHash(f *testing.F) {
 				delete(converted, key)
 				h.expect(n, "DEL", key)
 			}
-			if hm := m[key]; !wrong && len(hm) > 0 {
+			if hm := m[key]; len(hm) == 0 {
+				delete(converted, key) // the key is gone; a new one starts compact
+			} else if !wrong {
 				checkHashEncoding(h, key, hm, converted)
 			}
 		}
@@ -1300,7 +1313,9 @@ func FuzzZSet(f *testing.F) {
 				delete(converted, key)
 				h.expect(n, "DEL", key)
 			}
-			if zm := m[key]; !wrong && len(zm) > 0 {
+			if zm := m[key]; len(zm) == 0 {
+				delete(converted, key) // the key is gone; a new one starts compact
+			} else if !wrong {
 				checkZSetEncoding(h, key, zm, converted)
 			}
 		}
