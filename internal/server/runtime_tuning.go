@@ -9,6 +9,9 @@ package server
 import (
 	"os"
 	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+	"sync/atomic"
 )
 
 // TuneRuntime sets GOMAXPROCS to half the CPUs (at least one) unless the
@@ -19,4 +22,60 @@ func TuneRuntime() {
 		return
 	}
 	runtime.GOMAXPROCS(max(1, runtime.NumCPU()/2))
+}
+
+// idleRelease hands freed heap back to the OS once the server has been
+// idle for a second after doing work. A garbage-collected heap keeps up to
+// GOGC% of dead objects resident after a burst of writes, and after a
+// FLUSHALL keeps the whole old dataset until the next collection, which an
+// idle server never reaches; Redis, with no collector, frees at once, and
+// operators compare RSS. The collection runs off the executor lock, once per
+// busy-then-idle cycle, so it never competes with traffic.
+type idleRelease struct {
+	lastCommands      int64
+	idleTicks         int
+	commandsAtRelease int64
+	running           atomic.Bool
+}
+
+// idleReleaseMin is the retained heap below which releasing is not worth a
+// forced collection.
+const idleReleaseMin = 64 << 20
+
+var retainedSamples = []metrics.Sample{
+	{Name: "/memory/classes/total:bytes"},
+	{Name: "/memory/classes/heap/released:bytes"},
+}
+
+// retainedHeap is the memory the runtime holds from the OS, less what it
+// has already released.
+func retainedHeap() uint64 {
+	s := make([]metrics.Sample, len(retainedSamples))
+	copy(s, retainedSamples)
+	metrics.Read(s)
+	return s[0].Value.Uint64() - s[1].Value.Uint64()
+}
+
+// idleReleaseCron is called by the cron hz times per second with the
+// executor lock held.
+func (s *Server) idleReleaseCron(hz int) {
+	r := &s.idleRelease
+	if s.stats.commands != r.lastCommands {
+		r.lastCommands = s.stats.commands
+		r.idleTicks = 0
+		return
+	}
+	r.idleTicks++
+	if r.idleTicks != hz || r.running.Load() || s.stats.commands == r.commandsAtRelease {
+		return
+	}
+	if retainedHeap() < idleReleaseMin {
+		return
+	}
+	r.commandsAtRelease = s.stats.commands
+	r.running.Store(true)
+	go func() {
+		debug.FreeOSMemory()
+		r.running.Store(false)
+	}()
 }

@@ -57,7 +57,9 @@ type Server struct {
 
 	stats   stats
 	slowlog slowlog
-	intro   introspection
+	// idleRelease returns freed heap to the OS after bursts (runtime_tuning.go).
+	idleRelease idleRelease
+	intro       introspection
 	// debugNoActiveExpire is DEBUG SET-ACTIVE-EXPIRE 0.
 	debugNoActiveExpire bool
 
@@ -275,6 +277,7 @@ func (s *Server) cron(hz int) {
 		s.performEvictions()
 	}
 	s.stats.sample()
+	s.idleReleaseCron(hz)
 }
 
 // Shutdown stops accepting, closes clients and makes Run return code.
