@@ -420,9 +420,7 @@ func cmdHscan(c *Client, args [][]byte) {
 		return
 	}
 	if h == nil {
-		c.w.ArrayLen(2)
-		c.w.BulkString("0")
-		c.w.ArrayLen(0)
+		c.replyEmptyScan()
 		return
 	}
 	opts, ok := c.parseScanOptions(args[3:], false)
@@ -442,23 +440,15 @@ func cmdHscan(c *Client, args [][]byte) {
 		})
 		cursor = 0
 	} else {
-		// Redis counts fields and values against COUNT, and stops after
-		// ten times as many buckets so a sparse table cannot stall it. Its
-		// arithmetic wraps for huge counts and compares unsigned: the same
-		// here, so a huge COUNT scans the whole table as in Redis.
-		count := opts.count * 2
-		maxIterations := count * 10
-		visited := uint64(0)
-		for {
-			cursor = h.Scan(cursor, func(f, v []byte) {
+		// a field and its value are two items, counted before MATCH
+		// filters them, as in Redis
+		visited := 0
+		cursor = scanTable(cursor, opts.count*2, func(cur uint64) uint64 {
+			return h.Scan(cur, func(f, v []byte) {
 				visited += 2
 				keep(f, v)
 			})
-			if cursor == 0 || maxIterations == 0 || visited >= uint64(count) {
-				break
-			}
-			maxIterations--
-		}
+		}, func() int { return visited })
 	}
 	c.w.ArrayLen(2)
 	c.w.BulkInt(int64(cursor))

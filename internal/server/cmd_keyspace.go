@@ -221,16 +221,9 @@ func cmdScan(c *Client, args [][]byte) {
 		return
 	}
 	var keys []string
-	maxIterations := opts.count * 10
-	for {
-		cursor = c.db.Dict().Scan(cursor, func(e *keyspace.Entry) {
-			keys = append(keys, e.Key)
-		})
-		if cursor == 0 || maxIterations == 0 || int64(len(keys)) >= opts.count {
-			break
-		}
-		maxIterations--
-	}
+	cursor = scanTable(cursor, opts.count, func(cur uint64) uint64 {
+		return c.db.Dict().Scan(cur, func(e *keyspace.Entry) { keys = append(keys, e.Key) })
+	}, func() int { return len(keys) })
 	kept := keys[:0]
 	for _, k := range keys {
 		key := []byte(k)
@@ -255,6 +248,32 @@ func cmdScan(c *Client, args [][]byte) {
 }
 
 // scanOptions are the MATCH, COUNT and TYPE options of the SCAN family.
+// scanTable is Redis's scan loop over a hash table (scanGenericCommand):
+// step is called with the cursor until the iteration ends, count items were
+// collected, or count*10 steps were made, so a sparse table cannot stall
+// the server. collected reports the items gathered so far. Callers whose
+// elements reply as two items (a field and its value, a member and its
+// score) pass twice the COUNT, as Redis does. The arithmetic wraps and the
+// comparison is unsigned, as in Redis, so a huge COUNT scans everything.
+func scanTable(cursor uint64, count int64, step func(cursor uint64) uint64, collected func() int) uint64 {
+	maxIterations := count * 10
+	for {
+		cursor = step(cursor)
+		if cursor == 0 || maxIterations == 0 || uint64(collected()) >= uint64(count) {
+			return cursor
+		}
+		maxIterations--
+	}
+}
+
+// replyEmptyScan is the reply of SSCAN/HSCAN/ZSCAN on a missing key: a
+// finished iteration with no elements.
+func (c *Client) replyEmptyScan() {
+	c.w.ArrayLen(2)
+	c.w.BulkString("0")
+	c.w.ArrayLen(0)
+}
+
 type scanOptions struct {
 	count    int64
 	pattern  []byte // nil when absent or "*"

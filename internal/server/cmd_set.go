@@ -636,9 +636,7 @@ func cmdSscan(c *Client, args [][]byte) {
 		return
 	}
 	if set == nil {
-		c.w.ArrayLen(2)
-		c.w.BulkString("0")
-		c.w.ArrayLen(0)
+		c.replyEmptyScan()
 		return
 	}
 	opts, ok := c.parseScanOptions(args[3:], false)
@@ -651,14 +649,9 @@ func cmdSscan(c *Client, args [][]byte) {
 		members = set.Members()
 		cursor = 0
 	} else {
-		maxIterations := opts.count * 10
-		for {
-			cursor = set.Scan(cursor, func(m string) { members = append(members, m) })
-			if cursor == 0 || maxIterations == 0 || int64(len(members)) >= opts.count {
-				break
-			}
-			maxIterations--
-		}
+		cursor = scanTable(cursor, opts.count, func(cur uint64) uint64 {
+			return set.Scan(cur, func(m string) { members = append(members, m) })
+		}, func() int { return len(members) })
 	}
 	if opts.pattern != nil {
 		kept := members[:0]

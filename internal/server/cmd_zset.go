@@ -1242,9 +1242,7 @@ func cmdZscan(c *Client, args [][]byte) {
 		return
 	}
 	if z == nil {
-		c.w.ArrayLen(2)
-		c.w.BulkString("0")
-		c.w.ArrayLen(0)
+		c.replyEmptyScan()
 		return
 	}
 	opts, ok := c.parseScanOptions(args[3:], false)
@@ -1259,14 +1257,10 @@ func cmdZscan(c *Client, args [][]byte) {
 		}
 		cursor = 0
 	} else {
-		maxIterations := opts.count * 10
-		for {
-			cursor = z.Scan(cursor, func(n *types.ZNode) { nodes = append(nodes, n) })
-			if cursor == 0 || maxIterations == 0 || int64(len(nodes)) >= opts.count {
-				break
-			}
-			maxIterations--
-		}
+		// a member and its score are two items, as in Redis
+		cursor = scanTable(cursor, opts.count*2, func(cur uint64) uint64 {
+			return z.Scan(cur, func(n *types.ZNode) { nodes = append(nodes, n) })
+		}, func() int { return 2 * len(nodes) })
 	}
 	kept := nodes[:0]
 	for _, n := range nodes {
