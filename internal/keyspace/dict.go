@@ -176,28 +176,14 @@ func (d *Dict) ShrinkIfNeeded() {
 	}
 }
 
-// Find returns the entry for key, or nil.
+// Find returns the entry for key, or nil. Like every dict operation it
+// spends one incremental rehashing step.
 func (d *Dict) Find(key []byte) *Entry {
 	if d.Len() == 0 {
 		return nil
 	}
 	d.step()
-	h := hashBytes(key)
-	for t := 0; t < 2; t++ {
-		tb := &d.ht[t]
-		if tb.buckets == nil {
-			break
-		}
-		for e := tb.buckets[h&tb.mask()]; e != nil; e = e.next {
-			if e.Key == string(key) {
-				return e
-			}
-		}
-		if !d.rehashing() {
-			break
-		}
-	}
-	return nil
+	return d.findNoStep(key)
 }
 
 // Add inserts a new entry; the caller has checked the key is absent.

@@ -25,6 +25,7 @@ func (d *Dict) AddKey(key []byte) bool {
 	return true
 }
 
+// findNoStep looks key up without advancing the rehash.
 func (d *Dict) findNoStep(key []byte) *Entry {
 	if d.Len() == 0 {
 		return nil
