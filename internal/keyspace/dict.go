@@ -32,13 +32,18 @@ type Entry struct {
 	Key    string
 	Value  Value
 	Access uint32 // LRU clock or LFU counter, as maxmemory-policy needs
+	// acct is the footprint this key adds to its database's DataBytes,
+	// in the compact form of memacct.go.
+	acct uint16
 	// volatile marks a key with a TTL; the time itself lives in the
 	// database's expires table, so keys without one (most keys) do not
-	// pay 8 bytes for it (this keeps an Entry in the 48-byte size class).
+	// pay 8 bytes for it.
 	volatile bool
-	// acct is the footprint this key adds to its database's DataBytes,
-	// in the compact form of memacct.go (it fits the struct's padding).
-	acct uint16
+	// fp is the top byte of the key's hash: a chain walk skips other keys
+	// without reading their bytes.
+	fp uint8
+	// (Access, acct, volatile and fp fill the last 8 bytes: an Entry stays
+	// in the 48-byte size class; TestEntrySize guards it.)
 }
 
 type table struct {
@@ -183,20 +188,29 @@ func (d *Dict) Find(key []byte) *Entry {
 		return nil
 	}
 	d.step()
-	return d.findNoStep(key)
+	return d.findHashed(key, hashBytes(key))
 }
 
 // Add inserts a new entry; the caller has checked the key is absent.
 func (d *Dict) Add(e *Entry) {
 	d.step()
 	d.expandIfNeeded()
+	d.link(e, hashString(e.Key))
+}
+
+func fingerprint(h uint64) uint8 { return uint8(h >> 56) }
+
+// link puts e, whose key hashes to h, at the head of its chain in the
+// table that receives new keys.
+func (d *Dict) link(e *Entry, h uint64) {
 	tb := &d.ht[0]
 	if d.rehashing() {
 		tb = &d.ht[1]
 	}
-	h := hashString(e.Key) & tb.mask()
-	e.next = tb.buckets[h]
-	tb.buckets[h] = e
+	e.fp = fingerprint(h)
+	idx := h & tb.mask()
+	e.next = tb.buckets[idx]
+	tb.buckets[idx] = e
 	tb.used++
 }
 
@@ -207,6 +221,7 @@ func (d *Dict) Delete(key []byte) *Entry {
 	}
 	d.step()
 	h := hashBytes(key)
+	fp := fingerprint(h)
 	for t := 0; t < 2; t++ {
 		tb := &d.ht[t]
 		if tb.buckets == nil {
@@ -215,7 +230,7 @@ func (d *Dict) Delete(key []byte) *Entry {
 		var prev *Entry
 		idx := h & tb.mask()
 		for e := tb.buckets[idx]; e != nil; e = e.next {
-			if e.Key == string(key) {
+			if e.fp == fp && e.Key == string(key) {
 				if prev == nil {
 					tb.buckets[idx] = e.next
 				} else {

@@ -9,35 +9,28 @@ package keyspace
 // step as a single insert does, and reports whether it added.
 func (d *Dict) AddKey(key []byte) bool {
 	d.step()
-	if d.findNoStep(key) != nil {
+	h := hashBytes(key)
+	if d.findHashed(key, h) != nil {
 		return false
 	}
 	d.expandIfNeeded()
-	tb := &d.ht[0]
-	if d.rehashing() {
-		tb = &d.ht[1]
-	}
-	e := &Entry{Key: string(key)}
-	h := hashString(e.Key) & tb.mask()
-	e.next = tb.buckets[h]
-	tb.buckets[h] = e
-	tb.used++
+	d.link(&Entry{Key: string(key)}, h)
 	return true
 }
 
-// findNoStep looks key up without advancing the rehash.
-func (d *Dict) findNoStep(key []byte) *Entry {
+// findHashed looks key, whose hash is h, up without advancing the rehash.
+func (d *Dict) findHashed(key []byte, h uint64) *Entry {
 	if d.Len() == 0 {
 		return nil
 	}
-	h := hashBytes(key)
+	fp := fingerprint(h)
 	for t := 0; t < 2; t++ {
 		tb := &d.ht[t]
 		if tb.buckets == nil {
 			break
 		}
 		for e := tb.buckets[h&tb.mask()]; e != nil; e = e.next {
-			if e.Key == string(key) {
+			if e.fp == fp && e.Key == string(key) {
 				return e
 			}
 		}

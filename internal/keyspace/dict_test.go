@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 )
 
 func key(i int) string { return fmt.Sprintf("key:%d", i) }
@@ -226,5 +227,13 @@ func TestSample(t *testing.T) {
 				t.Fatalf("Sample during rehash returned %q", e.Key)
 			}
 		}
+	}
+}
+
+// TestEntrySize guards the 48-byte entry: every key pays it, and the
+// memory goal (RSS per key vs Redis) depends on it.
+func TestEntrySize(t *testing.T) {
+	if n := unsafe.Sizeof(Entry{}); n != 48 {
+		t.Fatalf("Entry is %d bytes, want 48", n)
 	}
 }
