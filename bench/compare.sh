@@ -23,7 +23,7 @@ KEYS=${KEYS:-1000000}
 ELEMS=${ELEMS:-1000000}
 TESTS=${TESTS:-get,set,lpush,lpop,sadd,hset,zadd,lrange_100,zrangebyscore}
 PIPES=${PIPES:-1 16}
-RAND=${RAND:-100000} # keyspace/member range for __rand_int__ (-r)
+RAND=${RAND-100000} # keyspace/member range for __rand_int__ (-r)
 MEMORY=${MEMORY-strings,list,hash,set,zset}
 IFS=, read -r -a TEST_LIST <<<"$TESTS"
 IFS=, read -r -a MEMORY_LIST <<<"$MEMORY"
@@ -131,7 +131,11 @@ bench() {
 	case $test in
 	lrange_100) args+=(-n $((n / 8)) -t lrange_100) ;;
 	zrangebyscore) args+=(-n $((n / 4)) -r 900 ZRANGEBYSCORE zbench:r __rand_int__ +inf LIMIT 0 10) ;;
-	*) args+=(-n "$n" -r "$RAND" -t "$test") ;;
+	*)
+		args+=(-n "$n" -t "$test")
+		# RAND= (empty) keeps redis-benchmark's default: one key for all requests
+		[[ -n $RAND ]] && args+=(-r "$RAND")
+		;;
 	esac
 	redis-benchmark "${args[@]}" 2>/dev/null | tail -1 | tr -d '"' | awk -F, '{ print $2, $7 }'
 }

@@ -89,3 +89,25 @@ func (db *DB) TableBytes(entrySize int64) int64 {
 
 // AccountedSize is the footprint e was last accounted with (tests).
 func (e *Entry) AccountedSize() int64 { return decodeAcct(e.acct) }
+
+// SetEntrySize turns the dataset accounting on with the estimator size,
+// recounting every key once, or off with nil. Off, writes pay nothing for
+// it and the totals are meaningless until the next recount.
+func (ks *Keyspace) SetEntrySize(size func(e *Entry) uint64) {
+	ks.EntrySize = size
+	ks.dirty = nil
+	for _, db := range ks.DBs {
+		db.dataBytes = 0
+		if size == nil {
+			continue
+		}
+		db.dict.ForEach(func(e *Entry) bool {
+			e.acct = encodeAcct(size(e))
+			db.dataBytes += decodeAcct(e.acct)
+			return true
+		})
+	}
+}
+
+// Accounting reports whether the dataset accounting is on.
+func (ks *Keyspace) Accounting() bool { return ks.EntrySize != nil }

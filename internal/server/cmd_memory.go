@@ -98,7 +98,11 @@ func (s *Server) memoryOverview() memoryOverview {
 		m.dbIDs = append(m.dbIDs, db.ID)
 		m.keys += int64(db.Len())
 	}
-	m.dataset = uint64(max(s.ks.DataBytes(), 0))
+	if s.ks.Accounting() {
+		m.dataset = uint64(max(s.ks.DataBytes(), 0))
+	} else {
+		m.dataset = m.used - min(s.evict.overhead, m.used)
+	}
 	m.overhead = m.used - min(m.dataset, m.used)
 	net := int64(m.used) - int64(m.startup)
 	if net > 0 {
