@@ -47,11 +47,7 @@ func (c *Client) hashOf(e *keyspace.Entry) (*types.Hash, bool) {
 	if e == nil {
 		return nil, true
 	}
-	h, ok := e.Value.(*types.Hash)
-	if !ok {
-		c.addError(errWrongType)
-	}
-	return h, ok
+	return valueAs[*types.Hash](c, e)
 }
 
 // hashForWrite is Redis's hashTypeLookupWriteOrCreate: the hash at key,

@@ -45,11 +45,7 @@ const (
 
 // listValue returns e's value as a list, or replies WRONGTYPE.
 func (c *Client) listValue(e *keyspace.Entry) (*types.List, bool) {
-	l, ok := e.Value.(*types.List)
-	if !ok {
-		c.addError(errWrongType)
-	}
-	return l, ok
+	return valueAs[*types.List](c, e)
 }
 
 // lookupListWrite finds key for a write (no hit/miss counting). found is

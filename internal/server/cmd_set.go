@@ -47,11 +47,7 @@ const (
 
 // setValue returns e's value as a set, or replies WRONGTYPE.
 func (c *Client) setValue(e *keyspace.Entry) (*types.Set, bool) {
-	s, ok := e.Value.(*types.Set)
-	if !ok {
-		c.addError(errWrongType)
-	}
-	return s, ok
+	return valueAs[*types.Set](c, e)
 }
 
 // maxIntsetEntries is set-max-intset-entries.

@@ -49,11 +49,7 @@ const (
 
 // stringValue returns e's value as a string, or replies WRONGTYPE.
 func (c *Client) stringValue(e *keyspace.Entry) (*types.String, bool) {
-	v, ok := e.Value.(*types.String)
-	if !ok {
-		c.addError(errWrongType)
-	}
-	return v, ok
+	return valueAs[*types.String](c, e)
 }
 
 // replyGet answers GET for key (counting a keyspace hit or miss); false

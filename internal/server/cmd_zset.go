@@ -79,11 +79,7 @@ func (c *Client) zsetOf(e *keyspace.Entry) (*types.ZSet, bool) {
 	if e == nil {
 		return nil, true
 	}
-	z, ok := e.Value.(*types.ZSet)
-	if !ok {
-		c.addError(errWrongType)
-	}
-	return z, ok
+	return valueAs[*types.ZSet](c, e)
 }
 
 func (c *Client) zsetRead(key []byte) (*types.ZSet, bool)  { return c.zsetOf(c.db.Lookup(key)) }

@@ -1,6 +1,8 @@
 // errors.go holds the error replies shared by many commands, worded as Redis 7.
 package server
 
+import "github.com/redoubt/redoubt/internal/keyspace"
+
 const (
 	errWrongType     = "WRONGTYPE Operation against a key holding the wrong kind of value"
 	errNotInt        = "ERR value is not an integer or out of range"
@@ -18,3 +20,13 @@ const (
 	errOutOfRange      = "ERR value is out of range"
 	errMustBePositive  = "ERR value is out of range, must be positive"
 )
+
+// valueAs returns e's value as the type T a command works on, or replies
+// WRONGTYPE.
+func valueAs[T keyspace.Value](c *Client, e *keyspace.Entry) (T, bool) {
+	v, ok := e.Value.(T)
+	if !ok {
+		c.addError(errWrongType)
+	}
+	return v, ok
+}

@@ -84,7 +84,8 @@ func blpopAsync(t *testing.T, addr string, keys ...string) <-chan popResult {
 	return ch
 }
 
-func recvPop(t *testing.T, ch <-chan popResult) popResult {
+// recv waits for the reply of a client blocked in another goroutine.
+func recv[T any](t *testing.T, ch <-chan T) T {
 	t.Helper()
 	select {
 	case r := <-ch:
@@ -92,7 +93,8 @@ func recvPop(t *testing.T, ch <-chan popResult) popResult {
 	case <-time.After(10 * time.Second):
 		t.Fatal("blocked client was never served")
 	}
-	return popResult{}
+	var zero T
+	return zero
 }
 
 func TestBlpopServedByLaterPush(t *testing.T) {
@@ -111,7 +113,7 @@ func TestBlpopServedByLaterPush(t *testing.T) {
 		if n := c.LPush(ctx, "k", "v1", "v2").Val(); n != 2 {
 			t.Fatalf("LPUSH replied %d", n)
 		}
-		r := recvPop(t, ch)
+		r := recv(t, ch)
 		if r.err != nil || fmt.Sprint(r.val) != "[k v2]" {
 			t.Fatalf("BLPOP got %v %v", r.val, r.err)
 		}
@@ -138,7 +140,7 @@ func TestBlockedClientsServedInOrder(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i, ch := range chans {
-			r := recvPop(t, ch)
+			r := recv(t, ch)
 			want := fmt.Sprintf("[k %c]", 'a'+i)
 			if r.err != nil || fmt.Sprint(r.val) != want {
 				t.Fatalf("client %d got %v %v, want %s", i, r.val, r.err, want)
@@ -148,7 +150,7 @@ func TestBlockedClientsServedInOrder(t *testing.T) {
 			t.Fatalf("left in list: %v", got)
 		}
 		c.RPush(ctx, "k2", "x")
-		if r := recvPop(t, multi); fmt.Sprint(r.val) != "[k2 x]" {
+		if r := recv(t, multi); fmt.Sprint(r.val) != "[k2 x]" {
 			t.Fatalf("multi-key client got %v %v", r.val, r.err)
 		}
 		waitBlocked(t, c, 0)
@@ -179,11 +181,11 @@ func TestBlmoveChains(t *testing.T) {
 		waitBlocked(t, c, 3)
 		c.RPush(ctx, "k1", "x")
 		for i, ch := range []<-chan popResult{m1, m2} {
-			if r := recvPop(t, ch); r.err != nil || r.val[0] != "x" {
+			if r := recv(t, ch); r.err != nil || r.val[0] != "x" {
 				t.Fatalf("BLMOVE %d got %v %v", i, r.val, r.err)
 			}
 		}
-		if r := recvPop(t, last); fmt.Sprint(r.val) != "[k3 x]" {
+		if r := recv(t, last); fmt.Sprint(r.val) != "[k3 x]" {
 			t.Fatalf("BLPOP at the end of the chain got %v %v", r.val, r.err)
 		}
 		if n := c.Exists(ctx, "k1", "k2", "k3").Val(); n != 0 {
@@ -197,7 +199,7 @@ func TestBlmoveChains(t *testing.T) {
 		waitBlocked(t, c, 2)
 		c.RPush(ctx, "rot", "a")
 		for _, ch := range []<-chan popResult{r1, r2} {
-			if r := recvPop(t, ch); r.err != nil || r.val[0] != "a" {
+			if r := recv(t, ch); r.err != nil || r.val[0] != "a" {
 				t.Fatalf("rotating BLMOVE got %v %v", r.val, r.err)
 			}
 		}
@@ -210,7 +212,7 @@ func TestBlmoveChains(t *testing.T) {
 		bad := move("src", "str")
 		waitBlocked(t, c, 1)
 		c.RPush(ctx, "src", "y")
-		if r := recvPop(t, bad); r.err == nil || !strings.HasPrefix(r.err.Error(), "WRONGTYPE") {
+		if r := recv(t, bad); r.err == nil || !strings.HasPrefix(r.err.Error(), "WRONGTYPE") {
 			t.Fatalf("BLMOVE to a string got %v %v", r.val, r.err)
 		}
 		if got := c.LRange(ctx, "src", 0, -1).Val(); fmt.Sprint(got) != "[y]" {
@@ -384,7 +386,7 @@ func TestBlockingInfoCounters(t *testing.T) {
 			t.Fatalf("clients_in_timeout_table %d", n)
 		}
 		c.RPush(context.Background(), "k", "v", "w")
-		recvPop(t, forever)
+		recv(t, forever)
 		c.RPush(context.Background(), "k2", "v")
 		waitBlocked(t, c, 0)
 		if n := infoField(t, c, "clients", "clients_in_timeout_table"); n != 0 {

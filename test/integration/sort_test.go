@@ -22,7 +22,7 @@ func TestSortStoreServesBlockedClient(t *testing.T) {
 		if err != nil || n != 3 {
 			t.Fatalf("SORT STORE replied %d %v", n, err)
 		}
-		if r := recvPop(t, ch); r.err != nil || fmt.Sprint(r.val) != "[dst 3]" {
+		if r := recv(t, ch); r.err != nil || fmt.Sprint(r.val) != "[dst 3]" {
 			t.Fatalf("BLPOP got %v %v", r.val, r.err)
 		}
 		if got := c.LRange(ctx, "dst", 0, -1).Val(); fmt.Sprint(got) != "[2 1]" {

@@ -40,17 +40,6 @@ func bzpopAsync(t *testing.T, addr string, max bool, keys ...string) <-chan zpop
 	return ch
 }
 
-func recvZpop(t *testing.T, ch <-chan zpopResult) zpopResult {
-	t.Helper()
-	select {
-	case r := <-ch:
-		return r
-	case <-time.After(10 * time.Second):
-		t.Fatal("blocked client was never served")
-	}
-	return zpopResult{}
-}
-
 func TestBzpopServedByLaterZadd(t *testing.T) {
 	onBothServers(t, func(t *testing.T, addr string) {
 		ctx := context.Background()
@@ -62,10 +51,10 @@ func TestBzpopServedByLaterZadd(t *testing.T) {
 		if n := c.ZAdd(ctx, "z", redis.Z{Score: 1, Member: "a"}, redis.Z{Score: 2, Member: "b"}, redis.Z{Score: 3, Member: "c"}).Val(); n != 3 {
 			t.Fatalf("ZADD replied %d", n)
 		}
-		if r := recvZpop(t, minCh); r.err != nil || r.val != "z a 1" {
+		if r := recv(t, minCh); r.err != nil || r.val != "z a 1" {
 			t.Fatalf("BZPOPMIN got %q %v", r.val, r.err)
 		}
-		if r := recvZpop(t, maxCh); r.err != nil || r.val != "z c 3" {
+		if r := recv(t, maxCh); r.err != nil || r.val != "z c 3" {
 			t.Fatalf("BZPOPMAX got %q %v", r.val, r.err)
 		}
 		if got := c.ZRange(ctx, "z", 0, -1).Val(); fmt.Sprint(got) != "[b]" {
@@ -114,7 +103,7 @@ func TestBzpopServedInOrder(t *testing.T) {
 			redis.Z{Score: 3, Member: "c"}, redis.Z{Score: 4, Member: "d"})
 		for i, ch := range chans {
 			want := fmt.Sprintf("z %c %d", 'a'+i, i+1)
-			if r := recvZpop(t, ch); r.err != nil || r.val != want {
+			if r := recv(t, ch); r.err != nil || r.val != want {
 				t.Fatalf("client %d got %q %v, want %q", i, r.val, r.err, want)
 			}
 		}
@@ -122,7 +111,7 @@ func TestBzpopServedInOrder(t *testing.T) {
 			t.Fatalf("left in zset: %v", got)
 		}
 		c.ZAdd(ctx, "z2", redis.Z{Score: 7, Member: "x"})
-		if r := recvZpop(t, multi); r.err != nil || r.val != "z2 x 7" {
+		if r := recv(t, multi); r.err != nil || r.val != "z2 x 7" {
 			t.Fatalf("multi-key client got %q %v", r.val, r.err)
 		}
 		waitBlocked(t, c, 0)
