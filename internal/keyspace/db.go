@@ -238,7 +238,8 @@ func (db *DB) Peek(key []byte) *Entry { return db.dict.Find(key) }
 // Add inserts a key that does not exist and returns its entry. It emits
 // the "new" keyspace event, as Redis's dbAdd.
 func (db *DB) Add(key []byte, v Value) *Entry {
-	e := &Entry{Key: string(key), Value: v, Access: db.ks.newAccess()}
+	e := NewEntry(key)
+	e.Value, e.Access = v, db.ks.newAccess()
 	db.dict.Add(e)
 	db.markDirty(e)
 	db.Notify(ClassNew, "new", key)

@@ -14,7 +14,7 @@ func (d *Dict) AddKey(key []byte) bool {
 		return false
 	}
 	d.expandIfNeeded()
-	d.link(&Entry{Key: string(key)}, h)
+	d.link(NewEntry(key), h)
 	return true
 }
 

@@ -100,7 +100,7 @@ func (s *Set) Add(m []byte, maxIntset int64) bool {
 		n, ok := resp.ParseInt(m)
 		if !ok {
 			s.toHashtable()
-			s.ht.Add(&keyspace.Entry{Key: string(m)})
+			s.ht.Add(keyspace.NewEntry(m))
 			return true
 		}
 		i, found := slices.BinarySearch(s.ints, n)
