@@ -174,6 +174,28 @@ func (c *Client) serve() {
 // error still run and get their replies, then the error is sent and the
 // connection closes, as Redis does. It returns false when the connection
 // must close.
+// prefetchSink keeps the result of prefetching alive; it is written under
+// Server.mu.
+var prefetchSink uintptr
+
+// prefetchKeys warms the cache for a pipelined batch: the first argument
+// of most commands is a key, and touching all of them in one pass lets
+// their cache misses overlap (see keyspace.Dict.Prefetch). An argument
+// that is not a key costs one wasted bucket read.
+func (c *Client) prefetchKeys(cmds [][][]byte) {
+	var keys [32][]byte
+	n := 0
+	for _, args := range cmds {
+		if len(args) > 1 {
+			keys[n] = args[1]
+			if n++; n == len(keys) {
+				break
+			}
+		}
+	}
+	prefetchSink += c.db.Dict().Prefetch(keys[:n])
+}
+
 func (c *Client) processInput(batch *[][][]byte) bool {
 	s := c.srv
 	for {
@@ -206,6 +228,9 @@ func (c *Client) processInput(batch *[][][]byte) bool {
 			now := time.Now()
 			c.lastInteract = now
 			s.clockNext = now
+			if len(cmds) > 1 {
+				c.prefetchKeys(cmds)
+			}
 			for i := 0; i < len(cmds); i++ {
 				c.processCommand(cmds[i])
 				if c.flags&(flagCloseAfterReply|flagCloseASAP) != 0 {
