@@ -52,13 +52,12 @@ func (p *EvictionPool) insert(score uint64, key string, db int) {
 	p.entries[i] = poolEntry{score, key, db}
 }
 
-func (ks *Keyspace) populatePool(p *EvictionPool, db *DB, volatile bool, score EvictionScore, samples int) int {
+func (ks *Keyspace) populatePool(p *EvictionPool, db *DB, volatile bool, score EvictionScore, samples int) {
 	from := db.dict
 	if volatile {
 		from = db.expires
 	}
 	p.sample = from.Sample(p.sample[:0], samples)
-	ranked := 0
 	for _, s := range p.sample {
 		var v uint64
 		switch score {
@@ -78,10 +77,8 @@ func (ks *Keyspace) populatePool(p *EvictionPool, db *DB, volatile bool, score E
 			}
 		}
 		p.insert(v, s.Key, db.ID)
-		ranked++
 	}
 	clear(p.sample)
-	return ranked
 }
 
 // EvictionVictim picks the key to evict by sampling: keys with a TTL only
@@ -89,11 +86,22 @@ func (ks *Keyspace) populatePool(p *EvictionPool, db *DB, volatile bool, score E
 // candidate at all.
 func (ks *Keyspace) EvictionVictim(p *EvictionPool, volatile bool, score EvictionScore, samples int) (*DB, *Entry) {
 	for {
-		sampled := 0
+		// Only an empty keyspace ends the search: a sample can come back
+		// empty from a sparse table (one just grown, or thinned by
+		// eviction), and Redis then samples again rather than fail the
+		// command with OOM.
+		keys := 0
 		for _, db := range ks.DBs {
-			sampled += ks.populatePool(p, db, volatile, score, samples)
+			from := db.dict
+			if volatile {
+				from = db.expires
+			}
+			if n := from.Len(); n > 0 {
+				keys += n
+				ks.populatePool(p, db, volatile, score, samples)
+			}
 		}
-		if sampled == 0 {
+		if keys == 0 {
 			return nil, nil
 		}
 		// the best candidate that still exists wins; stale ones are dropped

@@ -288,3 +288,47 @@ func TestEvictionNoEvictionRefusesWrites(t *testing.T) {
 		})
 	}
 }
+
+// TestEvictionFloodOfSmallKeys floods LRU and LFU servers with many small
+// keys, so eviction runs against a large hash table that grows and thins
+// while keys are evicted: no write may be refused with OOM (a sampler
+// that finds no key in a sparse table must look again, as Redis does).
+func TestEvictionFloodOfSmallKeys(t *testing.T) {
+	const (
+		limit = 16 << 20
+		keys  = 300000
+	)
+	for _, policy := range []string{"allkeys-lru", "allkeys-lfu"} {
+		for _, s := range servers {
+			t.Run(policy+"/"+s.name, func(t *testing.T) {
+				p := s.start(t, "--maxmemory", strconv.Itoa(limit), "--maxmemory-policy", policy)
+				c := testutil.DialRaw(t, p.Addr)
+				const batch = 500
+				ooms := 0
+				for i := 0; i < keys; i += batch {
+					for j := i; j < i+batch; j++ {
+						c.Send("SET", "small:"+strconv.Itoa(j), "0123456789abcdef0123456789abcdef")
+					}
+					for j := i; j < i+batch; j++ {
+						switch raw := c.ReadRaw(); raw {
+						case "+OK\r\n":
+						case oomText:
+							ooms++
+						default:
+							t.Fatalf("SET small:%d: %q", j, raw)
+						}
+					}
+				}
+				if ooms != 0 {
+					t.Errorf("%d of %d writes refused with OOM under %s", ooms, keys, policy)
+				}
+				if evicted := evictInfoField(t, c, "stats", "evicted_keys"); evicted < keys/4 {
+					t.Errorf("evicted_keys %d after %d writes over a %d-byte limit", evicted, keys, limit)
+				}
+				if used := evictInfoField(t, c, "memory", "used_memory"); used > limit*105/100 {
+					t.Errorf("used_memory %d, maxmemory %d", used, limit)
+				}
+			})
+		}
+	}
+}
