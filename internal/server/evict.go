@@ -66,7 +66,12 @@ type evictionState struct {
 // key once.
 func (s *Server) installMemoryAccounting() {
 	s.syncMemoryAccounting()
-	s.cfg.SetApply("maxmemory", func() error { s.syncMemoryAccounting(); return nil })
+	s.syncGCLimit()
+	s.cfg.SetApply("maxmemory", func() error {
+		s.syncMemoryAccounting()
+		s.syncGCLimit()
+		return nil
+	})
 	s.sampleMemoryOverhead()
 	s.syncAccessPolicy()
 	for _, name := range []string{"maxmemory-policy", "lfu-log-factor", "lfu-decay-time"} {

@@ -7,6 +7,7 @@
 package server
 
 import (
+	"math"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -22,6 +23,34 @@ func TuneRuntime() {
 		return
 	}
 	runtime.GOMAXPROCS(max(1, runtime.NumCPU()/2))
+}
+
+// gcLimitHeadroom is how far above maxmemory the collector lets the heap
+// grow (as a fraction of maxmemory, plus gcLimitBase for the runtime and
+// connections) before it collects harder.
+const (
+	gcLimitHeadroom = 0.5
+	gcLimitBase     = 32 << 20
+)
+
+// syncGCLimit bounds the Go heap while maxmemory is set. The collector
+// otherwise lets the heap reach twice the live data before collecting, so
+// a server evicting at maxmemory 100mb ran at 240 MB RSS (Redis: 112 MB);
+// with the limit it collects sooner instead: 185 MB, at the price of
+// about a quarter of the throughput of a SET flood that evicts all the
+// time (measured 0.77x Redis with the limit, 1.05x without). A memory
+// bound is what maxmemory is set for (containers are killed for RSS), so
+// the limit is on; GOMEMLIMIT in the environment, when set, wins (e.g.
+// GOMEMLIMIT=off).
+func (s *Server) syncGCLimit() {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	limit := int64(math.MaxInt64)
+	if m := s.cfg.MaxMemory; m != 0 {
+		limit = int64(float64(m)*(1+gcLimitHeadroom)) + gcLimitBase
+	}
+	debug.SetMemoryLimit(limit)
 }
 
 // idleRelease hands freed heap back to the OS once the server has been
