@@ -24,7 +24,8 @@ const zslMaxLevel = 32
 // ZNode is one member of a sorted set, linked in score order and, through
 // next, in its set's member index. Its levels follow it in the same
 // allocation (see newZNode), so a node carries no slice header and a
-// level-1 node fits the 64-byte size class.
+// level-1 node fits the 64-byte size class. Only newZNode makes nodes: a
+// ZNode value on its own has no levels to reach.
 type ZNode struct {
 	Member   string
 	Score    float64
