@@ -19,6 +19,15 @@ type Writer struct {
 func NewWriter() *Writer { return &Writer{Buf: make([]byte, 0, 16*1024), Proto: 2} }
 
 func (w *Writer) header(prefix byte, n int64) {
+	if n >= 0 && n < 100 {
+		// most bulk and array lengths are short: skip strconv
+		if n < 10 {
+			w.Buf = append(w.Buf, prefix, byte('0'+n), '\r', '\n')
+		} else {
+			w.Buf = append(w.Buf, prefix, byte('0'+n/10), byte('0'+n%10), '\r', '\n')
+		}
+		return
+	}
 	w.Buf = append(w.Buf, prefix)
 	w.Buf = strconv.AppendInt(w.Buf, n, 10)
 	w.Buf = append(w.Buf, '\r', '\n')

@@ -146,6 +146,9 @@ func strtod(b []byte) (f float64, outOfRange, ok bool) {
 	if len(b) == 0 {
 		return 0, false, true
 	}
+	if f, ok := simpleFloat(b); ok {
+		return f, false, true
+	}
 	s := strings.TrimLeft(string(b), " \t\n\v\f\r")
 	if s == "" || strings.ContainsRune(s, '_') {
 		return 0, false, false
@@ -187,6 +190,41 @@ func parseScore(b []byte) (float64, bool) {
 	f, outOfRange, ok := strtod(b)
 	if !ok || outOfRange && (math.IsInf(f, 0) || f == 0) {
 		return 0, false
+	}
+	return f, true
+}
+
+// simpleFloat parses the common case of a score without allocating: an
+// optional sign and up to 15 decimal digits (exact in a float64), or a
+// signed "inf". Anything else reports false and takes strtod's full path.
+func simpleFloat(b []byte) (float64, bool) {
+	neg := false
+	d := b
+	if len(d) > 0 && (d[0] == '-' || d[0] == '+') {
+		neg = d[0] == '-'
+		d = d[1:]
+	}
+	if len(d) == 0 || len(d) > 15 {
+		return 0, false
+	}
+	var f float64
+	if d[0] == 'i' || d[0] == 'I' {
+		if !isOpt(d, "inf") {
+			return 0, false
+		}
+		f = math.Inf(1)
+	} else {
+		var n int64
+		for _, ch := range d {
+			if ch < '0' || ch > '9' {
+				return 0, false
+			}
+			n = n*10 + int64(ch-'0')
+		}
+		f = float64(n)
+	}
+	if neg {
+		f = -f // "-0" is negative zero, as strtod gives
 	}
 	return f, true
 }
@@ -292,7 +330,12 @@ options:
 		c.addError(errZIncrPair)
 		return
 	}
-	scores := make([]float64, pairs)
+	var small [8]float64 // most ZADDs carry few pairs: no allocation
+	scores := small[:0]
+	if pairs > len(small) {
+		scores = make([]float64, 0, pairs)
+	}
+	scores = scores[:pairs]
 	for j := range scores {
 		var ok bool
 		if scores[j], ok = parseScore(args[scoreIdx+2*j]); !ok {
@@ -675,15 +718,26 @@ func (c *Client) zrangeGeneric(args [][]byte, src int, store bool, kind int, rev
 		case zrangeRank:
 			nodes = zrangeByRank(z, start, end, reverse)
 		case zrangeScore:
-			first, last := z.FirstInRange(&sr), z.LastInRange(&sr)
-			if offset > 0 && offset >= int64(z.Len()) {
-				first, last = nil, nil
+			// only the end the walk starts from is searched for
+			var start *types.ZNode
+			switch {
+			case offset > 0 && offset >= int64(z.Len()):
+			case reverse:
+				start = z.LastInRange(&sr)
+			default:
+				start = z.FirstInRange(&sr)
 			}
-			nodes = zrangeWalk(first, last, reverse, offset, limit, func(n *types.ZNode) bool {
+			nodes = zrangeWalk(start, reverse, offset, limit, func(n *types.ZNode) bool {
 				return sr.Contains(n.Score)
 			})
 		case zrangeLex:
-			nodes = zrangeWalk(z.FirstInLexRange(&lr), z.LastInLexRange(&lr), reverse, offset, limit, func(n *types.ZNode) bool {
+			var start *types.ZNode
+			if reverse {
+				start = z.LastInLexRange(&lr)
+			} else {
+				start = z.FirstInLexRange(&lr)
+			}
+			nodes = zrangeWalk(start, reverse, offset, limit, func(n *types.ZNode) bool {
 				return lr.Contains(n.Member)
 			})
 		}
@@ -723,14 +777,10 @@ func zrangeByRank(z *types.ZSet, start, end int64, reverse bool) []*types.ZNode 
 	return nodes
 }
 
-// zrangeWalk walks from the first (last when reverse) node of a range,
+// zrangeWalk walks from n, the first (last when reverse) node of a range,
 // skips offset nodes (a negative offset skips everything, as in Redis),
 // then collects up to limit nodes (negative: no limit) while inRange.
-func zrangeWalk(first, last *types.ZNode, reverse bool, offset, limit int64, inRange func(*types.ZNode) bool) []*types.ZNode {
-	n := first
-	if reverse {
-		n = last
-	}
+func zrangeWalk(n *types.ZNode, reverse bool, offset, limit int64, inRange func(*types.ZNode) bool) []*types.ZNode {
 	step := func(n *types.ZNode) *types.ZNode {
 		if reverse {
 			return n.Prev()
@@ -741,6 +791,9 @@ func zrangeWalk(first, last *types.ZNode, reverse bool, offset, limit int64, inR
 		n = step(n)
 	}
 	var nodes []*types.ZNode
+	if n != nil && limit > 0 {
+		nodes = make([]*types.ZNode, 0, min(limit, 128))
+	}
 	for ; n != nil && limit != 0; limit-- {
 		if !inRange(n) {
 			break

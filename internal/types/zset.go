@@ -1,8 +1,9 @@
 // zset.go holds the sorted set: a skip list ordered by (score, member
 // bytewise) whose nodes carry spans, so ranks are found in O(log n), plus a
-// member index for O(1) score lookups. The index is a keyspace.Dict so that
-// ZSCAN gets the same reverse-binary cursor guarantee as SCAN and ZRANDMEMBER
-// samples buckets as Redis does. Redis keeps small sets in a listpack; here
+// member index for O(1) score lookups. The index (zset_index.go) chains the
+// nodes themselves in keyspace.Dict's table shape, so that ZSCAN gets the
+// same reverse-binary cursor guarantee as SCAN and ZRANDMEMBER samples
+// buckets as Redis does. Redis keeps small sets in a listpack; here
 // the structure is always the skip list and only the reported encoding
 // follows Redis's conversion rules (listpack until a threshold is crossed,
 // then skiplist forever).
@@ -12,6 +13,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"strings"
+	"unsafe"
 
 	"github.com/redoubt/redoubt/internal/keyspace"
 )
@@ -19,12 +21,18 @@ import (
 // zslMaxLevel bounds node heights (enough for 2^64 elements with p=1/4).
 const zslMaxLevel = 32
 
-// ZNode is one member of a sorted set, linked in score order.
+// ZNode is one member of a sorted set, linked in score order and, through
+// next, in its set's member index. Its levels follow it in the same
+// allocation (see newZNode), so a node carries no slice header and a
+// level-1 node fits the 64-byte size class. Only newZNode makes nodes: a
+// ZNode value on its own has no levels to reach.
 type ZNode struct {
 	Member   string
 	Score    float64
 	backward *ZNode
-	level    []zslLevel
+	next     *ZNode // member-index chain
+	levels   uint8  // number of zslLevel after the node
+	fp       uint8  // member hash fingerprint for the index
 }
 
 type zslLevel struct {
@@ -32,21 +40,54 @@ type zslLevel struct {
 	span    int
 }
 
+// lvl is the node's level i (i < levels). The levels are the array field
+// that follows the ZNode in the typed allocation made by newZNode, so the
+// pointer stays inside one object the GC knows the layout of.
+func (n *ZNode) lvl(i int) *zslLevel {
+	return (*zslLevel)(unsafe.Add(unsafe.Pointer(n), unsafe.Sizeof(ZNode{})+uintptr(i)*unsafe.Sizeof(zslLevel{})))
+}
+
 // Next is the following node in ascending order, or nil.
-func (n *ZNode) Next() *ZNode { return n.level[0].forward }
+func (n *ZNode) Next() *ZNode { return n.lvl(0).forward }
 
 // Prev is the preceding node in ascending order, or nil.
 func (n *ZNode) Prev() *ZNode { return n.backward }
 
-// A ZNode is stored as the value of its member-index entry; these methods
-// only make it fit keyspace.Value, it is never a key's value.
-func (*ZNode) Kind() keyspace.Kind   { return keyspace.KindZSet }
-func (*ZNode) Encoding() string      { return "" }
-func (n *ZNode) Dup() keyspace.Value { return &ZNode{Member: n.Member, Score: n.Score} }
-
 // sortsBefore tells whether n sorts strictly before (score, member).
 func sortsBefore(n *ZNode, score float64, member string) bool {
 	return n.Score < score || (n.Score == score && n.Member < member)
+}
+
+// znodeWith is a node with its L (an array of zslLevel) right after it.
+type znodeWith[L any] struct {
+	n ZNode
+	l L
+}
+
+func allocZNode[L any]() *ZNode { return &new(znodeWith[L]).n }
+
+// zalloc[k] allocates a node of height k.
+var zalloc = [zslMaxLevel + 1]func() *ZNode{nil,
+	allocZNode[[1]zslLevel], allocZNode[[2]zslLevel], allocZNode[[3]zslLevel], allocZNode[[4]zslLevel],
+	allocZNode[[5]zslLevel], allocZNode[[6]zslLevel], allocZNode[[7]zslLevel], allocZNode[[8]zslLevel],
+	allocZNode[[9]zslLevel], allocZNode[[10]zslLevel], allocZNode[[11]zslLevel], allocZNode[[12]zslLevel],
+	allocZNode[[13]zslLevel], allocZNode[[14]zslLevel], allocZNode[[15]zslLevel], allocZNode[[16]zslLevel],
+	allocZNode[[17]zslLevel], allocZNode[[18]zslLevel], allocZNode[[19]zslLevel], allocZNode[[20]zslLevel],
+	allocZNode[[21]zslLevel], allocZNode[[22]zslLevel], allocZNode[[23]zslLevel], allocZNode[[24]zslLevel],
+	allocZNode[[25]zslLevel], allocZNode[[26]zslLevel], allocZNode[[27]zslLevel], allocZNode[[28]zslLevel],
+	allocZNode[[29]zslLevel], allocZNode[[30]zslLevel], allocZNode[[31]zslLevel], allocZNode[[32]zslLevel],
+}
+
+// newZNode allocates a node of the given height, its levels included.
+func newZNode(level int) *ZNode {
+	var n *ZNode
+	if level == 1 {
+		n = allocZNode[[1]zslLevel]() // three nodes in four: no indirect call
+	} else {
+		n = zalloc[level]()
+	}
+	n.levels = uint8(level)
+	return n
 }
 
 type skiplist struct {
@@ -56,49 +97,9 @@ type skiplist struct {
 	level  int
 }
 
-func newSkiplist() *skiplist {
-	return &skiplist{header: &ZNode{level: make([]zslLevel, zslMaxLevel)}, level: 1}
-}
-
-// newZNode allocates a node with its level array in the same allocation
-// for the usual heights (level <= 4 for 99.6% of nodes), so a traversal
-// step reads one object rather than a node and its separate level array.
-func newZNode(level int, score float64, member string) *ZNode {
-	var n *ZNode
-	switch level {
-	case 1:
-		p := &struct {
-			n ZNode
-			l [1]zslLevel
-		}{}
-		p.n.level = p.l[:]
-		n = &p.n
-	case 2:
-		p := &struct {
-			n ZNode
-			l [2]zslLevel
-		}{}
-		p.n.level = p.l[:]
-		n = &p.n
-	case 3:
-		p := &struct {
-			n ZNode
-			l [3]zslLevel
-		}{}
-		p.n.level = p.l[:]
-		n = &p.n
-	case 4:
-		p := &struct {
-			n ZNode
-			l [4]zslLevel
-		}{}
-		p.n.level = p.l[:]
-		n = &p.n
-	default:
-		n = &ZNode{level: make([]zslLevel, level)}
-	}
-	n.Member, n.Score = member, score
-	return n
+func (zsl *skiplist) init() {
+	zsl.header = newZNode(zslMaxLevel)
+	zsl.level = 1
 }
 
 // randomLevel draws a height with P(level > k) = 4^-k, as Redis.
@@ -112,82 +113,90 @@ func randomLevel() int {
 
 // insert links a new node; the caller has checked member is absent.
 func (zsl *skiplist) insert(score float64, member string) *ZNode {
+	x := newZNode(randomLevel())
+	x.Member, x.Score = member, score
+	zsl.link(x)
+	return x
+}
+
+// link puts x, unlinked, at the place of its (Score, Member), keeping its
+// height.
+func (zsl *skiplist) link(x *ZNode) {
 	var update [zslMaxLevel]*ZNode
 	var rank [zslMaxLevel]int
-	x := zsl.header
+	score, member := x.Score, x.Member
+	y := zsl.header
 	for i := zsl.level - 1; i >= 0; i-- {
 		if i < zsl.level-1 {
 			rank[i] = rank[i+1]
 		}
-		for f := x.level[i].forward; f != nil && sortsBefore(f, score, member); f = x.level[i].forward {
-			rank[i] += x.level[i].span
-			x = f
+		for l := y.lvl(i); l.forward != nil && sortsBefore(l.forward, score, member); l = y.lvl(i) {
+			rank[i] += l.span
+			y = l.forward
 		}
-		update[i] = x
+		update[i] = y
 	}
-	level := randomLevel()
+	level := int(x.levels)
 	if level > zsl.level {
 		for i := zsl.level; i < level; i++ {
 			rank[i] = 0
 			update[i] = zsl.header
-			update[i].level[i].span = zsl.length
+			update[i].lvl(i).span = zsl.length
 		}
 		zsl.level = level
 	}
-	x = newZNode(level, score, member)
 	for i := range level {
-		x.level[i].forward = update[i].level[i].forward
-		update[i].level[i].forward = x
-		x.level[i].span = update[i].level[i].span - (rank[0] - rank[i])
-		update[i].level[i].span = rank[0] - rank[i] + 1
+		xl, ul := x.lvl(i), update[i].lvl(i)
+		xl.forward = ul.forward
+		ul.forward = x
+		xl.span = ul.span - (rank[0] - rank[i])
+		ul.span = rank[0] - rank[i] + 1
 	}
 	for i := level; i < zsl.level; i++ {
-		update[i].level[i].span++
+		update[i].lvl(i).span++
 	}
+	x.backward = nil
 	if update[0] != zsl.header {
 		x.backward = update[0]
 	}
-	if x.level[0].forward != nil {
-		x.level[0].forward.backward = x
+	if f := x.lvl(0).forward; f != nil {
+		f.backward = x
 	} else {
 		zsl.tail = x
 	}
 	zsl.length++
-	return x
 }
 
-// delete unlinks the node holding (score, member) and reports whether it existed.
-func (zsl *skiplist) delete(score float64, member string) bool {
+// unlink takes node x, which is in the list, out of it.
+func (zsl *skiplist) unlink(x *ZNode) {
 	var update [zslMaxLevel]*ZNode
-	x := zsl.header
+	score, member := x.Score, x.Member
+	y := zsl.header
 	for i := zsl.level - 1; i >= 0; i-- {
-		for f := x.level[i].forward; f != nil && sortsBefore(f, score, member); f = x.level[i].forward {
-			x = f
+		for l := y.lvl(i); l.forward != nil && sortsBefore(l.forward, score, member); l = y.lvl(i) {
+			y = l.forward
 		}
-		update[i] = x
-	}
-	x = x.level[0].forward
-	if x == nil || x.Score != score || x.Member != member {
-		return false
+		update[i] = y
 	}
 	for i := 0; i < zsl.level; i++ {
-		if update[i].level[i].forward == x {
-			update[i].level[i].span += x.level[i].span - 1
-			update[i].level[i].forward = x.level[i].forward
+		ul := update[i].lvl(i)
+		if ul.forward == x {
+			xl := x.lvl(i)
+			ul.span += xl.span - 1
+			ul.forward = xl.forward
 		} else {
-			update[i].level[i].span--
+			ul.span--
 		}
 	}
-	if x.level[0].forward != nil {
-		x.level[0].forward.backward = x.backward
+	if f := x.lvl(0).forward; f != nil {
+		f.backward = x.backward
 	} else {
 		zsl.tail = x.backward
 	}
-	for zsl.level > 1 && zsl.header.level[zsl.level-1].forward == nil {
+	for zsl.level > 1 && zsl.header.lvl(zsl.level-1).forward == nil {
 		zsl.level--
 	}
 	zsl.length--
-	return true
 }
 
 // rank is the 1-based position of (score, member), 0 when absent.
@@ -195,8 +204,8 @@ func (zsl *skiplist) rank(score float64, member string) int {
 	rank := 0
 	x := zsl.header
 	for i := zsl.level - 1; i >= 0; i-- {
-		for f := x.level[i].forward; f != nil && (f.Score < score || (f.Score == score && f.Member <= member)); f = x.level[i].forward {
-			rank += x.level[i].span
+		for f := x.lvl(i).forward; f != nil && (f.Score < score || (f.Score == score && f.Member <= member)); f = x.lvl(i).forward {
+			rank += x.lvl(i).span
 			x = f
 		}
 		if x != zsl.header && x.Member == member {
@@ -211,9 +220,9 @@ func (zsl *skiplist) byRank(rank int) *ZNode {
 	traversed := 0
 	x := zsl.header
 	for i := zsl.level - 1; i >= 0; i-- {
-		for x.level[i].forward != nil && traversed+x.level[i].span <= rank {
-			traversed += x.level[i].span
-			x = x.level[i].forward
+		for x.lvl(i).forward != nil && traversed+x.lvl(i).span <= rank {
+			traversed += x.lvl(i).span
+			x = x.lvl(i).forward
 		}
 		if traversed == rank {
 			return x
@@ -290,8 +299,8 @@ func (r *LexRange) Contains(v string) bool { return r.gteMin(v) && r.lteMax(v) }
 
 // ZSet is a sorted set value.
 type ZSet struct {
-	members  *keyspace.Dict // member -> *ZNode
-	zsl      *skiplist
+	members  zindex // member -> node, chained through the nodes
+	zsl      skiplist
 	listpack bool
 }
 
@@ -301,7 +310,10 @@ type ZSetLimits struct{ MaxEntries, MaxValue int64 }
 // NewZSet returns an empty sorted set, reported as listpack-encoded when
 // listpack is true.
 func NewZSet(listpack bool) *ZSet {
-	return &ZSet{members: keyspace.NewDict(), zsl: newSkiplist(), listpack: listpack}
+	z := &ZSet{listpack: listpack}
+	z.members.init()
+	z.zsl.init()
+	return z
 }
 
 // NewZSetFor returns an empty set with the encoding Redis picks for a new
@@ -322,6 +334,7 @@ func (z *ZSet) Encoding() string {
 // Dup returns an independent copy with the same encoding.
 func (z *ZSet) Dup() keyspace.Value {
 	d := NewZSet(z.listpack)
+	d.members.expand(z.Len())
 	for n := z.First(); n != nil; n = n.Next() {
 		d.Insert(n.Member, n.Score)
 	}
@@ -355,13 +368,7 @@ func (z *ZSet) ShrinkIfFits(lim ZSetLimits) {
 // Len is the number of members.
 func (z *ZSet) Len() int { return z.zsl.length }
 
-func (z *ZSet) node(member []byte) *ZNode {
-	e := z.members.Find(member)
-	if e == nil {
-		return nil
-	}
-	return e.Value.(*ZNode)
-}
+func (z *ZSet) node(member []byte) *ZNode { return z.members.find(member) }
 
 // Score returns member's score.
 func (z *ZSet) Score(member []byte) (float64, bool) {
@@ -384,18 +391,16 @@ func (z *ZSet) listpackScore(score float64) float64 {
 // Insert adds a member known to be absent.
 func (z *ZSet) Insert(member string, score float64) {
 	score = z.listpackScore(score)
-	n := z.zsl.insert(score, member)
-	z.members.Add(&keyspace.Entry{Key: member, Value: n})
+	z.members.add(z.zsl.insert(score, member))
 }
 
 // Remove deletes member and reports whether it was there.
 func (z *ZSet) Remove(member []byte) bool {
-	e := z.members.Delete(member)
-	if e == nil {
+	n := z.members.remove(member)
+	if n == nil {
 		return false
 	}
-	n := e.Value.(*ZNode)
-	z.zsl.delete(n.Score, n.Member)
+	z.zsl.unlink(n)
 	return true
 }
 
@@ -424,8 +429,7 @@ func (z *ZSet) Add(member []byte, score float64, flags int, lim ZSetLimits) (int
 	if math.IsNaN(score) {
 		return ZAddNaN, 0
 	}
-	if e := z.members.Find(member); e != nil {
-		n := e.Value.(*ZNode)
+	if n := z.members.find(member); n != nil {
 		if flags&ZAddNX != 0 {
 			return ZAddNop, 0
 		}
@@ -446,12 +450,14 @@ func (z *ZSet) Add(member []byte, score float64, flags int, lim ZSetLimits) (int
 		// As Redis's zslUpdateScore: when the node stays between its
 		// neighbours, only the score changes.
 		if (n.backward == nil || sortsBefore(n.backward, newScore, n.Member)) &&
-			(n.level[0].forward == nil || !sortsBefore(n.level[0].forward, newScore, n.Member)) {
+			(n.Next() == nil || !sortsBefore(n.Next(), newScore, n.Member)) {
 			n.Score = newScore
 			return ZAddUpdated, score
 		}
-		z.zsl.delete(cur, n.Member)
-		e.Value = z.zsl.insert(newScore, n.Member)
+		// the node moves, keeping its height and its place in the index
+		z.zsl.unlink(n)
+		n.Score = newScore
+		z.zsl.link(n)
 		return ZAddUpdated, score
 	}
 	if flags&ZAddXX != 0 {
@@ -489,7 +495,7 @@ func (z *ZSet) ByRank(i int) *ZNode {
 }
 
 // First is the lowest node, or nil when empty.
-func (z *ZSet) First() *ZNode { return z.zsl.header.level[0].forward }
+func (z *ZSet) First() *ZNode { return z.zsl.header.lvl(0).forward }
 
 // Last is the highest node, or nil when empty.
 func (z *ZSet) Last() *ZNode { return z.zsl.tail }
@@ -501,11 +507,11 @@ func (z *ZSet) FirstInRange(r *ScoreRange) *ZNode {
 	}
 	x := z.zsl.header
 	for i := z.zsl.level - 1; i >= 0; i-- {
-		for f := x.level[i].forward; f != nil && !r.gteMin(f.Score); f = x.level[i].forward {
+		for f := x.lvl(i).forward; f != nil && !r.gteMin(f.Score); f = x.lvl(i).forward {
 			x = f
 		}
 	}
-	x = x.level[0].forward
+	x = x.lvl(0).forward
 	if x == nil || !r.lteMax(x.Score) {
 		return nil
 	}
@@ -519,7 +525,7 @@ func (z *ZSet) LastInRange(r *ScoreRange) *ZNode {
 	}
 	x := z.zsl.header
 	for i := z.zsl.level - 1; i >= 0; i-- {
-		for f := x.level[i].forward; f != nil && r.lteMax(f.Score); f = x.level[i].forward {
+		for f := x.lvl(i).forward; f != nil && r.lteMax(f.Score); f = x.lvl(i).forward {
 			x = f
 		}
 	}
@@ -548,11 +554,11 @@ func (z *ZSet) FirstInLexRange(r *LexRange) *ZNode {
 	}
 	x := z.zsl.header
 	for i := z.zsl.level - 1; i >= 0; i-- {
-		for f := x.level[i].forward; f != nil && !r.gteMin(f.Member); f = x.level[i].forward {
+		for f := x.lvl(i).forward; f != nil && !r.gteMin(f.Member); f = x.lvl(i).forward {
 			x = f
 		}
 	}
-	x = x.level[0].forward
+	x = x.lvl(0).forward
 	if x == nil || !r.lteMax(x.Member) {
 		return nil
 	}
@@ -566,7 +572,7 @@ func (z *ZSet) LastInLexRange(r *LexRange) *ZNode {
 	}
 	x := z.zsl.header
 	for i := z.zsl.level - 1; i >= 0; i-- {
-		for f := x.level[i].forward; f != nil && r.lteMax(f.Member); f = x.level[i].forward {
+		for f := x.lvl(i).forward; f != nil && r.lteMax(f.Member); f = x.lvl(i).forward {
 			x = f
 		}
 	}
@@ -579,17 +585,13 @@ func (z *ZSet) LastInLexRange(r *LexRange) *ZNode {
 // Scan visits the members at cursor with SCAN's reverse-binary cursor and
 // returns the next cursor (0 when done).
 func (z *ZSet) Scan(cursor uint64, fn func(n *ZNode)) uint64 {
-	return z.members.Scan(cursor, func(e *keyspace.Entry) { fn(e.Value.(*ZNode)) })
+	return z.members.scan(cursor, fn)
 }
 
 // Random returns a random member, or nil when empty.
 func (z *ZSet) Random() *ZNode {
-	e := z.members.Random()
-	if e == nil {
-		return nil
-	}
-	return e.Value.(*ZNode)
+	return z.members.random()
 }
 
 // ShrinkIndex lets the member index give back memory after mass removals.
-func (z *ZSet) ShrinkIndex() { z.members.ShrinkIfNeeded() }
+func (z *ZSet) ShrinkIndex() { z.members.shrinkIfNeeded() }

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"sort"
 	"testing"
+	"unsafe"
 )
 
 type refPair struct {
@@ -209,5 +210,63 @@ func TestZSetRanges(t *testing.T) {
 	}
 	if len(seen) != 5 {
 		t.Fatalf("scan saw %d members", len(seen))
+	}
+}
+
+// TestZNodeSize guards the node layout: three nodes in four have height 1
+// and must stay in the 64-byte size class.
+func TestZNodeSize(t *testing.T) {
+	if s := unsafe.Sizeof(ZNode{}); s != 48 {
+		t.Fatalf("ZNode is %d bytes, want 48", s)
+	}
+	if s := unsafe.Sizeof(znodeWith[[1]zslLevel]{}); s != 64 {
+		t.Fatalf("a level-1 node is %d bytes, want 64", s)
+	}
+	if off := unsafe.Offsetof(znodeWith[[3]zslLevel]{}.l); off != unsafe.Sizeof(ZNode{}) {
+		t.Fatalf("levels at offset %d", off)
+	}
+}
+
+// TestZSetScanAcrossRehash checks ZSCAN's guarantee on the member index:
+// members present for a whole scan are returned even while the table
+// grows and shrinks between calls.
+func TestZSetScanAcrossRehash(t *testing.T) {
+	z := NewZSet(false)
+	lim := ZSetLimits{}
+	for i := range 500 {
+		z.Add([]byte(fmt.Sprintf("keep%d", i)), float64(i), 0, lim)
+	}
+	seen := map[string]bool{}
+	cursor, extra, shrunk := uint64(0), 0, false
+	for {
+		cursor = z.Scan(cursor, func(n *ZNode) { seen[n.Member] = true })
+		if cursor == 0 {
+			break
+		}
+		// grow, then later shrink, while the scan is under way
+		switch {
+		case shrunk:
+		case extra < 5000:
+			for range 300 {
+				z.Add([]byte(fmt.Sprintf("tmp%d", extra)), 0, 0, lim)
+				extra++
+			}
+		default:
+			for i := 0; i < extra; i++ {
+				z.Remove([]byte(fmt.Sprintf("tmp%d", i)))
+			}
+			z.ShrinkIndex()
+			shrunk = true
+		}
+	}
+	for i := range 500 {
+		if !seen[fmt.Sprintf("keep%d", i)] {
+			t.Fatalf("keep%d missed", i)
+		}
+	}
+	for range 200 {
+		if n := z.Random(); n == nil || z.node([]byte(n.Member)) != n {
+			t.Fatal("Random returned a node not in the index")
+		}
 	}
 }
