@@ -12,6 +12,7 @@ package types
 import (
 	"math"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"unsafe"
 
@@ -595,3 +596,64 @@ func (z *ZSet) Random() *ZNode {
 
 // ShrinkIndex lets the member index give back memory after mass removals.
 func (z *ZSet) ShrinkIndex() { z.members.shrinkIfNeeded() }
+
+// Memory accounting in Redis's terms, for MEMORY USAGE and maxmemory: a
+// listpack holds each member and its score (as d2string writes it, so
+// integral scores take listpack's integer encodings); a skiplist is the
+// zset, skiplist and dict headers, the bucket array, a 32-level header
+// node, and per member its sds, a dict entry and a node of its height.
+const (
+	zsetBytes         = 16
+	zskiplistBytes    = 32
+	zslNodeBytes      = 24 // member pointer, score, backward
+	zslLevelBytes     = 16 // forward, span
+	zslHeaderLevels   = 32
+	lpHeaderEndMarker = 7
+)
+
+// MemoryUsage estimates the bytes Redis would use, sampling up to samples
+// members (all of them when samples is 0).
+func (z *ZSet) MemoryUsage(samples int) int64 {
+	if z.listpack {
+		size := int64(lpHeaderEndMarker)
+		var buf []byte
+		for n := z.First(); n != nil; n = n.Next() {
+			buf = appendD2String(buf[:0], n.Score)
+			size += lpEntryBytes([]byte(n.Member)) + lpEntryBytes(buf)
+		}
+		return robjBytes + allocBytes(size)
+	}
+	size := int64(robjBytes+zsetBytes+zskiplistBytes+dictBytes) + 8*int64(z.members.buckets()) +
+		allocBytes(zslNodeBytes+zslHeaderLevels*zslLevelBytes)
+	var sum int64
+	seen := 0
+	for n := z.First(); n != nil && (samples == 0 || seen < samples); n = n.Next() {
+		sum += sdsBytes(len(n.Member)) + dictEntryBytes + allocBytes(zslNodeBytes+int64(n.levels)*zslLevelBytes)
+		seen++
+	}
+	if seen > 0 {
+		size += sum * int64(z.Len()) / int64(seen)
+	}
+	return size
+}
+
+// appendD2String formats a score as Redis's d2string: integral values of
+// magnitude below 2^52 as integers, others with %.17g.
+func appendD2String(dst []byte, f float64) []byte {
+	switch {
+	case math.IsNaN(f):
+		return append(dst, "nan"...)
+	case math.IsInf(f, 1):
+		return append(dst, "inf"...)
+	case math.IsInf(f, -1):
+		return append(dst, "-inf"...)
+	case f == 0:
+		if math.Signbit(f) {
+			return append(dst, "-0"...)
+		}
+		return append(dst, '0')
+	case f > -4503599627370495 && f < 4503599627370496 && f == math.Trunc(f):
+		return strconv.AppendInt(dst, int64(f), 10)
+	}
+	return strconv.AppendFloat(dst, f, 'g', 17, 64)
+}

@@ -300,3 +300,6 @@ func (d *zindex) random() *ZNode {
 	}
 	return e
 }
+
+// buckets is the number of slots in both tables (Redis's dictSlots).
+func (d *zindex) buckets() int { return len(d.ht[0].buckets) + len(d.ht[1].buckets) }
