@@ -219,6 +219,12 @@ func (l *List) Len() int { return l.n }
 // locate finds element i (0 <= i < Len): its chunk's index and its position
 // in the chunk.
 func (l *List) locate(i int) (int, int) {
+	if l.cacheOK {
+		// Sequential reads mostly stay in the chunk found last.
+		if k := i - l.cacheBase; k >= 0 && k < l.chunks[l.cacheChunk].count() {
+			return l.cacheChunk, k
+		}
+	}
 	ci, base := 0, 0
 	if i >= l.n/2 {
 		ci = len(l.chunks) - 1
