@@ -281,7 +281,7 @@ func (c *Client) popRange(l *types.List, head bool, count int64) int {
 		c.replyListRange(l, -n, -1, true)
 	}
 	for i := int64(0); i < n; i++ {
-		l.Pop(head)
+		l.Drop(head)
 	}
 	return int(n)
 }
@@ -324,7 +324,7 @@ func (c *Client) popGeneric(args [][]byte, head bool) {
 		return
 	}
 	if !hasCount {
-		c.w.Bulk(l.Pop(head))
+		c.w.Bulk(l.Drop(head)) // copied out before the list changes again
 		c.listElementsRemoved(args[1], head, l, 1)
 		return
 	}

@@ -411,6 +411,18 @@ func (l *List) Pop(head bool) []byte {
 	return l.PopTail()
 }
 
+// Drop removes an element from the head or the tail and returns it without
+// a copy: valid until the list next changes. nil when empty.
+func (l *List) Drop(head bool) []byte {
+	if l.n == 0 {
+		return nil
+	}
+	if head {
+		return l.dropHead()
+	}
+	return l.dropTail()
+}
+
 // Insert puts v at position i (0 <= i <= Len).
 func (l *List) Insert(i int, v []byte) {
 	if i == 0 {
