@@ -111,7 +111,7 @@ func (c *Client) pushGeneric(args [][]byte, head, onlyExisting bool) {
 		c.db.Add(key, l)
 	}
 	for _, v := range args[2:] {
-		l.Push(append([]byte(nil), v...), head)
+		l.Push(v, head) // the list copies v in
 	}
 	c.srv.markDirty(int64(len(args) - 2))
 	c.w.Int(int64(l.Len()))
@@ -143,7 +143,7 @@ func cmdLinsert(c *Client, args [][]byte) {
 			if after {
 				i++
 			}
-			l.Insert(i, append([]byte(nil), args[4]...))
+			l.Insert(i, args[4])
 			c.db.SignalModified(args[1])
 			c.db.Notify(keyspace.ClassList, "linsert", args[1])
 			c.srv.markDirty(1)
@@ -216,7 +216,7 @@ func cmdLset(c *Client, args [][]byte) {
 		c.addError(errIndexOutOfRange)
 		return
 	}
-	l.Set(i, append([]byte(nil), args[3]...))
+	l.Set(i, args[3])
 	c.w.OK()
 	c.db.SignalModified(args[1])
 	c.db.Notify(keyspace.ClassList, "lset", args[1])
@@ -281,7 +281,7 @@ func (c *Client) popRange(l *types.List, head bool, count int64) int {
 		c.replyListRange(l, -n, -1, true)
 	}
 	for i := int64(0); i < n; i++ {
-		l.Pop(head)
+		l.Drop(head)
 	}
 	return int(n)
 }
@@ -324,7 +324,7 @@ func (c *Client) popGeneric(args [][]byte, head bool) {
 		return
 	}
 	if !hasCount {
-		c.w.Bulk(l.Pop(head))
+		c.w.Bulk(l.Drop(head)) // copied out before the list changes again
 		c.listElementsRemoved(args[1], head, l, 1)
 		return
 	}

@@ -337,12 +337,12 @@ func sortCompare(a, b *sortElement, o *sortOptions) int {
 func (c *Client) sortStore(o sortOptions, elems []sortElement, outputLen int64) {
 	l := types.NewList()
 	for _, el := range elems {
-		// copies: the source values stay mutable
+		// PushTail copies, so the result never aliases the source values
 		if len(o.gets) == 0 {
-			l.PushTail(bytes.Clone(el.elem))
+			l.PushTail(el.elem)
 		}
 		for _, g := range o.gets {
-			l.PushTail(append([]byte{}, c.lookupByPattern(g, el.elem)...))
+			l.PushTail(c.lookupByPattern(g, el.elem))
 		}
 	}
 	if outputLen > 0 {

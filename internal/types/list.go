@@ -1,7 +1,8 @@
 // list.go is the list value, stored like Redis's quicklist: a sequence of
 // chunks, each packing up to listChunkElems elements (at most about
-// listChunkBytes of them) into one byte buffer with an offset table. A list
-// of a million short strings then costs a few bytes of overhead per element
+// listChunkBytes of them) into one byte buffer with a table of 2-byte start
+// offsets. A list of a million short strings then costs about two bytes of
+// overhead per element, like a listpack's length and back-length bytes,
 // instead of a slice header and a separate allocation each. Pushes and pops
 // at both ends are O(1) amortized; index access walks chunks from the
 // nearest end or from the last position looked up, so LRANGE's sequential
@@ -16,29 +17,45 @@ import (
 )
 
 // Chunk limits: like Redis's default 8 KiB listpacks, small enough that
-// rebuilding one for a middle insert or delete stays cheap.
+// rebuilding one for a middle insert or delete stays cheap. A chunk's
+// offsets stay below 64 KiB: its live bytes are at most listChunkBytes
+// plus head room of the same order, except for a chunk holding one element
+// longer than listChunkBytes, whose only offset is 0.
 const (
 	listChunkBytes = 4096
-	listChunkElems = 256
+	listChunkElems = 1024
 )
 
-// listChunk holds elements lo..len(offs)-2 of its slot range: element j is
-// buf[offs[j]:offs[j+1]]. Slots before lo belong to popped elements; their
-// bytes are reused by later head pushes.
+// listChunk holds elements lo..len(offs)-1 of its slot range: element j
+// starts at buf[offs[j]] and ends where element j+1 starts, the last one at
+// len(buf). Slots before lo belong to popped elements; their bytes are
+// reused by later head pushes.
 type listChunk struct {
 	buf  []byte
-	offs []uint32
+	offs []uint16
 	lo   int
 }
 
-func (c *listChunk) count() int { return len(c.offs) - 1 - c.lo }
+func (c *listChunk) count() int { return len(c.offs) - c.lo }
 
 func (c *listChunk) at(k int) []byte {
 	j := c.lo + k
-	return c.buf[c.offs[j]:c.offs[j+1]:c.offs[j+1]]
+	end := len(c.buf)
+	if j+1 < len(c.offs) {
+		end = int(c.offs[j+1])
+	}
+	return c.buf[c.offs[j]:end:end]
 }
 
-func (c *listChunk) size() int { return int(c.offs[len(c.offs)-1] - c.offs[c.lo]) }
+// first is where the live bytes start.
+func (c *listChunk) first() int {
+	if c.lo == len(c.offs) {
+		return len(c.buf)
+	}
+	return int(c.offs[c.lo])
+}
+
+func (c *listChunk) size() int { return len(c.buf) - c.first() }
 
 // fits reports whether v can join the chunk; an empty chunk takes anything.
 func (c *listChunk) fits(v []byte) bool {
@@ -47,34 +64,54 @@ func (c *listChunk) fits(v []byte) bool {
 }
 
 func (c *listChunk) pushTail(v []byte) {
+	if (c.lo > 0 || c.first() > 0) && (len(c.buf)+len(v) > cap(c.buf) || len(c.offs) == cap(c.offs)) {
+		// Growing anyway: drop the popped front rather than carry it, so
+		// a queue (tail pushes, head pops) stays within one chunk's room.
+		c.repack(len(v))
+	}
+	c.offs = append(c.offs, uint16(len(c.buf)))
 	c.buf = append(c.buf, v...)
-	c.offs = append(c.offs, uint32(len(c.buf)))
 }
 
 func (c *listChunk) pushHead(v []byte) {
-	if c.lo == 0 || int(c.offs[c.lo]) < len(v) {
+	first := c.first()
+	if c.lo == 0 || first < len(v) {
 		// Make room in front: as much again as the live part, so a run
 		// of head pushes copies each byte O(1) times.
-		live, n := c.size(), c.count()
+		live, n := len(c.buf)-first, c.count()
 		room := len(v) + live
 		slots := n + 1
 		buf := make([]byte, room+live)
-		copy(buf[room:], c.buf[c.offs[c.lo]:c.offs[len(c.offs)-1]])
-		offs := make([]uint32, slots+n+1)
-		base := c.offs[c.lo]
-		for k := 0; k <= n; k++ {
-			offs[slots+k] = c.offs[c.lo+k] - base + uint32(room)
+		copy(buf[room:], c.buf[first:])
+		offs := make([]uint16, slots+n)
+		for k := 0; k < n; k++ {
+			offs[slots+k] = c.offs[c.lo+k] - uint16(first) + uint16(room)
 		}
 		c.buf, c.offs, c.lo = buf, offs, slots
+		first = room
 	}
-	start := c.offs[c.lo] - uint32(len(v))
+	start := first - len(v)
 	copy(c.buf[start:], v)
 	c.lo--
-	c.offs[c.lo] = start
+	c.offs[c.lo] = uint16(start)
+}
+
+// repack moves the live elements to fresh buffers with room for about as
+// much again plus extra bytes.
+func (c *listChunk) repack(extra int) {
+	first, n := c.first(), c.count()
+	live := len(c.buf) - first
+	buf := make([]byte, live, 2*(live+extra))
+	copy(buf, c.buf[first:])
+	offs := make([]uint16, n, 2*(n+1))
+	for k := range n {
+		offs[k] = c.offs[c.lo+k] - uint16(first)
+	}
+	c.buf, c.offs, c.lo = buf, offs, 0
 }
 
 // popHead and popTail drop an end element, returning its bytes (aliasing
-// the chunk until the next head push).
+// the chunk until the next push).
 func (c *listChunk) popHead() []byte {
 	v := c.at(0)
 	c.lo++
@@ -82,9 +119,10 @@ func (c *listChunk) popHead() []byte {
 }
 
 func (c *listChunk) popTail() []byte {
-	v := c.at(c.count() - 1)
-	c.offs = c.offs[:len(c.offs)-1]
-	c.buf = c.buf[:c.offs[len(c.offs)-1]]
+	j := len(c.offs) - 1
+	v := c.at(j - c.lo)
+	c.buf = c.buf[:c.offs[j]]
+	c.offs = c.offs[:j]
 	return v
 }
 
@@ -94,10 +132,32 @@ func newChunk(elems [][]byte) *listChunk {
 	for _, e := range elems {
 		total += len(e)
 	}
-	c := &listChunk{buf: make([]byte, 0, total), offs: make([]uint32, 1, len(elems)+1)}
+	c := &listChunk{buf: make([]byte, 0, total), offs: make([]uint16, 0, len(elems))}
 	for _, e := range elems {
 		c.pushTail(e)
 	}
+	return c
+}
+
+// newEndChunk starts a chunk at an end of the list with v in it. After a
+// well-filled chunk (a long list being built) it gets a full chunk's bytes
+// and about as many slots as that chunk used at once, so filling it
+// allocates nothing more and it is left without slack worth trimming; a
+// short list's chunk grows on demand instead.
+func newEndChunk(v []byte, head bool, prev *listChunk) *listChunk {
+	if len(v) > listChunkBytes || prev == nil || (prev.size() < listChunkBytes/2 && prev.count() < listChunkElems/2) {
+		c := newChunk([][]byte{v})
+		return c
+	}
+	slots := min(listChunkElems, prev.count()+prev.count()/16+1)
+	if head {
+		c := &listChunk{buf: make([]byte, listChunkBytes), offs: make([]uint16, slots)}
+		c.lo = slots
+		c.pushHead(v)
+		return c
+	}
+	c := &listChunk{buf: make([]byte, 0, listChunkBytes), offs: make([]uint16, 0, slots)}
+	c.pushTail(v)
 	return c
 }
 
@@ -113,10 +173,16 @@ func (c *listChunk) elems() [][]byte {
 // compacted returns the chunk without spare room when it has much of it;
 // a chunk that stops being an end of the list never grows again.
 func (c *listChunk) compacted() *listChunk {
-	if c.lo == 0 && cap(c.buf)-len(c.buf) <= len(c.buf)/8 && cap(c.offs)-len(c.offs) <= len(c.offs)/8 {
+	first, n := c.first(), c.count()
+	live := len(c.buf) - first
+	if first+cap(c.buf)-len(c.buf) <= live/8 && c.lo+cap(c.offs)-len(c.offs) <= n/8 {
 		return c
 	}
-	return newChunk(c.elems())
+	d := &listChunk{buf: slices.Clone(c.buf[first:]), offs: make([]uint16, n)}
+	for k := range n {
+		d.offs[k] = c.offs[c.lo+k] - uint16(first)
+	}
+	return d
 }
 
 // List is a list value. Elements are copied in; returned slices alias the
@@ -153,6 +219,12 @@ func (l *List) Len() int { return l.n }
 // locate finds element i (0 <= i < Len): its chunk's index and its position
 // in the chunk.
 func (l *List) locate(i int) (int, int) {
+	if l.cacheOK {
+		// Sequential reads mostly stay in the chunk found last.
+		if k := i - l.cacheBase; k >= 0 && k < l.chunks[l.cacheChunk].count() {
+			return l.cacheChunk, k
+		}
+	}
 	ci, base := 0, 0
 	if i >= l.n/2 {
 		ci = len(l.chunks) - 1
@@ -186,7 +258,8 @@ func (l *List) At(i int) []byte {
 	return l.chunks[ci].at(k)
 }
 
-// rebuild replaces chunk ci with elems, split in two when over the limits,
+// rebuild replaces chunk ci with elems, split when over the limits (in
+// halves when they fit, so repeated middle inserts leave half-full chunks),
 // or removes it when elems is empty.
 func (l *List) rebuild(ci int, elems [][]byte) {
 	l.cacheOK = false
@@ -194,17 +267,44 @@ func (l *List) rebuild(ci int, elems [][]byte) {
 		l.chunks = slices.Delete(l.chunks, ci, ci+1)
 		return
 	}
-	total := 0
-	for _, e := range elems {
-		total += len(e)
+	if packable(elems) {
+		l.chunks[ci] = newChunk(elems)
+		return
 	}
-	if len(elems) > 1 && (len(elems) > listChunkElems || total > listChunkBytes) {
-		half := len(elems) / 2
+	half := len(elems) / 2
+	if packable(elems[:half]) && packable(elems[half:]) {
 		l.chunks[ci] = newChunk(elems[:half])
 		l.chunks = slices.Insert(l.chunks, ci+1, newChunk(elems[half:]))
 		return
 	}
-	l.chunks[ci] = newChunk(elems)
+	// An element longer than a chunk is among them: pack greedily, that
+	// element alone.
+	var parts []*listChunk
+	for start := 0; start < len(elems); {
+		end, total := start+1, len(elems[start])
+		for end < len(elems) && end-start < listChunkElems && total+len(elems[end]) <= listChunkBytes {
+			total += len(elems[end])
+			end++
+		}
+		parts = append(parts, newChunk(elems[start:end]))
+		start = end
+	}
+	l.chunks = slices.Replace(l.chunks, ci, ci+1, parts...)
+}
+
+// packable reports whether elems can share one chunk.
+func packable(elems [][]byte) bool {
+	if len(elems) <= 1 {
+		return true
+	}
+	if len(elems) > listChunkElems {
+		return false
+	}
+	total := 0
+	for _, e := range elems {
+		total += len(e)
+	}
+	return total <= listChunkBytes
 }
 
 // Set replaces element i (0 <= i < Len).
@@ -219,12 +319,15 @@ func (l *List) Set(i int, v []byte) {
 func (l *List) PushHead(v []byte) {
 	l.cacheOK = false
 	if len(l.chunks) == 0 || !l.chunks[0].fits(v) {
+		var prev *listChunk
 		if len(l.chunks) > 0 {
-			l.chunks[0] = l.chunks[0].compacted()
+			prev = l.chunks[0]
+			l.chunks[0] = prev.compacted()
 		}
-		l.chunks = slices.Insert(l.chunks, 0, &listChunk{offs: []uint32{0}})
+		l.chunks = slices.Insert(l.chunks, 0, newEndChunk(v, true, prev))
+	} else {
+		l.chunks[0].pushHead(v)
 	}
-	l.chunks[0].pushHead(v)
 	l.n++
 }
 
@@ -232,13 +335,15 @@ func (l *List) PushHead(v []byte) {
 func (l *List) PushTail(v []byte) {
 	last := len(l.chunks) - 1
 	if last < 0 || !l.chunks[last].fits(v) {
+		var prev *listChunk
 		if last >= 0 {
-			l.chunks[last] = l.chunks[last].compacted()
+			prev = l.chunks[last]
+			l.chunks[last] = prev.compacted()
 		}
-		l.chunks = append(l.chunks, &listChunk{offs: []uint32{0}})
-		last++
+		l.chunks = append(l.chunks, newEndChunk(v, false, prev))
+	} else {
+		l.chunks[last].pushTail(v)
 	}
-	l.chunks[last].pushTail(v)
 	l.n++
 }
 
@@ -304,6 +409,18 @@ func (l *List) Pop(head bool) []byte {
 		return l.PopHead()
 	}
 	return l.PopTail()
+}
+
+// Drop removes an element from the head or the tail and returns it without
+// a copy: valid until the list next changes. nil when empty.
+func (l *List) Drop(head bool) []byte {
+	if l.n == 0 {
+		return nil
+	}
+	if head {
+		return l.dropHead()
+	}
+	return l.dropTail()
 }
 
 // Insert puts v at position i (0 <= i <= Len).
