@@ -40,3 +40,22 @@ func (d *Dict) findHashed(key []byte, h uint64) *Entry {
 	}
 	return nil
 }
+
+// FindWithHash is Find that also returns key's hash, so that a caller
+// which adds the key when it is missing (HSET) hashes it only once.
+func (d *Dict) FindWithHash(key []byte) (*Entry, uint64) {
+	h := hashBytes(key)
+	if d.Len() == 0 {
+		return nil, h
+	}
+	d.step()
+	return d.findHashed(key, h), h
+}
+
+// AddHashed is Add for an entry whose key hashes to h (from FindWithHash);
+// the caller has checked the key is absent.
+func (d *Dict) AddHashed(e *Entry, h uint64) {
+	d.step()
+	d.expandIfNeeded()
+	d.link(e, h)
+}
