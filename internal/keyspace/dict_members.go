@@ -59,3 +59,28 @@ func (d *Dict) AddHashed(e *Entry, h uint64) {
 	d.expandIfNeeded()
 	d.link(e, h)
 }
+
+// Replace puts e in old's place, for a member whose storage is rebuilt
+// (a hash field given a value of another length). e has old's key, which
+// hashes to h; it takes over old's position and bookkeeping, so a SCAN in
+// progress is unaffected. No rehash step: the caller's lookup spent it.
+func (d *Dict) Replace(old, e *Entry, h uint64) {
+	for t := 0; t < 2; t++ {
+		tb := &d.ht[t]
+		if tb.buckets == nil {
+			break
+		}
+		for p := &tb.buckets[h&tb.mask()]; *p != nil; p = &(*p).next {
+			if *p == old {
+				e.next, e.Access, e.acct, e.volatile, e.fp = old.next, old.Access, old.acct, old.volatile, old.fp
+				*p = e
+				old.next = nil
+				return
+			}
+		}
+		if !d.rehashing() {
+			break
+		}
+	}
+	panic("keyspace: Replace of an entry that is not in the dict")
+}

@@ -139,7 +139,7 @@ func (h *Hash) Set(field, value []byte, maxEntries, maxValue int64) (updated boo
 	if h.dict != nil {
 		e, hv := h.dict.FindWithHash(field)
 		if e != nil {
-			setEntryValue(e, value)
+			setEntryValue(h.dict, e, hv, value)
 			return true
 		}
 		h.dict.AddHashed(newFieldEntry(field, value), hv)

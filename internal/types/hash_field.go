@@ -7,8 +7,9 @@
 // pointing at the length, so a field costs one allocation and its value
 // needs no boxing: a pointer fits an interface without one. Entries with
 // more bytes than the largest embedded buffer keep those bytes in a second
-// (pointer-free) allocation. A value replaced by one of another length
-// moves to its own allocation; the field bytes stay where they are.
+// (pointer-free) allocation. A value replaced by one of the same length is
+// overwritten in place; one of another length gets a new entry, which
+// takes the old one's place in the dict.
 package types
 
 import (
@@ -137,13 +138,14 @@ func newFieldEntry(field, value []byte) *keyspace.Entry {
 // entryValue is the value of a field entry; the slice aliases the hash.
 func entryValue(e *keyspace.Entry) []byte { return e.Value.(*fieldValue).bytes() }
 
-// setEntryValue replaces the value of a field entry with a copy of value:
-// in place when the length is the same (HINCRBY, counters, fixed-size
-// values), else in a new allocation.
-func setEntryValue(e *keyspace.Entry, value []byte) {
+// setEntryValue replaces the value of field entry e, whose field hashes to
+// h, in d with a copy of value: in place when the length is the same
+// (counters, fixed-size values), else in a new entry, so no dead bytes stay
+// behind.
+func setEntryValue(d *keyspace.Dict, e *keyspace.Entry, h uint64, value []byte) {
 	if old := entryValue(e); len(old) == len(value) {
 		copy(old, value)
 		return
 	}
-	e.Value = putValue(make([]byte, uvarintLen(len(value))+len(value)), value)
+	d.Replace(e, newFieldEntry(keyBytes(e), value), h)
 }
