@@ -41,7 +41,9 @@ type Hooks struct {
 	KeyModified func(db *DB, key string)
 	// Event is a keyspace notification; class is the notify-keyspace-events
 	// letter of the event's class ('g' generic, 'x' expired, '$' string...).
-	Event func(db *DB, class byte, event, key string)
+	// key is only valid during the call (a string would cost every write
+	// command an allocation even with notifications off).
+	Event func(db *DB, class byte, event string, key []byte)
 	// Flushed is called before FLUSHDB (db set) or FLUSHALL (db nil)
 	// empties the databases, so WATCH can tell which keys existed.
 	Flushed func(db *DB)

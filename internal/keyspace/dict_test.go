@@ -281,3 +281,35 @@ type testObj struct{ n int }
 func (*testObj) Kind() Kind       { return KindString }
 func (*testObj) Encoding() string { return "raw" }
 func (o *testObj) Dup() Value     { return &testObj{o.n} }
+
+// Replace swaps an entry for another with the same key in either table,
+// mid-rehash included, keeping the count and the key's place.
+func TestDictReplace(t *testing.T) {
+	d := NewDict()
+	fill(d, 0, 1000)
+	d.Expand(4000) // starts rehashing: keys now sit in both tables
+	d.rehashStep(100)
+	if !d.rehashing() {
+		t.Fatal("want a dict half-way through rehashing")
+	}
+	for i := 0; i < 1000; i++ {
+		k := []byte(key(i))
+		old, h := d.FindWithHash(k)
+		e := &Entry{Key: key(i), Value: expireAt(i)}
+		d.Replace(old, e, h)
+		if d.findHashed(k, h) != e || old.next != nil {
+			t.Fatalf("%s: not replaced", k)
+		}
+	}
+	if d.Len() != 1000 {
+		t.Fatalf("len %d", d.Len())
+	}
+	seen, _ := scanAll(d, func(int) {})
+	requireKeys(t, seen, 0, 1000)
+	d.ForEach(func(e *Entry) bool {
+		if e.Value == nil {
+			t.Fatalf("%s: old entry still linked", e.Key)
+		}
+		return true
+	})
+}

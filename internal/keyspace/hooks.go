@@ -34,7 +34,7 @@ func (db *DB) SignalModified(key []byte) {
 // Notify emits a keyspace event for key.
 func (db *DB) Notify(class byte, event string, key []byte) {
 	if h := db.ks.Hooks.Event; h != nil {
-		h(db, class, event, string(key))
+		h(db, class, event, key)
 	}
 }
 

@@ -28,7 +28,7 @@ func newBitTestClient(t *testing.T) (*Client, *eventLog) {
 	s := New(config.Default())
 	c := &Client{srv: s, rd: resp.NewReader(), w: resp.NewWriter(), db: s.ks.DBs[0], authenticated: true, user: "default"}
 	log := &eventLog{}
-	s.ks.Hooks.Event = func(_ *keyspace.DB, class byte, event, key string) {
+	s.ks.Hooks.Event = func(_ *keyspace.DB, class byte, event string, key []byte) {
 		if class == keyspace.ClassNew || class == keyspace.ClassKeyMiss {
 			return // generic key events; these tests check the command's own
 		}

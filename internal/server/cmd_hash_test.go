@@ -20,7 +20,7 @@ func TestHashKeyspaceEvents(t *testing.T) {
 	s := New(config.Default())
 	c := &Client{srv: s, rd: resp.NewReader(), w: resp.NewWriter(), db: s.ks.DBs[0], authenticated: true, user: "default"}
 	var got []string
-	s.ks.Hooks.Event = func(db *keyspace.DB, class byte, event, key string) {
+	s.ks.Hooks.Event = func(db *keyspace.DB, class byte, event string, key []byte) {
 		if class == keyspace.ClassNew || class == keyspace.ClassKeyMiss {
 			return // generic key events; this test checks the command's own
 		}

@@ -23,11 +23,11 @@ func newSetTestClient(t *testing.T) (*Client, *hookRecorder) {
 	t.Helper()
 	s := New(config.Default())
 	rec := &hookRecorder{}
-	s.ks.Hooks.Event = func(db *keyspace.DB, class byte, event, key string) {
+	s.ks.Hooks.Event = func(db *keyspace.DB, class byte, event string, key []byte) {
 		if class == keyspace.ClassNew || class == keyspace.ClassKeyMiss {
 			return // generic key events; these tests check the command's own
 		}
-		rec.events = append(rec.events, string(class)+" "+event+" "+key)
+		rec.events = append(rec.events, string(class)+" "+event+" "+string(key))
 	}
 	s.ks.Hooks.KeyModified = func(db *keyspace.DB, key string) {
 		rec.modified = append(rec.modified, key)

@@ -32,7 +32,7 @@ func (s *Server) installKeyspaceEvents() {
 	s.ks.Hooks.Event = s.notifyKeyspaceEvent
 }
 
-func (s *Server) notifyKeyspaceEvent(db *keyspace.DB, class byte, event, key string) {
+func (s *Server) notifyKeyspaceEvent(db *keyspace.DB, class byte, event string, key []byte) {
 	flags := s.cfg.NotifyKeyspaceEvents
 	if flags&notifyClassBits[class] == 0 {
 		return
@@ -50,6 +50,6 @@ func (s *Server) notifyKeyspaceEvent(db *keyspace.DB, class byte, event, key str
 		ch = strconv.AppendInt(ch, int64(db.ID), 10)
 		ch = append(ch, "__:"...)
 		ch = append(ch, event...)
-		s.publish(plainChannels, ch, []byte(key))
+		s.publish(plainChannels, ch, key)
 	}
 }

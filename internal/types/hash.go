@@ -9,6 +9,7 @@ package types
 
 import (
 	"math/rand/v2"
+	"unsafe"
 
 	"github.com/redoubt/redoubt/internal/keyspace"
 	"github.com/redoubt/redoubt/internal/resp"
@@ -54,7 +55,7 @@ func (h *Hash) Dup() keyspace.Value {
 	d.dict = keyspace.NewDict()
 	d.dict.Expand(h.dict.Len())
 	h.dict.ForEach(func(e *keyspace.Entry) bool {
-		d.dict.Add(&keyspace.Entry{Key: e.Key, Value: newStringCopy(e.Value.(*String).B)})
+		d.dict.Add(newFieldEntry(keyBytes(e), entryValue(e)))
 		return true
 	})
 	return d
@@ -66,6 +67,13 @@ func newPair(field, value []byte) hashPair {
 	n := copy(buf, field)
 	copy(buf[n:], value)
 	return hashPair{field: buf[:n:n], value: buf[n:]}
+}
+
+// keyBytes is a field entry's field as a slice aliasing the hash (the
+// bytes are never written after the entry is made); callers must not
+// modify it.
+func keyBytes(e *keyspace.Entry) []byte {
+	return unsafe.Slice(unsafe.StringData(e.Key), len(e.Key))
 }
 
 // Len is the number of fields.
@@ -92,7 +100,7 @@ func (h *Hash) Get(field []byte) ([]byte, bool) {
 		if e == nil {
 			return nil, false
 		}
-		return e.Value.(*String).B, true
+		return entryValue(e), true
 	}
 	if i := h.lpIndex(field); i >= 0 {
 		return h.pairs[i].value, true
@@ -129,11 +137,12 @@ func (h *Hash) Set(field, value []byte, maxEntries, maxValue int64) (updated boo
 		h.convert()
 	}
 	if h.dict != nil {
-		if e := h.dict.Find(field); e != nil {
-			e.Value = newStringCopy(value)
+		e, hv := h.dict.FindWithHash(field)
+		if e != nil {
+			setEntryValue(h.dict, e, hv, value)
 			return true
 		}
-		h.dict.Add(&keyspace.Entry{Key: string(field), Value: newStringCopy(value)})
+		h.dict.AddHashed(newFieldEntry(field, value), hv)
 		return false
 	}
 	if i := h.lpIndex(field); i >= 0 {
@@ -152,7 +161,7 @@ func (h *Hash) convert() {
 	d := keyspace.NewDict()
 	d.Expand(len(h.pairs))
 	for _, p := range h.pairs {
-		d.Add(&keyspace.Entry{Key: string(p.field), Value: newStringCopy(p.value)})
+		d.Add(newFieldEntry(p.field, p.value))
 	}
 	h.pairs = nil
 	h.dict = d
@@ -183,7 +192,7 @@ func (h *Hash) Delete(field []byte) bool {
 func (h *Hash) ForEach(fn func(field, value []byte) bool) {
 	if h.dict != nil {
 		h.dict.ForEach(func(e *keyspace.Entry) bool {
-			return fn([]byte(e.Key), e.Value.(*String).B)
+			return fn(keyBytes(e), entryValue(e))
 		})
 		return
 	}
@@ -198,7 +207,7 @@ func (h *Hash) ForEach(fn func(field, value []byte) bool) {
 func (h *Hash) Random() (field, value []byte) {
 	if h.dict != nil {
 		e := h.fairRandomEntry()
-		return []byte(e.Key), e.Value.(*String).B
+		return keyBytes(e), entryValue(e)
 	}
 	p := h.pairs[rand.IntN(len(h.pairs))]
 	return p.field, p.value
@@ -255,8 +264,8 @@ func (h *Hash) RandomUnique(count int) (fields, values [][]byte) {
 			continue
 		}
 		seen[e] = struct{}{}
-		fields = append(fields, []byte(e.Key))
-		values = append(values, e.Value.(*String).B)
+		fields = append(fields, keyBytes(e))
+		values = append(values, entryValue(e))
 	}
 	return fields, values
 }
@@ -266,7 +275,7 @@ func (h *Hash) RandomUnique(count int) (fields, values [][]byte) {
 // keyspace.Dict.Scan. A listpack has no cursor: callers return it whole.
 func (h *Hash) Scan(cursor uint64, fn func(field, value []byte)) uint64 {
 	return h.dict.Scan(cursor, func(e *keyspace.Entry) {
-		fn([]byte(e.Key), e.Value.(*String).B)
+		fn(keyBytes(e), entryValue(e))
 	})
 }
 
@@ -295,7 +304,7 @@ func (h *Hash) MemoryUsage(samples int) int64 {
 	var sum int64
 	seen := 0
 	h.dict.ForEach(func(e *keyspace.Entry) bool {
-		sum += sdsBytes(len(e.Key)) + sdsBytes(len(e.Value.(*String).B)) + dictEntryBytes
+		sum += sdsBytes(len(e.Key)) + sdsBytes(len(entryValue(e))) + dictEntryBytes
 		seen++
 		return samples == 0 || seen < samples
 	})

@@ -4,8 +4,10 @@
 package types
 
 import (
+	"bytes"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -194,5 +196,105 @@ func TestHashMemoryUsage(t *testing.T) {
 	}
 	if s, l := small.MemoryUsage(0), large.MemoryUsage(0); s <= 0 || l <= s {
 		t.Fatalf("listpack %d, hashtable %d: the hashtable must cost more", s, l)
+	}
+}
+
+// Hashtable fields keep field and value in the entry's allocation up to
+// maxEmbedded bytes and beyond it in a second one; values change length in
+// place or move out. Every size class, the uvarint length boundaries and
+// empty fields and values must read back intact.
+func TestHashFieldStorage(t *testing.T) {
+	lengths := []int{0, 1, 13, 14, 15, 16, 17, 100, 127, 128, 129, 190, 191, 192, 193, 206, 207, 208, 209, 300, 16383, 16384, 70000}
+	h := NewHash()
+	want := map[string]string{}
+	for i, fl := range []int{0, 1, 9, 50, 200, 300} {
+		for j, vl := range lengths {
+			f := fmt.Sprintf("%d.%d:", i, j) + string(bytes.Repeat([]byte{'f'}, fl))
+			v := string(bytes.Repeat([]byte{byte('a' + j%26)}, vl))
+			h.Set([]byte(f), []byte(v), 0, 64)
+			want[f] = v
+		}
+	}
+	h.Set(nil, nil, 0, 64)
+	want[""] = ""
+	check := func(what string) {
+		t.Helper()
+		if h.Len() != len(want) {
+			t.Fatalf("%s: %d fields, want %d", what, h.Len(), len(want))
+		}
+		for f, v := range want {
+			got, ok := h.Get([]byte(f))
+			if !ok || string(got) != v || got == nil {
+				t.Fatalf("%s: field %.20q: %v, %d bytes, want %d", what, f, ok, len(got), len(v))
+			}
+		}
+		n := 0
+		h.ForEach(func(f, v []byte) bool {
+			n++
+			if want[string(f)] != string(v) {
+				t.Fatalf("%s: ForEach %.20q has %d bytes", what, f, len(v))
+			}
+			return true
+		})
+		if n != len(want) {
+			t.Fatalf("%s: ForEach saw %d", what, n)
+		}
+	}
+	check("set")
+	d := h.Dup().(*Hash)
+	// same length (in place), longer, shorter, emptied
+	k := 0
+	for f, v := range want {
+		var nv string
+		switch k % 4 {
+		case 0:
+			nv = string(bytes.Repeat([]byte{'Z'}, len(v)))
+		case 1:
+			nv = v + string(bytes.Repeat([]byte{'L'}, 200))
+		case 2:
+			nv = v[:len(v)/2]
+		}
+		if !h.Set([]byte(f), []byte(nv), 0, 64) {
+			t.Fatalf("update of %.20q reported as new", f)
+		}
+		want[f] = nv
+		k++
+	}
+	check("updated")
+	for f := range want {
+		if _, ok := d.Get([]byte(f)); !ok {
+			t.Fatalf("dup lost %.20q", f)
+		}
+	}
+	// a same-length update writes in place: the copy must not see it
+	f := []byte("2.5:" + strings.Repeat("f", 9))
+	h.Set(f, bytes.Repeat([]byte{'Q'}, len(want[string(f)])), 0, 64)
+	if got, _ := d.Get(f); string(got) != strings.Repeat("f", 16) {
+		t.Fatalf("dup shares a value updated in place: %q", got)
+	}
+}
+
+// A new hashtable field is one allocation, and a value replaced by one of
+// the same length (a counter, a fixed-size record) none.
+func TestHashFieldAllocs(t *testing.T) {
+	h := NewHash()
+	h.Set([]byte("x"), []byte("y"), 0, 64)
+	for i := 0; i < 1<<16; i++ {
+		h.Set([]byte(fmt.Sprint("pre", i)), []byte("v"), 0, 64)
+	}
+	fields := make([][]byte, 1000)
+	for i := range fields {
+		fields[i] = []byte(fmt.Sprint("element:", i))
+	}
+	value := []byte("0123456789abcdef")
+	i := 0
+	if n := testing.AllocsPerRun(len(fields)-1, func() {
+		h.Set(fields[i], value, 0, 64)
+		i++
+	}); n > 1 {
+		t.Fatalf("new field: %v allocations", n)
+	}
+	if n := testing.AllocsPerRun(100, func() { h.Set(fields[3], []byte("fedcba9876543210"), 0, 64) }); n != 0 {
+		t.Fatalf("same-length update: %v allocations", n)
 	}
 }
