@@ -93,6 +93,7 @@ func (u *User) CheckPassword(pass string) bool {
 
 var (
 	errSyntax        = errors.New("Syntax error")
+	errFirstArgOfSub = errors.New("Allowing first-arg of a subcommand is not supported")
 	errUnknownCmd    = errors.New("Unknown command or category name in ACL")
 	errBadHash       = errors.New("The password hash must be exactly 64 characters and contain only lowercase hexadecimal characters")
 	errNoSuchPass    = errors.New("The password you are trying to remove from the user does not exist")
@@ -234,9 +235,10 @@ func (s *Selector) SetRule(op string) error {
 	case strings.HasPrefix(op, "~") || strings.HasPrefix(op, "%"):
 		flags, pat := KeyRead|KeyWrite, op[1:]
 		if op[0] == '%' {
+			// %<R|W>~pattern; Redis accepts a missing "~" as an empty pattern.
 			i := strings.IndexByte(op, '~')
-			if i < 2 {
-				return errSyntax
+			if i < 0 {
+				i = len(op)
 			}
 			flags = 0
 			for _, c := range op[1:i] {
@@ -249,7 +251,13 @@ func (s *Selector) SetRule(op string) error {
 					return errSyntax
 				}
 			}
-			pat = op[i+1:]
+			if flags == 0 {
+				return errSyntax
+			}
+			pat = ""
+			if i < len(op) {
+				pat = op[i+1:]
+			}
 		}
 		if s.allKeys {
 			return errKeysAfterAll
@@ -296,8 +304,11 @@ func (s *Selector) SetRule(op string) error {
 		}
 		if hasSub {
 			// First-argument rules (+select|0) are not supported yet.
-			if len(c.Subcommands) == 0 || strings.Contains(sub, "|") {
+			if len(c.Subcommands) == 0 {
 				return errUnknownCmd
+			}
+			if strings.Contains(sub, "|") {
+				return errFirstArgOfSub
 			}
 			sc := c.Sub(sub)
 			if sc == nil {

@@ -60,6 +60,7 @@ type Server struct {
 	// idleRelease returns freed heap to the OS after bursts (runtime_tuning.go).
 	idleRelease idleRelease
 	intro       introspection
+	acl         *aclState // ACL users and log (acl.go)
 	// debugNoActiveExpire is DEBUG SET-ACTIVE-EXPIRE 0.
 	debugNoActiveExpire bool
 
