@@ -603,9 +603,15 @@ func (u *User) Check(cmd *command.Command, args [][]byte) (kind, pos int) {
 	if kind == OK {
 		return
 	}
+	// Like Redis, report the most specific denial (key over command),
+	// and among equals the one at the later argument.
 	for _, s := range u.Selectors {
-		if k, _ := s.check(cmd, args); k == OK {
+		k, p := s.check(cmd, args)
+		if k == OK {
 			return OK, 0
+		}
+		if k > kind || k == kind && p > pos {
+			kind, pos = k, p
 		}
 	}
 	return
@@ -615,28 +621,50 @@ func (s *Selector) check(cmd *command.Command, args [][]byte) (int, int) {
 	if !s.allowed[cmd] {
 		return DeniedCmd, 0
 	}
-	if !s.allKeys && len(cmd.KeySpecs) > 0 {
-		for _, ks := range cmd.KeySpecs {
-			need := 0
-			for _, f := range ks.Flags {
-				switch f {
-				case "RO", "access":
-					need |= KeyRead
-				case "RW", "OW", "RM", "insert", "update", "delete":
-					need |= KeyWrite
-				}
-			}
-			if need == 0 {
-				need = KeyRead | KeyWrite
-			}
-			for _, i := range command.SpecKeyPositions(ks, args) {
-				if !s.keyAllowed(args[i], need) {
-					return DeniedKey, i
-				}
+	if s.allKeys || len(cmd.KeySpecs) == 0 {
+		return OK, 0
+	}
+	for _, ks := range cmd.KeySpecs {
+		need := keyNeeds(cmd, ks, args)
+		for _, i := range command.SpecKeyPositions(ks, args) {
+			if !s.keyAllowed(args[i], need) {
+				return DeniedKey, i
 			}
 		}
 	}
 	return OK, 0
+}
+
+// keyNeeds is the permission a key spec asks for, as Redis: read for
+// "access", write for "insert"/"update"/"delete", none (any pattern) for
+// neither. SET and BITFIELD have variable flags resolved from arguments.
+func keyNeeds(cmd *command.Command, ks command.KeySpec, args [][]byte) int {
+	switch cmd.Name {
+	case "set":
+		for _, a := range args[3:] {
+			if strings.EqualFold(string(a), "get") {
+				return KeyRead | KeyWrite
+			}
+		}
+		return KeyWrite
+	case "bitfield":
+		for _, a := range args[2:] {
+			if strings.EqualFold(string(a), "set") || strings.EqualFold(string(a), "incrby") {
+				return KeyRead | KeyWrite
+			}
+		}
+		return KeyRead
+	}
+	need := 0
+	for _, f := range ks.Flags {
+		switch f {
+		case "access":
+			need |= KeyRead
+		case "insert", "update", "delete":
+			need |= KeyWrite
+		}
+	}
+	return need
 }
 
 func (s *Selector) keyAllowed(key []byte, need int) bool {

@@ -83,7 +83,7 @@ func TestCheck(t *testing.T) {
 	if k, _ := u.Check(del, args("del", "d1")); k != OK {
 		t.Error("del d1")
 	}
-	if k, _ := u.Check(del, args("del", "k1")); k != DeniedCmd {
+	if k, _ := u.Check(del, args("del", "k1")); k != DeniedKey { // the selector's key denial outranks the root's command denial
 		t.Error("del k1", k)
 	}
 }

@@ -257,7 +257,7 @@ func cmdACLWhoami(c *Client, args [][]byte) { c.w.BulkString(c.user) }
 
 func cmdACLCat(c *Client, args [][]byte) {
 	if len(args) > 3 {
-		c.addError("ERR unknown subcommand or wrong number of arguments for 'cat'. Try ACL HELP.")
+		c.addError(fmt.Sprintf("ERR unknown subcommand or wrong number of arguments for '%.128s'. Try ACL HELP.", args[1]))
 		return
 	}
 	if len(args) == 2 {
@@ -285,7 +285,7 @@ func cmdACLCat(c *Client, args [][]byte) {
 
 func cmdACLGenpass(c *Client, args [][]byte) {
 	if len(args) > 3 {
-		c.addError("ERR unknown subcommand or wrong number of arguments for 'genpass'. Try ACL HELP.")
+		c.addError(fmt.Sprintf("ERR unknown subcommand or wrong number of arguments for '%.128s'. Try ACL HELP.", args[1]))
 		return
 	}
 	bits := int64(256)
@@ -340,7 +340,7 @@ func cmdACLLog(c *Client, args [][]byte) {
 	s := c.srv
 	s.aclUsers()
 	if len(args) > 3 {
-		c.addError("ERR unknown subcommand or wrong number of arguments for 'log'. Try ACL HELP.")
+		c.addError(fmt.Sprintf("ERR unknown subcommand or wrong number of arguments for '%.128s'. Try ACL HELP.", args[1]))
 		return
 	}
 	count := int64(10)
