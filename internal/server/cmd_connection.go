@@ -76,7 +76,11 @@ func (s *Server) checkCredentials(user, pass []byte) bool {
 // authenticate logs the client in as user when the credentials are right.
 func (c *Client) authenticate(user, pass []byte) bool {
 	if !c.srv.checkCredentials(user, pass) {
-		c.aclLogAdd("auth", "AUTH", string(user))
+		obj := "AUTH"
+		if len(c.argv) > 0 {
+			obj = string(c.argv[0]) // Redis logs the command name as sent
+		}
+		c.aclLogAdd("auth", obj, string(user))
 		return false
 	}
 	c.authenticated = true

@@ -1,0 +1,160 @@
+// acl_test.go checks ACL users through go-redis on both servers: AUTH and
+// HELLO AUTH as ACL users, each kind of denial (command, key, channel,
+// auth) recorded in ACL LOG with Redis 7.0's fields, requirepass as the
+// default user's password, and DELUSER closing the user's connections.
+package integration
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/redoubt/redoubt/test/testutil"
+)
+
+func TestACLDenialsLogged(t *testing.T) {
+	forEachServer(t, func(t *testing.T, p *testutil.Proc) {
+		ctx := context.Background()
+		admin := redis.NewClient(&redis.Options{Addr: p.Addr})
+		defer admin.Close()
+		if err := admin.Do(ctx, "ACL", "SETUSER", "alice", "on", ">pw", "~k*", "&c*", "+get", "+publish").Err(); err != nil {
+			t.Fatal(err)
+		}
+		for _, proto := range []int{2, 3} {
+			alice := redis.NewClient(&redis.Options{Addr: p.Addr, Username: "alice", Password: "pw", Protocol: proto})
+			if who, err := alice.Do(ctx, "ACL", "WHOAMI").Result(); err == nil {
+				t.Fatalf("WHOAMI allowed: %v", who) // alice lacks acl|whoami
+			} else if err.Error() != "NOPERM this user has no permissions to run the 'acl|whoami' command" {
+				t.Fatalf("WHOAMI: %v", err)
+			}
+			if err := alice.Get(ctx, "k1").Err(); err != redis.Nil {
+				t.Fatalf("GET k1: %v", err)
+			}
+			if err := alice.Set(ctx, "k1", "v", 0).Err(); err == nil || err.Error() != "NOPERM this user has no permissions to run the 'set' command" {
+				t.Fatalf("SET: %v", err)
+			}
+			if err := alice.Get(ctx, "other").Err(); err == nil || err.Error() != "NOPERM this user has no permissions to access one of the keys used as arguments" {
+				t.Fatalf("GET other: %v", err)
+			}
+			if err := alice.Publish(ctx, "news", "m").Err(); err == nil || err.Error() != "NOPERM this user has no permissions to access one of the channels used as arguments" {
+				t.Fatalf("PUBLISH: %v", err)
+			}
+			alice.Close()
+		}
+		bad := redis.NewClient(&redis.Options{Addr: p.Addr, Username: "alice", Password: "wrong", MaxRetries: -1})
+		err := bad.Ping(ctx).Err()
+		bad.Close()
+		if err == nil || !strings.HasPrefix(err.Error(), "WRONGPASS invalid username-password pair or user is disabled.") {
+			t.Fatalf("wrong password: %v", err)
+		}
+
+		entries, err := admin.Do(ctx, "ACL", "LOG").Slice()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]map[string]interface{}{}
+		for _, e := range entries {
+			m := aclLogEntry(t, e)
+			got[m["reason"].(string)+" "+m["object"].(string)] = m
+		}
+		want := map[string]int64{"command acl|whoami": 2, "command set": 2, "key other": 2, "channel news": 2, "auth hello": 1, "auth auth": 1}
+		if len(got) != len(want) {
+			t.Fatalf("ACL LOG entries: %v", got)
+		}
+		for k, n := range want {
+			m := got[k]
+			if m == nil {
+				t.Fatalf("no ACL LOG entry %q in %v", k, got)
+			}
+			if m["count"] != n || m["context"] != "toplevel" || m["username"] != "alice" {
+				t.Fatalf("%s: %v", k, m)
+			}
+			if _, ok := m["age-seconds"]; !ok || !strings.Contains(m["client-info"].(string), " addr=") {
+				t.Fatalf("%s: %v", k, m)
+			}
+			if len(m) != 7 {
+				t.Fatalf("%s has %d fields: %v", k, len(m), m)
+			}
+		}
+		if err := admin.Do(ctx, "ACL", "LOG", "RESET").Err(); err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := admin.Do(ctx, "ACL", "LOG").Slice(); len(n) != 0 {
+			t.Fatalf("after RESET: %v", n)
+		}
+	})
+}
+
+// aclLogEntry turns one ACL LOG entry (a RESP3 map) into a string-keyed map.
+func aclLogEntry(t *testing.T, e interface{}) map[string]interface{} {
+	t.Helper()
+	rm, ok := e.(map[interface{}]interface{})
+	if !ok {
+		t.Fatalf("ACL LOG entry is %T", e)
+	}
+	var flat []interface{}
+	for k, v := range rm {
+		flat = append(flat, k, v)
+	}
+	m := map[string]interface{}{}
+	for i := 0; i+1 < len(flat); i += 2 {
+		m[flat[i].(string)] = flat[i+1]
+	}
+	return m
+}
+
+func TestACLAuthAndHello(t *testing.T) {
+	forEachServer(t, func(t *testing.T, p *testutil.Proc) {
+		ctx := context.Background()
+		admin := redis.NewClient(&redis.Options{Addr: p.Addr, Password: "secret"})
+		defer admin.Close()
+		if err := admin.Do(ctx, "ACL", "SETUSER", "bob", "on", ">b1", ">b2", "~*", "+@all").Err(); err != nil {
+			t.Fatal(err)
+		}
+		for _, pass := range []string{"b1", "b2"} {
+			for _, proto := range []int{2, 3} {
+				// go-redis sends HELLO proto AUTH user pass (then AUTH when HELLO fails).
+				bob := redis.NewClient(&redis.Options{Addr: p.Addr, Username: "bob", Password: pass, Protocol: proto})
+				who, err := bob.Do(ctx, "ACL", "WHOAMI").Text()
+				bob.Close()
+				if err != nil || who != "bob" {
+					t.Fatalf("bob/%s RESP%d: %q %v", pass, proto, who, err)
+				}
+			}
+		}
+		// requirepass is the default user's password.
+		noauth := redis.NewClient(&redis.Options{Addr: p.Addr, MaxRetries: -1})
+		if err := noauth.Ping(ctx).Err(); err == nil || !strings.HasPrefix(err.Error(), "NOAUTH") {
+			t.Fatalf("no password: %v", err)
+		}
+		noauth.Close()
+		if err := admin.Do(ctx, "AUTH", "default", "secret").Err(); err != nil {
+			t.Fatal(err)
+		}
+		// A disabled user cannot log in.
+		if err := admin.Do(ctx, "ACL", "SETUSER", "bob", "off").Err(); err != nil {
+			t.Fatal(err)
+		}
+		off := redis.NewClient(&redis.Options{Addr: p.Addr, Username: "bob", Password: "b1", MaxRetries: -1})
+		if err := off.Ping(ctx).Err(); err == nil || !strings.HasPrefix(err.Error(), "WRONGPASS") {
+			t.Fatalf("disabled user: %v", err)
+		}
+		off.Close()
+		// Deleting a user closes its connections.
+		if err := admin.Do(ctx, "ACL", "SETUSER", "bob", "on").Err(); err != nil {
+			t.Fatal(err)
+		}
+		bob := redis.NewClient(&redis.Options{Addr: p.Addr, Username: "bob", Password: "b1", MaxRetries: -1, PoolSize: 1})
+		defer bob.Close()
+		if err := bob.Ping(ctx).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := admin.Do(ctx, "ACL", "DELUSER", "bob").Int(); err != nil || n != 1 {
+			t.Fatalf("DELUSER: %d %v", n, err)
+		}
+		if err := bob.Ping(ctx).Err(); err == nil {
+			t.Fatal("connection of a deleted user still works")
+		}
+	}, "--requirepass", "secret")
+}
