@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"sort"
 	"strings"
 
@@ -744,4 +745,62 @@ func (us *Users) SetUser(name string, rules []string) error {
 	}
 	us.m[name] = u
 	return nil
+}
+
+// RuleError returns the bare reason of a rule error ("Syntax error"), as
+// ACL files and config user lines report it.
+func RuleError(err error) string {
+	if me, ok := err.(*ModifierError); ok {
+		return me.Err.Error()
+	}
+	return strings.TrimPrefix(err.Error(), "ERR ")
+}
+
+// Load parses an ACL file's text (one "user <name> <rules...>" a line)
+// into a new user set, as ACL LOAD does: any error leaves nothing
+// applied and is reported with every faulty line. A file without the
+// default user gets Redis's default one.
+func Load(path, text string) (*Users, error) {
+	us := &Users{m: map[string]*User{}}
+	seen := map[string]bool{} // a faulty line still claims its name, as in Redis
+	var errs strings.Builder
+	for i, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		words := strings.Fields(line)
+		if len(words) < 2 || words[0] != "user" {
+			fmt.Fprintf(&errs, "%s:%d should start with user keyword followed by the username. ", path, i+1)
+			continue
+		}
+		if seen[words[1]] {
+			fmt.Fprintf(&errs, "WARNING: Duplicate user '%s' found on line %d. ", words[1], i+1)
+			continue
+		}
+		seen[words[1]] = true
+		u := NewUser(words[1])
+		if err := u.SetRules(words[2:]); err != nil {
+			fmt.Fprintf(&errs, "%s:%d: %s. ", path, i+1, RuleError(err))
+			continue
+		}
+		us.m[u.Name] = u
+	}
+	if errs.Len() > 0 {
+		errs.WriteString("WARNING: ACL errors detected, no change to the previously active ACL rules was performed")
+		return nil, errors.New(errs.String())
+	}
+	if us.m["default"] == nil {
+		us.m["default"] = NewDefaultUser()
+	}
+	return us, nil
+}
+
+// Save returns the ACL file text for the users, as ACL SAVE writes it.
+func (us *Users) Save() string {
+	var b strings.Builder
+	for _, n := range us.Names() {
+		b.WriteString("user " + n + " " + us.m[n].Describe() + "\n")
+	}
+	return b.String()
 }

@@ -84,7 +84,7 @@ var directives = []*directive{
 	{name: "latency-tracking", kind: kindBool, def: "yes", field: func(c *Config) any { return &c.LatencyTracking }},
 	{name: "aof-disable-auto-gc", kind: kindBool, flags: fNotImpl, def: "no", field: nil},
 	{name: "replica-ignore-disk-write-errors", kind: kindBool, flags: fNotImpl, def: "no", field: nil},
-	{name: "aclfile", kind: kindString, flags: fImmutable | fNotImpl, def: "", field: func(c *Config) any { return &c.ACLFile }},
+	{name: "aclfile", kind: kindString, flags: fImmutable, def: "", field: func(c *Config) any { return &c.ACLFile }},
 	{name: "unixsocket", kind: kindString, flags: fImmutable | fNull, def: "", field: func(c *Config) any { return &c.UnixSocket }},
 	{name: "pidfile", kind: kindString, flags: fImmutable | fNull, def: "", field: func(c *Config) any { return &c.PidFile }},
 	{name: "replica-announce-ip", alias: "slave-announce-ip", kind: kindString, flags: fNotImpl | fNull, def: "", field: func(c *Config) any { return &c.ReplicaAnnounceIP }},

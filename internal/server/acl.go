@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/redoubt/redoubt/internal/acl"
@@ -384,8 +385,86 @@ func cmdACLLog(c *Client, args [][]byte) {
 	}
 }
 
+const errNoACLFile = "ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration."
+
 func cmdACLSaveLoad(c *Client, args [][]byte) {
-	c.addError("ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration.")
+	s := c.srv
+	path := s.cfg.ACLFile
+	if path == "" {
+		c.addError(errNoACLFile)
+		return
+	}
+	if strings.EqualFold(string(args[1]), "save") {
+		// Write a temp file and rename, so a crash never leaves half a file.
+		tmp := path + ".tmp-redoubt"
+		if err := os.WriteFile(tmp, []byte(s.aclUsers().Save()), 0o644); err != nil {
+			c.addError("ERR There was an error trying to save the ACLs. Please check the server logs for more information")
+			return
+		}
+		if err := os.Rename(tmp, path); err != nil {
+			os.Remove(tmp)
+			c.addError("ERR There was an error trying to save the ACLs. Please check the server logs for more information")
+			return
+		}
+		c.w.OK()
+		return
+	}
+	if err := s.aclLoadFile(c); err != nil {
+		c.addError("ERR " + err.Error())
+		return
+	}
+	c.w.OK()
+}
+
+// aclLoadFile replaces the users with the aclfile's; clients of users
+// that are gone are closed.
+func (s *Server) aclLoadFile(self *Client) error {
+	data, err := os.ReadFile(s.cfg.ACLFile)
+	if err != nil {
+		return fmt.Errorf("Error loading ACLs, opening file '%s': %s", s.cfg.ACLFile, strings.TrimPrefix(err.Error(), "open "+s.cfg.ACLFile+": "))
+	}
+	users, err := acl.Load(s.cfg.ACLFile, string(data))
+	if err != nil {
+		return err
+	}
+	s.aclUsers()
+	s.acl.users = users
+	for _, cl := range s.clients {
+		if users.Get(cl.user) == nil {
+			if cl == self {
+				cl.flags |= flagCloseAfterReply
+			} else {
+				cl.closeASAP()
+				delete(s.clients, cl.id)
+			}
+		}
+	}
+	return nil
+}
+
+// aclLoadConfigured applies the config file's "user" lines or loads the
+// aclfile at startup (both at once is refused, as Redis).
+func (s *Server) aclLoadConfigured() error {
+	users := s.aclUsers()
+	if s.cfg.ACLFile != "" && len(s.cfg.Users) > 0 {
+		return fmt.Errorf("Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.")
+	}
+	if s.cfg.ACLFile != "" {
+		return s.aclLoadFile(nil)
+	}
+	for _, line := range s.cfg.Users {
+		// An existing user (default) is reset first, a new one starts empty.
+		u := acl.NewUser(line[0])
+		if old := users.Get(line[0]); old != nil {
+			u = old.Clone()
+			_ = u.SetRule("reset")
+		}
+		if err := u.SetRules(line[1:]); err != nil {
+			return fmt.Errorf("Error in user declaration '%s': %s", line[0], acl.RuleError(err))
+		}
+		users.Put(u)
+	}
+	return nil
 }
 
 func cmdACLHelp(c *Client, args [][]byte) {

@@ -130,6 +130,10 @@ func (s *Server) Run() int {
 	for _, name := range s.cfg.Unsupported {
 		s.log.Warn(fmt.Sprintf("Directive '%s' is accepted but not implemented yet by redoubt; it has no effect", name))
 	}
+	if err := s.aclLoadConfigured(); err != nil {
+		s.log.Warn(err.Error())
+		return 1
+	}
 	if err := s.listen(); err != nil {
 		s.log.Warn(err.Error())
 		return 1

@@ -6,6 +6,10 @@ package integration
 
 import (
 	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -157,4 +161,73 @@ func TestACLAuthAndHello(t *testing.T) {
 			t.Fatal("connection of a deleted user still works")
 		}
 	}, "--requirepass", "secret")
+}
+
+func TestACLFileLoadSave(t *testing.T) {
+	dir := t.TempDir()
+	for _, s := range servers {
+		t.Run(s.name, func(t *testing.T) {
+			ctx := context.Background()
+			path := filepath.Join(dir, s.name+".acl")
+			if err := os.WriteFile(path, []byte("user default on nopass ~* &* +@all\nuser a on >x ~k* +get\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			p := s.start(t, "--aclfile", path)
+			rdb := redis.NewClient(&redis.Options{Addr: p.Addr})
+			defer rdb.Close()
+			list, err := rdb.Do(ctx, "ACL", "LIST").StringSlice()
+			if err != nil || strings.Join(list, "\n") != "user a on #2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881 ~k* resetchannels -@all +get\nuser default on nopass ~* &* +@all" {
+				t.Fatalf("ACL LIST: %q %v", list, err)
+			}
+			if err := rdb.Do(ctx, "ACL", "SETUSER", "b", "on", "&x").Err(); err != nil {
+				t.Fatal(err)
+			}
+			if err := rdb.Do(ctx, "ACL", "SAVE").Err(); err != nil {
+				t.Fatal(err)
+			}
+			data, _ := os.ReadFile(path)
+			if string(data) != "user a on #2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881 ~k* resetchannels -@all +get\nuser b on resetchannels &x -@all\nuser default on nopass ~* &* +@all\n" {
+				t.Fatalf("saved: %q", data)
+			}
+			os.WriteFile(path, []byte("user a on bogus\nfoo bar\nuser a off\n"), 0o644)
+			want := "ERR " + path + ":1: Syntax error. " + path + ":2 should start with user keyword followed by the username. WARNING: Duplicate user 'a' found on line 3. WARNING: ACL errors detected, no change to the previously active ACL rules was performed"
+			if err := rdb.Do(ctx, "ACL", "LOAD").Err(); err == nil || err.Error() != want {
+				t.Fatalf("ACL LOAD: %v", err)
+			}
+			os.WriteFile(path, []byte("user c on nopass +@all ~*\n"), 0o644)
+			if err := rdb.Do(ctx, "ACL", "LOAD").Err(); err != nil {
+				t.Fatal(err)
+			}
+			users, _ := rdb.Do(ctx, "ACL", "USERS").StringSlice()
+			if strings.Join(users, ",") != "c,default" {
+				t.Fatalf("users after LOAD: %v", users)
+			}
+		})
+	}
+}
+
+func TestACLUserDirectives(t *testing.T) {
+	forEachServer(t, func(t *testing.T, p *testutil.Proc) {
+		ctx := context.Background()
+		rdb := redis.NewClient(&redis.Options{Addr: p.Addr, Username: "ops", Password: "o"})
+		defer rdb.Close()
+		if who, err := rdb.Do(ctx, "ACL", "WHOAMI").Text(); err != nil || who != "ops" {
+			t.Fatalf("WHOAMI %q %v", who, err)
+		}
+		list, _ := rdb.Do(ctx, "ACL", "LIST").StringSlice()
+		if strings.Join(list, "\n") != "user default off sanitize-payload resetchannels -@all\nuser ops on #65c74c15a686187bb6bbf9958f494fc6b80068034a659a9ad44991b08c58f2d2 ~* resetchannels +@all" {
+			t.Fatalf("ACL LIST %q", list)
+		}
+	}, "--user", "ops", "on", ">o", "~*", "+@all", "--user", "default", "off")
+	// users in the config and an aclfile at once are refused at startup.
+	for _, s := range []string{testutil.RedisServerPath(t), testutil.RedoubtBinary(t)} {
+		args := []string{"--port", strconv.Itoa(testutil.FreePort(t)), "--aclfile", "/nonexistent.acl", "--user", "x", "on"}
+		if strings.HasSuffix(s, "redoubt") {
+			args = append([]string{"server"}, args...)
+		}
+		out, err := exec.Command(s, args...).CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid") {
+			t.Fatalf("%s: %v %s", s, err, out)
+		}
+	}
 }
