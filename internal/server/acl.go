@@ -84,7 +84,7 @@ func (c *Client) aclLogAdd(reason, object, username string) {
 	s := c.srv
 	s.aclUsers()
 	ctx := "toplevel"
-	if reason != "auth" && c.flags&flagMulti != 0 || c.cmd != nil && c.cmd.name == "exec" {
+	if reason != "auth" && (c.flags&flagMulti != 0 || c.execRunning) {
 		ctx = "multi"
 	}
 	now := s.now()
@@ -125,6 +125,31 @@ func (c *Client) aclDenial(sc *serverCommand, args [][]byte) string {
 	case acl.DeniedChannel:
 		c.aclLogAdd("channel", obj, u.Name)
 		return "NOPERM this user has no permissions to access one of the channels used as arguments"
+	}
+	return ""
+}
+
+// aclExecDenial re-checks a queued command at EXEC, since the rules may
+// have changed after it was queued; it returns Redis's error or "".
+func (c *Client) aclExecDenial(sc *serverCommand, args [][]byte) string {
+	if sc.has(cmdNoAuth) {
+		return ""
+	}
+	u := c.srv.aclUsers().Get(c.user)
+	if u == nil {
+		return ""
+	}
+	const prefix = "NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: "
+	switch kind, obj := aclCheck(u, sc.meta, args); kind {
+	case acl.DeniedCmd:
+		c.aclLogAdd("command", sc.name, u.Name)
+		return prefix + "no permission to execute the command or subcommand"
+	case acl.DeniedKey:
+		c.aclLogAdd("key", obj, u.Name)
+		return prefix + "no permission to touch the specified keys"
+	case acl.DeniedChannel:
+		c.aclLogAdd("channel", obj, u.Name)
+		return prefix + "no permission to access one of the channels used as arguments"
 	}
 	return ""
 }

@@ -39,6 +39,7 @@ type Client struct {
 	name          string
 	user          string
 	authenticated bool
+	execRunning   bool // EXEC is re-checking ACLs of queued commands (acl.go)
 	flags         int
 	libName       string
 	libVer        string

@@ -231,3 +231,40 @@ func TestACLUserDirectives(t *testing.T) {
 		}
 	}
 }
+
+// Rules changed between MULTI and EXEC: EXEC refuses the queued commands
+// that are no longer allowed and logs them with context "multi".
+func TestACLChangedBeforeExec(t *testing.T) {
+	forEachServer(t, func(t *testing.T, p *testutil.Proc) {
+		ctx := context.Background()
+		admin := redis.NewClient(&redis.Options{Addr: p.Addr})
+		defer admin.Close()
+		if err := admin.Do(ctx, "ACL", "SETUSER", "m", "on", "nopass", "~*", "&*", "+@all").Err(); err != nil {
+			t.Fatal(err)
+		}
+		m := testutil.DialRaw(t, p.Addr)
+		for _, c := range [][]string{{"AUTH", "m", "x"}, {"MULTI"}, {"GET", "k"}, {"SET", "k", "v"}, {"PUBLISH", "ch", "v"}, {"PING"}} {
+			m.Do(c...)
+		}
+		if err := admin.Do(ctx, "ACL", "SETUSER", "m", "-get", "resetkeys", "~k2", "resetchannels").Err(); err != nil {
+			t.Fatal(err)
+		}
+		const prefix = "-NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: "
+		want := "*4\r\n" + prefix + "no permission to execute the command or subcommand\r\n" +
+			prefix + "no permission to touch the specified keys\r\n" +
+			prefix + "no permission to access one of the channels used as arguments\r\n+PONG\r\n"
+		if got := m.DoRaw("EXEC"); got != want {
+			t.Fatalf("EXEC:\n%q\nwant\n%q", got, want)
+		}
+		entries, err := admin.Do(ctx, "ACL", "LOG").Slice()
+		if err != nil || len(entries) != 3 {
+			t.Fatalf("ACL LOG: %v %v", entries, err)
+		}
+		for i, want := range []string{"channel ch", "key k", "command get"} {
+			e := aclLogEntry(t, entries[i])
+			if e["reason"].(string)+" "+e["object"].(string) != want || e["context"] != "multi" || e["username"] != "m" {
+				t.Fatalf("entry %d: %v", i, e)
+			}
+		}
+	})
+}
