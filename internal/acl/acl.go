@@ -35,7 +35,10 @@ type KeyPattern struct {
 
 // Selector is a set of permissions: the root one of a user or a "(...)".
 type Selector struct {
-	allowed     map[*command.Command]bool
+	allowed map[*command.Command]bool
+	// firstArgs are "+select|0" rules: first arguments allowed for a
+	// command that is not allowed as a whole.
+	firstArgs   map[*command.Command][]string
 	allFuture   bool // set only by +@all/allcommands, as Redis's reserved bit
 	allKeys     bool
 	keys        []KeyPattern
@@ -304,9 +307,16 @@ func (s *Selector) SetRule(op string) error {
 			return errUnknownCmd
 		}
 		if hasSub {
-			// First-argument rules (+select|0) are not supported yet.
 			if len(c.Subcommands) == 0 {
-				return errUnknownCmd
+				if !allow {
+					return errUnknownCmd
+				}
+				if sub == "" {
+					return errSyntax
+				}
+				// The first argument keeps its case, as Redis prints it.
+				s.addFirstArg(c, op[len(op)-len(sub):])
+				return nil
 			}
 			if strings.Contains(sub, "|") {
 				return errFirstArgOfSub
@@ -340,7 +350,20 @@ func (s *Selector) setAll(allow bool) {
 	}
 }
 
+func (s *Selector) addFirstArg(c *command.Command, arg string) {
+	if s.firstArgs == nil {
+		s.firstArgs = map[*command.Command][]string{}
+	}
+	for _, a := range s.firstArgs[c] {
+		if strings.EqualFold(a, arg) {
+			return
+		}
+	}
+	s.firstArgs[c] = append(s.firstArgs[c], arg)
+}
+
 func (s *Selector) setCommand(c *command.Command, allow bool) {
+	delete(s.firstArgs, c)
 	if allow {
 		s.allowed[c] = true
 	} else {
@@ -354,6 +377,7 @@ func (s *Selector) setCommand(c *command.Command, allow bool) {
 func (s *Selector) setCategory(cat string, allow bool) {
 	eachCommand(func(c *command.Command) {
 		if c.InCategory(cat) {
+			delete(s.firstArgs, c)
 			if allow {
 				s.allowed[c] = true
 			} else {
@@ -465,6 +489,11 @@ func (s *Selector) describeCommands() string {
 		}
 		for _, sc := range c.Subcommands {
 			single(sc)
+		}
+		if !s.allowed[c] {
+			for _, a := range s.firstArgs[c] {
+				b.WriteString("+" + c.Name + "|" + a + " ")
+			}
 		}
 	}
 	for _, c := range command.Table {
@@ -582,6 +611,13 @@ func (s *Selector) clone() *Selector {
 	for c := range s.allowed {
 		n.allowed[c] = true
 	}
+	n.firstArgs = nil
+	for c, a := range s.firstArgs {
+		if n.firstArgs == nil {
+			n.firstArgs = map[*command.Command][]string{}
+		}
+		n.firstArgs[c] = append([]string(nil), a...)
+	}
 	n.keys = append([]KeyPattern(nil), s.keys...)
 	n.channels = append([]string(nil), s.channels...)
 	return &n
@@ -619,7 +655,7 @@ func (u *User) Check(cmd *command.Command, args [][]byte) (kind, pos int) {
 }
 
 func (s *Selector) check(cmd *command.Command, args [][]byte) (int, int) {
-	if !s.allowed[cmd] {
+	if !s.allowed[cmd] && !s.firstArgAllowed(cmd, args) {
 		return DeniedCmd, 0
 	}
 	if s.allKeys || len(cmd.KeySpecs) == 0 {
@@ -666,6 +702,18 @@ func keyNeeds(cmd *command.Command, ks command.KeySpec, args [][]byte) int {
 		}
 	}
 	return need
+}
+
+func (s *Selector) firstArgAllowed(cmd *command.Command, args [][]byte) bool {
+	if len(args) < 2 {
+		return false
+	}
+	for _, a := range s.firstArgs[cmd] {
+		if strings.EqualFold(a, string(args[1])) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Selector) keyAllowed(key []byte, need int) bool {
