@@ -55,6 +55,8 @@ type User struct {
 	Passwords []string // sha256 hex, in insertion order
 	Root      *Selector
 	Selectors []*Selector
+	// pubsubAll is acl-pubsub-default=allchannels, which "reset" applies.
+	pubsubAll bool
 }
 
 func newSelector() *Selector { return &Selector{allowed: map[*command.Command]bool{}} }
@@ -164,6 +166,9 @@ func (u *User) SetRule(op string) error {
 	case lop == "reset":
 		for _, r := range []string{"resetpass", "resetkeys", "resetchannels", "off", "clearselectors", "-@all"} {
 			_ = u.SetRule(r)
+		}
+		if u.pubsubAll {
+			_ = u.SetRule("allchannels")
 		}
 		u.sanitize = 1
 	case strings.HasPrefix(op, ">") || strings.HasPrefix(op, "#"):
@@ -746,7 +751,12 @@ func (u *User) ChannelAllowed(ch []byte, literal bool) bool {
 }
 
 // Users is the set of ACL users, by name.
-type Users struct{ m map[string]*User }
+type Users struct {
+	m map[string]*User
+	// PubsubAll is acl-pubsub-default=allchannels: new users (and "reset")
+	// get all channels.
+	PubsubAll bool
+}
 
 // NewUsers returns a set holding only the default user.
 func NewUsers() *Users {
@@ -785,9 +795,11 @@ func (us *Users) SetUser(name string, rules []string) error {
 	u := us.m[name]
 	if u == nil {
 		u = NewUser(name)
+		u.Root.allChannels = us.PubsubAll
 	} else {
 		u = u.Clone()
 	}
+	u.pubsubAll = us.PubsubAll
 	if err := u.SetRules(rules); err != nil {
 		return err
 	}

@@ -29,8 +29,6 @@ type aclLogEntry struct {
 	clientInfo                        string
 }
 
-const aclLogMaxLen = 128
-
 func init() {
 	register("acl|setuser", cmdACLSetUser)
 	register("acl|getuser", cmdACLGetUser)
@@ -99,8 +97,8 @@ func (c *Client) aclLogAdd(reason, object, username string) {
 	}
 	e := &aclLogEntry{count: 1, reason: reason, context: ctx, object: object, username: username, created: now, clientInfo: info}
 	s.acl.log = append([]*aclLogEntry{e}, s.acl.log...)
-	if len(s.acl.log) > aclLogMaxLen {
-		s.acl.log = s.acl.log[:aclLogMaxLen]
+	if max := s.cfg.ACLLogMaxLen; int64(len(s.acl.log)) > max {
+		s.acl.log = s.acl.log[:max]
 	}
 }
 
@@ -187,10 +185,15 @@ func cmdACLSetUser(c *Client, args [][]byte) {
 	for _, a := range args[3:] {
 		rules = append(rules, string(a))
 	}
-	if err := c.srv.aclUsers().SetUser(string(args[2]), rules); err != nil {
+	s := c.srv
+	users := s.aclUsers()
+	users.PubsubAll = s.cfg.ACLPubsubDefault == "allchannels"
+	name := string(args[2])
+	if err := users.SetUser(name, rules); err != nil {
 		c.addError(err.Error())
 		return
 	}
+	s.aclKillPubsubClients(c, users.Get(name))
 	c.w.OK()
 }
 
@@ -521,4 +524,30 @@ func cmdACLHelp(c *Client, args [][]byte) {
 		"WHOAMI",
 		"    Return the current connection username.",
 	})
+}
+
+// aclKillPubsubClients closes the connections of u that are subscribed to
+// channels or patterns u may no longer use, as Redis does after SETUSER.
+func (s *Server) aclKillPubsubClients(self *Client, u *acl.User) {
+	for _, cl := range s.clients {
+		if cl.user != u.Name || cl.pubsubSubs == nil {
+			continue
+		}
+		ok := true
+		for _, ch := range append(cl.pubsubSubs.channels, cl.pubsubSubs.shard...) {
+			ok = ok && u.ChannelAllowed([]byte(ch), false)
+		}
+		for _, p := range cl.pubsubSubs.patterns {
+			ok = ok && u.ChannelAllowed([]byte(p), true)
+		}
+		if ok {
+			continue
+		}
+		if cl == self {
+			cl.flags |= flagCloseAfterReply
+		} else {
+			cl.closeASAP()
+			delete(s.clients, cl.id)
+		}
+	}
 }

@@ -268,3 +268,39 @@ func TestACLChangedBeforeExec(t *testing.T) {
 		}
 	})
 }
+
+// Narrowing a user's channels closes its connections subscribed to
+// channels it may no longer use; acllog-max-len bounds ACL LOG.
+func TestACLPubsubKillAndLogLen(t *testing.T) {
+	forEachServer(t, func(t *testing.T, p *testutil.Proc) {
+		ctx := context.Background()
+		admin := redis.NewClient(&redis.Options{Addr: p.Addr})
+		defer admin.Close()
+		if err := admin.Do(ctx, "ACL", "SETUSER", "s", "on", "nopass", "&*", "+@all").Err(); err != nil {
+			t.Fatal(err)
+		}
+		sub := testutil.DialRaw(t, p.Addr)
+		sub.Do("AUTH", "s", "x")
+		sub.Do("SUBSCRIBE", "news")
+		if err := admin.Do(ctx, "ACL", "SETUSER", "s", "resetchannels", "&news").Err(); err != nil {
+			t.Fatal(err)
+		}
+		if got := sub.DoRaw("PING"); got != "*2\r\n$4\r\npong\r\n$0\r\n\r\n" {
+			t.Fatalf("still allowed: PING %q", got)
+		}
+		if err := admin.Do(ctx, "ACL", "SETUSER", "s", "resetchannels", "&other").Err(); err != nil {
+			t.Fatal(err)
+		}
+		sub.WaitClosed()
+
+		if err := admin.Do(ctx, "CONFIG", "SET", "acllog-max-len", "2").Err(); err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range []string{"u1", "u2", "u3"} {
+			admin.Do(ctx, "AUTH", u, "x")
+		}
+		if n, _ := admin.Do(ctx, "ACL", "LOG").Slice(); len(n) != 2 {
+			t.Fatalf("ACL LOG holds %d entries, want 2", len(n))
+		}
+	})
+}
