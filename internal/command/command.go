@@ -173,3 +173,7 @@ func appendSpecKeys(out []int, ks KeySpec, args [][]byte) []int {
 	}
 	return out
 }
+
+// SpecKeyPositions returns the key indexes one key spec finds in args
+// (ACL checks each spec's keys against its read/write flags).
+func SpecKeyPositions(ks KeySpec, args [][]byte) []int { return appendSpecKeys(nil, ks, args) }

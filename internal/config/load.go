@@ -254,7 +254,6 @@ func (p *parser) directive(words []string) error {
 		return p.rename(args[0], args[1])
 	case name == "user" && len(words) >= 2:
 		p.c.Users = append(p.c.Users, append([]string(nil), args...))
-		p.unsupported("user")
 		return nil
 	case name == "loadmodule" && len(words) >= 2:
 		p.c.LoadModules = append(p.c.LoadModules, append([]string(nil), args...))

@@ -39,6 +39,7 @@ type Client struct {
 	name          string
 	user          string
 	authenticated bool
+	execRunning   bool // EXEC is re-checking ACLs of queued commands (acl.go)
 	flags         int
 	libName       string
 	libVer        string
@@ -111,7 +112,7 @@ func (s *Server) serveConn(conn net.Conn) {
 		return
 	}
 	c.db = s.ks.DBs[0]
-	c.authenticated = s.cfg.RequirePass == ""
+	c.authenticated = s.defaultUserNoAuth()
 	c.rd.MaxBulkLen = s.cfg.ProtoMaxBulkLen
 	c.rd.QueryBufferLimit = s.cfg.ClientQueryBufferLimit
 	if tc, ok := conn.(*net.TCPConn); ok && s.cfg.TCPKeepalive <= 0 {

@@ -5,7 +5,6 @@
 package server
 
 import (
-	"crypto/subtle"
 	"fmt"
 	"math"
 	"strings"
@@ -71,19 +70,17 @@ func cmdSelect(c *Client, args [][]byte) {
 // checkCredentials reports whether user/pass authenticate. The default
 // user's password is requirepass; without one it accepts any password.
 func (s *Server) checkCredentials(user, pass []byte) bool {
-	if string(user) != "default" {
-		return false
-	}
-	want := s.cfg.RequirePass
-	if want == "" {
-		return true
-	}
-	return subtle.ConstantTimeCompare([]byte(want), pass) == 1
+	return s.aclAuth(user, pass)
 }
 
 // authenticate logs the client in as user when the credentials are right.
 func (c *Client) authenticate(user, pass []byte) bool {
 	if !c.srv.checkCredentials(user, pass) {
+		obj := "AUTH"
+		if len(c.argv) > 0 {
+			obj = string(c.argv[0]) // Redis logs the command name as sent
+		}
+		c.aclLogAdd("auth", obj, string(user))
 		return false
 	}
 	c.authenticated = true
@@ -103,7 +100,7 @@ func cmdAuth(c *Client, args [][]byte) {
 	}
 	user, pass := []byte("default"), args[1]
 	if len(args) == 2 {
-		if c.srv.cfg.RequirePass == "" {
+		if c.srv.aclUsers().Get("default").NoPass {
 			c.addError("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
 			return
 		}
@@ -196,7 +193,7 @@ func cmdReset(c *Client, args [][]byte) {
 	c.db = c.srv.ks.DBs[0]
 	c.w.Proto = 2
 	c.user = "default"
-	c.authenticated = c.srv.cfg.RequirePass == ""
+	c.authenticated = c.srv.defaultUserNoAuth()
 	c.name = ""
 	c.flags &^= flagMulti | flagPubSub | flagMonitor | flagReplyOff | flagReplySkipNext
 	c.w.Simple("RESET")

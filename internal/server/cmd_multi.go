@@ -195,6 +195,13 @@ func cmdExec(c *Client, args [][]byte) {
 	c.w.ArrayLen(len(queue))
 	for _, q := range queue {
 		c.cmd = q.sc
+		c.execRunning = true
+		msg := c.aclExecDenial(q.sc, q.args)
+		c.execRunning = false
+		if msg != "" {
+			c.addError(msg)
+			continue
+		}
 		c.call(q.sc, q.args)
 	}
 	c.cmd = execCmd

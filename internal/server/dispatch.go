@@ -61,6 +61,12 @@ func (c *Client) processCommand(args [][]byte) {
 		return
 	}
 
+	// 3a. ACL permissions of the client's user.
+	if msg := c.aclDenial(sc, args); msg != "" {
+		c.reject(sc, msg)
+		return
+	}
+
 	// 3b. Commands flagged no_multi are refused inside a transaction.
 	if c.flags&flagMulti != 0 && sc.has(cmdNoMulti) {
 		c.reject(sc, "ERR Command not allowed inside a transaction")

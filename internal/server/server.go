@@ -60,6 +60,7 @@ type Server struct {
 	// idleRelease returns freed heap to the OS after bursts (runtime_tuning.go).
 	idleRelease idleRelease
 	intro       introspection
+	acl         *aclState // ACL users and log (acl.go)
 	// debugNoActiveExpire is DEBUG SET-ACTIVE-EXPIRE 0.
 	debugNoActiveExpire bool
 
@@ -128,6 +129,10 @@ func (s *Server) Run() int {
 	}
 	for _, name := range s.cfg.Unsupported {
 		s.log.Warn(fmt.Sprintf("Directive '%s' is accepted but not implemented yet by redoubt; it has no effect", name))
+	}
+	if err := s.aclLoadConfigured(); err != nil {
+		s.log.Warn(err.Error())
+		return 1
 	}
 	if err := s.listen(); err != nil {
 		s.log.Warn(err.Error())
