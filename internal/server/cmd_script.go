@@ -1,0 +1,158 @@
+// cmd_script.go is EVAL and its family and SCRIPT: the Lua engine is
+// internal/script; here are argument checks, the script client that runs
+// redis.call through the command table, and the error texts of Redis 7.0.
+package server
+
+import (
+	"strings"
+
+	"github.com/redoubt/redoubt/internal/resp"
+	"github.com/redoubt/redoubt/internal/script"
+)
+
+type scriptState struct {
+	engine *script.Engine
+}
+
+func (s *Server) scriptEngine() *script.Engine {
+	if s.scripts == nil {
+		s.scripts = &scriptState{engine: script.New()}
+	}
+	return s.scripts.engine
+}
+
+func init() {
+	register("eval", func(c *Client, a [][]byte) { evalCommand(c, a, false, false) })
+	register("evalsha", func(c *Client, a [][]byte) { evalCommand(c, a, true, false) })
+	register("eval_ro", func(c *Client, a [][]byte) { evalCommand(c, a, false, true) })
+	register("evalsha_ro", func(c *Client, a [][]byte) { evalCommand(c, a, true, true) })
+	register("script|load", scriptLoadCommand)
+	register("script|exists", scriptExistsCommand)
+	register("script|flush", scriptFlushCommand)
+}
+
+func evalCommand(c *Client, args [][]byte, bySHA, readOnly bool) {
+	numkeys, ok := parseInt(args[2])
+	if !ok {
+		c.addError("ERR value is not an integer or out of range")
+		return
+	}
+	if numkeys > int64(len(args)-3) {
+		c.addError("ERR Number of keys can't be greater than number of args")
+		return
+	}
+	if numkeys < 0 {
+		c.addError("ERR Number of keys can't be negative")
+		return
+	}
+	e := c.srv.scriptEngine()
+	var sha string
+	if bySHA {
+		sha = strings.ToLower(string(args[1]))
+		if !e.Exists(sha) {
+			c.addError("NOSCRIPT No matching script. Please use EVAL.")
+			return
+		}
+	} else {
+		var err error
+		if sha, err = e.Load(args[1]); err != nil {
+			c.addError(err.Error())
+			return
+		}
+	}
+	keys := args[3 : 3+numkeys]
+	argv := args[3+numkeys:]
+	h := &scriptHost{caller: c, readOnly: readOnly}
+	start := len(c.w.Buf)
+	e.Run(sha, keys, argv, h, c.w)
+	if len(c.w.Buf) > start && c.w.Buf[start] == '-' {
+		c.errorsInCall++
+		msg := string(c.w.Buf[start+1 : len(c.w.Buf)-2])
+		c.srv.stats.countError(msg)
+	}
+}
+
+// scriptHost runs redis.call for one script execution.
+type scriptHost struct {
+	caller   *Client
+	client   *Client // the script client, made on the first call
+	readOnly bool
+}
+
+func (h *scriptHost) Log(level int, msg string) {
+	l := h.caller.srv.log
+	switch level {
+	case 0:
+		l.Debug(msg)
+	case 1, 2:
+		l.Info(msg)
+	default:
+		l.Warn(msg)
+	}
+}
+
+func (h *scriptHost) Call(args [][]byte, proto int) ([]byte, *script.CallError) {
+	s := h.caller.srv
+	sc, _ := s.lookupCommand(args)
+	if sc == nil || sc.proc == nil {
+		return nil, &script.CallError{Msg: "ERR Unknown Redis command called from script"}
+	}
+	if a := sc.meta.Arity; (a > 0 && len(args) != a) || len(args) < -a {
+		return nil, &script.CallError{Msg: "ERR Wrong number of args calling Redis command from script"}
+	}
+	if sc.has(cmdNoScript) {
+		return nil, &script.CallError{Msg: "ERR This Redis command is not allowed from script"}
+	}
+	if h.readOnly && sc.has(cmdWrite) {
+		return nil, &script.CallError{Msg: "ERR Write commands are not allowed from read-only scripts."}
+	}
+	if h.client == nil {
+		h.client = &Client{srv: s, w: resp.NewWriter(), db: h.caller.db, authenticated: true, user: "default", created: h.caller.created}
+	}
+	sc2 := h.client
+	sc2.w.Reset()
+	sc2.w.Proto = proto
+	sc2.cmd = sc
+	sc2.argv = args
+	sc.proc(sc2, args)
+	s.ks.Settle()
+	sc.calls++
+	return sc2.w.Buf, nil
+}
+
+func scriptLoadCommand(c *Client, args [][]byte) {
+	sha, err := c.srv.scriptEngine().Load(args[2])
+	if err != nil {
+		c.addError(err.Error())
+		return
+	}
+	c.w.BulkString(sha)
+}
+
+func scriptExistsCommand(c *Client, args [][]byte) {
+	e := c.srv.scriptEngine()
+	c.w.ArrayLen(len(args) - 2)
+	for _, a := range args[2:] {
+		if e.Exists(string(a)) {
+			c.w.Int(1)
+		} else {
+			c.w.Int(0)
+		}
+	}
+}
+
+func scriptFlushCommand(c *Client, args [][]byte) {
+	if len(args) > 3 {
+		c.addError("ERR SCRIPT FLUSH only support SYNC|ASYNC option")
+		return
+	}
+	if len(args) == 3 {
+		m := strings.ToLower(string(args[2]))
+		if m != "sync" && m != "async" {
+			c.addError("ERR SCRIPT FLUSH only support SYNC|ASYNC option")
+			return
+		}
+	}
+	c.srv.scriptEngine().Flush()
+	c.w.OK()
+}
