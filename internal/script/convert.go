@@ -93,7 +93,8 @@ func (e *Engine) toResp(v lua.LValue, w *resp.Writer, depth int) {
 	case lua.LString:
 		w.Bulk([]byte(v))
 	case lua.LBool:
-		if w.Proto == 2 {
+		// booleans follow the script's redis.setresp, not the caller's protocol
+		if e.proto == 2 {
 			if v {
 				w.Int(1)
 			} else {

@@ -47,6 +47,8 @@ func (e *Engine) openRedis() {
 	L := e.L
 	L.SetGlobal("__redis__err__handler", L.NewFunction(errHandler))
 	L.SetGlobal("tostring", L.NewFunction(luaToString))
+	L.SetGlobal("error", L.NewFunction(luaError))
+	L.SetGlobal("pcall", L.NewFunction(luaPcall))
 	L.SetGlobal("debug", lua.LNil)
 	r := L.NewTable()
 	fns := map[string]lua.LGFunction{
@@ -110,7 +112,7 @@ func (e *Engine) rawSetGlobal(name string, v lua.LValue) { e.L.G.Global.RawSetSt
 
 func errorReply(L *lua.LState) int {
 	if L.GetTop() != 1 || L.Get(1).Type() != lua.LTString {
-		L.RaiseError("wrong number or type of arguments")
+		raise(L, "wrong number or type of arguments")
 	}
 	L.Push(errTable(L, "-"+strings.TrimPrefix(L.ToString(1), "-")))
 	return 1
@@ -153,7 +155,7 @@ func luaToString(L *lua.LState) int {
 
 func statusReply(L *lua.LState) int {
 	if L.GetTop() != 1 || L.Get(1).Type() != lua.LTString {
-		L.RaiseError("wrong number or type of arguments")
+		raise(L, "wrong number or type of arguments")
 	}
 	t := L.NewTable()
 	t.RawSetString("ok", L.Get(1))
@@ -163,7 +165,7 @@ func statusReply(L *lua.LState) int {
 
 func sha1hex(L *lua.LState) int {
 	if L.GetTop() != 1 {
-		L.RaiseError("wrong number of arguments")
+		raise(L, "wrong number of arguments")
 	}
 	L.Push(lua.LString(SHA1Hex([]byte(L.ToString(1)))))
 	return 1
@@ -172,14 +174,14 @@ func sha1hex(L *lua.LState) int {
 func (e *Engine) log(L *lua.LState) int {
 	n := L.GetTop()
 	if n < 2 {
-		L.RaiseError("redis.log() requires two arguments or more.")
+		raise(L, "redis.log() requires two arguments or more.")
 	}
 	if L.Get(1).Type() != lua.LTNumber {
-		L.RaiseError("First argument must be a number (log level).")
+		raise(L, "First argument must be a number (log level).")
 	}
 	level := int(L.ToNumber(1))
 	if level < 0 || level > 3 {
-		L.RaiseError("Invalid debug level.")
+		raise(L, "Invalid debug level.")
 	}
 	msg := ""
 	for i := 2; i <= n; i++ {
@@ -196,11 +198,11 @@ func (e *Engine) log(L *lua.LState) int {
 
 func (e *Engine) setresp(L *lua.LState) int {
 	if L.GetTop() != 1 {
-		L.RaiseError("redis.setresp() requires one argument.")
+		raise(L, "redis.setresp() requires one argument.")
 	}
 	p := L.ToInt(1)
 	if p != 2 && p != 3 {
-		L.RaiseError("RESP version must be 2 or 3.")
+		raise(L, "RESP version must be 2 or 3.")
 	}
 	e.proto = p
 	return 0
@@ -208,11 +210,11 @@ func (e *Engine) setresp(L *lua.LState) int {
 
 func setRepl(L *lua.LState) int {
 	if L.GetTop() != 1 {
-		L.RaiseError("redis.set_repl() requires one argument.")
+		raise(L, "redis.set_repl() requires two arguments.")
 	}
 	f := L.ToInt(1)
 	if f < 0 || f > 3 {
-		L.RaiseError("Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.")
+		raise(L, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.")
 	}
 	return 0
 }
@@ -238,7 +240,8 @@ func (e *Engine) call(L *lua.LState, raise bool) int {
 		case lua.LString:
 			args[i-1] = []byte(v)
 		case lua.LNumber:
-			args[i-1] = []byte(fmtNumber(float64(v)))
+			// Redis formats numbers given to commands with %.17g
+			args[i-1] = strconv.AppendFloat(nil, float64(v), 'g', 17, 64)
 		default:
 			return fail("ERR Lua redis lib command arguments must be strings or integers")
 		}
@@ -276,4 +279,44 @@ func fmtNumber(f float64) string {
 		return strconv.FormatInt(int64(f), 10)
 	}
 	return strconv.FormatFloat(f, 'g', 14, 64)
+}
+
+// raise is luaPushError + luaError: an error table with ERR, whose position
+// the error handler adds.
+func raise(L *lua.LState, msg string) {
+	t := L.NewTable()
+	t.RawSetString("err", lua.LString("ERR "+msg))
+	L.Error(t, 0)
+}
+
+// luaError is Lua 5.1's error(): numbers get the position as strings do.
+func luaError(L *lua.LState) int {
+	obj := L.CheckAny(1)
+	level := L.OptInt(2, 1)
+	if n, ok := obj.(lua.LNumber); ok {
+		obj = lua.LString(fmtNumber(float64(n)))
+	}
+	L.Error(obj, level)
+	return 0
+}
+
+// luaPcall is Redis 7.0's pcall: an error table caught is returned as its
+// err string.
+func luaPcall(L *lua.LState) int {
+	L.CheckAny(1)
+	nargs := L.GetTop() - 1
+	base := L.GetTop() - nargs - 1 // index of the function minus one
+	if err := L.PCall(nargs, lua.MultRet, nil); err != nil {
+		obj := err.(*lua.ApiError).Object
+		if t, ok := obj.(*lua.LTable); ok {
+			if s, ok := t.RawGetString("err").(lua.LString); ok {
+				obj = s
+			}
+		}
+		L.Push(lua.LFalse)
+		L.Push(obj)
+		return 2
+	}
+	L.Insert(lua.LTrue, base+1)
+	return L.GetTop() - base
 }
