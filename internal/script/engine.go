@@ -6,6 +6,7 @@
 package script
 
 import (
+	"context"
 	"crypto/sha1"
 	"encoding/hex"
 	"fmt"
@@ -35,7 +36,12 @@ type Engine struct {
 	// funcName is f_<sha> of the running script, for error texts.
 	funcName string
 	env      *lua.LTable // read-only globals proxy scripts run in
+	hook     Hook
+	killed   bool
 }
+
+// SetHook installs the hook the next runs call periodically (nil: none).
+func (e *Engine) SetHook(h Hook) { e.hook = h }
 
 // SHA1Hex is the lowercase hex SHA1 of s, as scripts are named.
 func SHA1Hex(s []byte) string {
@@ -67,6 +73,7 @@ func (e *Engine) reset() {
 		L.SetGlobal(name, lua.LNil)
 	}
 	e.L = L
+	L.SetContext(&hookCtx{Context: context.Background(), e: e})
 	e.openRedis()
 	e.protectGlobals()
 }
@@ -132,6 +139,7 @@ func (e *Engine) Run(sha string, keys, argv [][]byte, host Host, out *resp.Write
 	L.Push(fn)
 	err := L.PCall(0, 1, L.GetGlobal("__redis__err__handler").(*lua.LFunction))
 	e.host = nil
+	e.killed = false
 	if err != nil {
 		e.writeScriptError(err, out)
 		L.SetTop(0)

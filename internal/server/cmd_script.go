@@ -4,7 +4,9 @@
 package server
 
 import (
+	"runtime"
 	"strings"
+	"time"
 
 	"github.com/redoubt/redoubt/internal/resp"
 	"github.com/redoubt/redoubt/internal/script"
@@ -12,6 +14,36 @@ import (
 
 type scriptState struct {
 	engine *script.Engine
+	// the running script: when it started, whether it became busy (others
+	// get BUSY), whether it wrote (SCRIPT KILL refuses), a kill request
+	running, busy, wrote, killReq bool
+	start                         time.Time
+}
+
+// scriptBusy is the BUSY admission check of processCommand: while a slow
+// script yields the lock, only allow_busy commands run.
+func (s *Server) scriptBusy() bool { return s.scripts != nil && s.scripts.busy }
+
+const errBusyScript = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+
+// scriptHook runs every script.HookEvery instructions with the lock held.
+// Past busy-reply-threshold it lets the other clients in (they are
+// answered BUSY unless their command is allow_busy) and reports kills.
+func (s *Server) scriptHook() bool {
+	st := s.scripts
+	if !st.busy {
+		if time.Since(st.start) < time.Duration(s.cfg.BusyReplyThreshold)*time.Millisecond {
+			return false
+		}
+		st.busy = true
+		s.log.Warn("Slow script detected: still in execution after " + itoa(time.Since(st.start).Milliseconds()) + " milliseconds. You can try killing the script using the SCRIPT KILL command.")
+	}
+	// waiters have waited for over 1 ms, so the mutex is in starvation
+	// mode and Unlock hands it to them in turn before we get it back
+	s.mu.Unlock()
+	runtime.Gosched()
+	s.mu.Lock()
+	return st.killReq
 }
 
 func (s *Server) scriptEngine() *script.Engine {
@@ -29,6 +61,7 @@ func init() {
 	register("script|load", scriptLoadCommand)
 	register("script|exists", scriptExistsCommand)
 	register("script|flush", scriptFlushCommand)
+	register("script|kill", scriptKillCommand)
 }
 
 func evalCommand(c *Client, args [][]byte, bySHA, readOnly bool) {
@@ -64,7 +97,15 @@ func evalCommand(c *Client, args [][]byte, bySHA, readOnly bool) {
 	argv := args[3+numkeys:]
 	h := &scriptHost{caller: c, readOnly: readOnly}
 	start := len(c.w.Buf)
+	st := c.srv.scripts
+	st.running, st.busy, st.wrote, st.killReq = true, false, false, false
+	st.start = time.Now()
+	e.SetHook(c.srv.scriptHook)
 	e.Run(sha, keys, argv, h, c.w)
+	if st.busy {
+		c.srv.log.Warn("Slow script finished in " + itoa(time.Since(st.start).Milliseconds()) + " milliseconds")
+	}
+	st.running, st.busy, st.killReq = false, false, false
 	if len(c.w.Buf) > start && c.w.Buf[start] == '-' {
 		c.errorsInCall++
 		msg := string(c.w.Buf[start+1 : len(c.w.Buf)-2])
@@ -114,6 +155,9 @@ func (h *scriptHost) Call(args [][]byte, proto int) ([]byte, *script.CallError) 
 	sc2.w.Proto = proto
 	sc2.cmd = sc
 	sc2.argv = args
+	if sc.has(cmdWrite) {
+		s.scripts.wrote = true
+	}
 	sc.proc(sc2, args)
 	s.ks.Settle()
 	sc.calls++
@@ -155,4 +199,17 @@ func scriptFlushCommand(c *Client, args [][]byte) {
 	}
 	c.srv.scriptEngine().Flush()
 	c.w.OK()
+}
+
+func scriptKillCommand(c *Client, args [][]byte) {
+	st := c.srv.scripts
+	switch {
+	case st == nil || !st.running:
+		c.addError("NOTBUSY No scripts in execution right now.")
+	case st.wrote:
+		c.addError("UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.")
+	default:
+		st.killReq = true
+		c.w.OK()
+	}
 }
