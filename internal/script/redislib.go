@@ -74,6 +74,25 @@ func (e *Engine) openRedis() {
 	r.RawSetString("REDIS_VERSION", lua.LString(redisVersion))
 	r.RawSetString("REDIS_VERSION_NUM", lua.LNumber(redisVersionNum))
 	L.SetGlobal("redis", r)
+	L.SetGlobal("bit", openBit(L))
+	L.SetGlobal("cjson", openCjson(L))
+	// library tables are read-only to scripts, as in Redis 7
+	for _, name := range []string{"redis", "string", "table", "math", "bit", "cjson"} {
+		L.SetGlobal(name, readOnly(L, L.GetGlobal(name).(*lua.LTable)))
+	}
+}
+
+// readOnly is a proxy of t whose assignments fail.
+func readOnly(L *lua.LState, t *lua.LTable) *lua.LTable {
+	proxy := L.NewTable()
+	mt := L.NewTable()
+	mt.RawSetString("__index", t)
+	mt.RawSetString("__newindex", L.NewFunction(func(L *lua.LState) int {
+		L.RaiseError("Attempt to modify a readonly table")
+		return 0
+	}))
+	L.SetMetatable(proxy, mt)
+	return proxy
 }
 
 // protectGlobals makes scripts see the globals through a read-only proxy:
