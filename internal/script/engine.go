@@ -31,6 +31,7 @@ type CallError struct{ Msg string }
 type Engine struct {
 	L       *lua.LState
 	scripts map[string]string // sha -> body, as SCRIPT EXISTS sees it
+	flags   map[string]Flags
 	host    Host
 	proto   int // redis.setresp
 	// funcName is f_<sha> of the running script, for error texts.
@@ -51,7 +52,7 @@ func SHA1Hex(s []byte) string {
 
 // New makes an engine with the sandbox set up.
 func New() *Engine {
-	e := &Engine{scripts: map[string]string{}}
+	e := &Engine{scripts: map[string]string{}, flags: map[string]Flags{}}
 	e.reset()
 	return e
 }
@@ -81,6 +82,7 @@ func (e *Engine) reset() {
 // Flush drops every cached script and starts a fresh Lua state.
 func (e *Engine) Flush() {
 	e.scripts = map[string]string{}
+	e.flags = map[string]Flags{}
 	e.reset()
 }
 
@@ -89,6 +91,9 @@ func (e *Engine) Exists(sha string) bool {
 	_, ok := e.scripts[strings.ToLower(sha)]
 	return ok
 }
+
+// FlagsOf are the shebang flags of the cached script sha.
+func (e *Engine) FlagsOf(sha string) Flags { return e.flags[sha] }
 
 // Count is the number of cached scripts.
 func (e *Engine) Count() int { return len(e.scripts) }
@@ -100,7 +105,11 @@ func (e *Engine) Load(body []byte) (string, error) {
 	if _, ok := e.scripts[sha]; ok {
 		return sha, nil
 	}
-	fn, err := e.L.Load(strings.NewReader(string(body)), "user_script")
+	flags, src, err := parseShebang(string(body))
+	if err != nil {
+		return "", err
+	}
+	fn, err := e.L.Load(strings.NewReader(src), "user_script")
 	if err != nil {
 		return "", fmt.Errorf("ERR Error compiling script (new function): %s", compileMsg(err))
 	}
@@ -108,6 +117,7 @@ func (e *Engine) Load(body []byte) (string, error) {
 	// the registry table holds compiled scripts, out of the script's reach
 	e.L.SetField(e.L.Get(lua.RegistryIndex), "f_"+sha, fn)
 	e.scripts[sha] = string(body)
+	e.flags[sha] = flags
 	return sha, nil
 }
 

@@ -95,7 +95,7 @@ func evalCommand(c *Client, args [][]byte, bySHA, readOnly bool) {
 	}
 	keys := args[3 : 3+numkeys]
 	argv := args[3+numkeys:]
-	h := &scriptHost{caller: c, readOnly: readOnly}
+	h := &scriptHost{caller: c, readOnly: readOnly || e.FlagsOf(sha).NoWrites}
 	start := len(c.w.Buf)
 	st := c.srv.scripts
 	st.running, st.busy, st.wrote, st.killReq = true, false, false, false
