@@ -76,8 +76,9 @@ func (e *Engine) openRedis() {
 	L.SetGlobal("redis", r)
 	L.SetGlobal("bit", openBit(L))
 	L.SetGlobal("cjson", openCjson(L))
+	L.SetGlobal("cmsgpack", openCmsgpack(L))
 	// library tables are read-only to scripts, as in Redis 7
-	for _, name := range []string{"redis", "string", "table", "math", "bit", "cjson"} {
+	for _, name := range []string{"redis", "string", "table", "math", "bit", "cjson", "cmsgpack"} {
 		L.SetGlobal(name, readOnly(L, L.GetGlobal(name).(*lua.LTable)))
 	}
 }
