@@ -77,8 +77,9 @@ func (e *Engine) openRedis() {
 	L.SetGlobal("bit", openBit(L))
 	L.SetGlobal("cjson", openCjson(L))
 	L.SetGlobal("cmsgpack", openCmsgpack(L))
+	L.SetGlobal("struct", openStruct(L))
 	// library tables are read-only to scripts, as in Redis 7
-	for _, name := range []string{"redis", "string", "table", "math", "bit", "cjson", "cmsgpack"} {
+	for _, name := range []string{"redis", "string", "table", "math", "bit", "cjson", "cmsgpack", "struct"} {
 		L.SetGlobal(name, readOnly(L, L.GetGlobal(name).(*lua.LTable)))
 	}
 }
