@@ -62,6 +62,7 @@ func init() {
 	register("script|exists", scriptExistsCommand)
 	register("script|flush", scriptFlushCommand)
 	register("script|kill", scriptKillCommand)
+	register("script|help", func(c *Client, a [][]byte) { replyHelpLines(c, a, scriptHelp) })
 }
 
 func evalCommand(c *Client, args [][]byte, bySHA, readOnly bool) {
@@ -212,4 +213,21 @@ func scriptKillCommand(c *Client, args [][]byte) {
 		st.killReq = true
 		c.w.OK()
 	}
+}
+
+var scriptHelp = []string{
+	"DEBUG (YES|SYNC|NO)",
+	"    Set the debug mode for subsequent scripts executed.",
+	"EXISTS <sha1> [<sha1> ...]",
+	"    Return information about the existence of the scripts in the script cache.",
+	"FLUSH [ASYNC|SYNC]",
+	"    Flush the Lua scripts cache. Very dangerous on replicas.",
+	"    When called without the optional mode argument, the behavior is determined by the",
+	"    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+	"    * ASYNC: Asynchronously flush the scripts cache.",
+	"    * SYNC: Synchronously flush the scripts cache.",
+	"KILL",
+	"    Kill the currently executing Lua script.",
+	"LOAD <script>",
+	"    Load a script into the scripts cache without executing it.",
 }
