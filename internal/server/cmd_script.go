@@ -231,3 +231,11 @@ var scriptHelp = []string{
 	"LOAD <script>",
 	"    Load a script into the scripts cache without executing it.",
 }
+
+// cachedScripts is INFO's number_of_cached_scripts.
+func (s *Server) cachedScripts() int {
+	if s.scripts == nil {
+		return 0
+	}
+	return s.scripts.engine.Count()
+}
