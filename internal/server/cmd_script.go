@@ -43,6 +43,13 @@ func (s *Server) scriptHook() bool {
 	s.mu.Unlock()
 	runtime.Gosched()
 	s.mu.Lock()
+	select {
+	case <-s.done:
+		// SHUTDOWN NOSAVE while busy: end the script so its client's
+		// goroutine, which Run waits for, can finish
+		return true
+	default:
+	}
 	return st.killReq
 }
 

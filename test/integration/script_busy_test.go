@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/redoubt/redoubt/test/testutil"
 )
 
 // waitBusy polls PING until the server answers BUSY.
@@ -31,7 +33,8 @@ func waitBusy(t *testing.T, ctx context.Context, c *redis.Client) {
 }
 
 func TestScriptBusyAndKill(t *testing.T) {
-	onBothServers(t, func(t *testing.T, addr string) {
+	forEachServer(t, func(t *testing.T, p *testutil.Proc) {
+		addr := p.Addr
 		ctx := context.Background()
 		runner := redis.NewClient(&redis.Options{Addr: addr, ReadTimeout: -1, MaxRetries: -1})
 		other := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
@@ -76,5 +79,11 @@ func TestScriptBusyAndKill(t *testing.T) {
 		// SHUTDOWN NOSAVE is allowed while busy and ends the server
 		other.Do(ctx, "SHUTDOWN", "NOSAVE")
 		<-done
+		// the server process exits (it used to wait for the script forever)
+		select {
+		case <-p.Exited:
+		case <-time.After(time.Minute):
+			t.Fatal("server did not exit after SHUTDOWN NOSAVE during a script")
+		}
 	})
 }
