@@ -165,7 +165,7 @@ var directives = []*directive{
 	{name: "active-defrag-max-scan-fields", kind: kindNum, flags: fNotImpl, min: 1, max: math.MaxInt64, def: "1000", field: nil},
 	{name: "slowlog-max-len", kind: kindNum, flags: 0, min: 0, max: math.MaxInt64, def: "128", field: func(c *Config) any { return &c.SlowlogMaxLen }},
 	{name: "acllog-max-len", kind: kindNum, flags: 0, min: 0, max: math.MaxInt64, def: "128", field: func(c *Config) any { return &c.ACLLogMaxLen }},
-	{name: "busy-reply-threshold", alias: "lua-time-limit", kind: kindNum, flags: fNotImpl, min: 0, max: math.MaxInt64, def: "5000", field: func(c *Config) any { return &c.BusyReplyThreshold }},
+	{name: "busy-reply-threshold", alias: "lua-time-limit", kind: kindNum, min: 0, max: math.MaxInt64, def: "5000", field: func(c *Config) any { return &c.BusyReplyThreshold }},
 	{name: "cluster-node-timeout", kind: kindNum, flags: fNotImpl, min: 0, max: math.MaxInt64, def: "15000", field: func(c *Config) any { return &c.ClusterNodeTimeout }},
 	{name: "slowlog-log-slower-than", kind: kindNum, flags: 0, min: -1, max: math.MaxInt64, def: "10000", field: func(c *Config) any { return &c.SlowlogLogSlowerThan }},
 	{name: "latency-monitor-threshold", kind: kindNum, min: 0, max: math.MaxInt64, def: "0", field: func(c *Config) any { return &c.LatencyMonitorThreshold }},

@@ -86,6 +86,12 @@ func (c *Client) processCommand(args [][]byte) {
 		return
 	}
 
+	// 4b. While a slow script runs, only allow_busy commands (cmd_script.go).
+	if s.scriptBusy() && !sc.has(cmdAllowBusy) {
+		c.reject(sc, errBusyScript)
+		return
+	}
+
 	// 5. While clients are paused (CLIENT PAUSE), wait outside the lock.
 	if psc := c.pauseSubject(sc); s.pausedFor(psc) {
 		c.waitWhilePaused(psc)

@@ -258,7 +258,7 @@ func (s *Server) infoMemory(b *strings.Builder) {
 		"used_memory_vm_eval", 0,
 		"used_memory_lua_human", "0B",
 		"used_memory_scripts_eval", 0,
-		"number_of_cached_scripts", 0,
+		"number_of_cached_scripts", s.cachedScripts(),
 		"number_of_functions", 0,
 		"number_of_libraries", 0,
 		"used_memory_vm_functions", 0,

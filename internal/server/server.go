@@ -38,6 +38,7 @@ type Server struct {
 	evict    evictionState
 	ks       *keyspace.Keyspace
 	commands map[string]*serverCommand
+	scripts  *scriptState // Lua engine and cache (cmd_script.go)
 	log      *slog.Logger
 	logLevel *slog.LevelVar
 

@@ -1,0 +1,248 @@
+// cmd_script.go is EVAL and its family and SCRIPT: the Lua engine is
+// internal/script; here are argument checks, the script client that runs
+// redis.call through the command table, and the error texts of Redis 7.0.
+package server
+
+import (
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/redoubt/redoubt/internal/resp"
+	"github.com/redoubt/redoubt/internal/script"
+)
+
+type scriptState struct {
+	engine *script.Engine
+	// the running script: when it started, whether it became busy (others
+	// get BUSY), whether it wrote (SCRIPT KILL refuses), a kill request
+	running, busy, wrote, killReq bool
+	start                         time.Time
+}
+
+// scriptBusy is the BUSY admission check of processCommand: while a slow
+// script yields the lock, only allow_busy commands run.
+func (s *Server) scriptBusy() bool { return s.scripts != nil && s.scripts.busy }
+
+const errBusyScript = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+
+// scriptHook runs every script.HookEvery instructions with the lock held.
+// Past busy-reply-threshold it lets the other clients in (they are
+// answered BUSY unless their command is allow_busy) and reports kills.
+func (s *Server) scriptHook() bool {
+	st := s.scripts
+	if !st.busy {
+		if time.Since(st.start) < time.Duration(s.cfg.BusyReplyThreshold)*time.Millisecond {
+			return false
+		}
+		st.busy = true
+		s.log.Warn("Slow script detected: still in execution after " + itoa(time.Since(st.start).Milliseconds()) + " milliseconds. You can try killing the script using the SCRIPT KILL command.")
+	}
+	// waiters have waited for over 1 ms, so the mutex is in starvation
+	// mode and Unlock hands it to them in turn before we get it back
+	s.mu.Unlock()
+	runtime.Gosched()
+	s.mu.Lock()
+	select {
+	case <-s.done:
+		// SHUTDOWN NOSAVE while busy: end the script so its client's
+		// goroutine, which Run waits for, can finish
+		return true
+	default:
+	}
+	return st.killReq
+}
+
+func (s *Server) scriptEngine() *script.Engine {
+	if s.scripts == nil {
+		s.scripts = &scriptState{engine: script.New()}
+	}
+	return s.scripts.engine
+}
+
+func init() {
+	register("eval", func(c *Client, a [][]byte) { evalCommand(c, a, false, false) })
+	register("evalsha", func(c *Client, a [][]byte) { evalCommand(c, a, true, false) })
+	register("eval_ro", func(c *Client, a [][]byte) { evalCommand(c, a, false, true) })
+	register("evalsha_ro", func(c *Client, a [][]byte) { evalCommand(c, a, true, true) })
+	register("script|load", scriptLoadCommand)
+	register("script|exists", scriptExistsCommand)
+	register("script|flush", scriptFlushCommand)
+	register("script|kill", scriptKillCommand)
+	register("script|help", func(c *Client, a [][]byte) { replyHelpLines(c, a, scriptHelp) })
+}
+
+func evalCommand(c *Client, args [][]byte, bySHA, readOnly bool) {
+	numkeys, ok := parseInt(args[2])
+	if !ok {
+		c.addError("ERR value is not an integer or out of range")
+		return
+	}
+	if numkeys > int64(len(args)-3) {
+		c.addError("ERR Number of keys can't be greater than number of args")
+		return
+	}
+	if numkeys < 0 {
+		c.addError("ERR Number of keys can't be negative")
+		return
+	}
+	e := c.srv.scriptEngine()
+	var sha string
+	if bySHA {
+		sha = strings.ToLower(string(args[1]))
+		if !e.Exists(sha) {
+			c.addError("NOSCRIPT No matching script. Please use EVAL.")
+			return
+		}
+	} else {
+		var err error
+		if sha, err = e.Load(args[1]); err != nil {
+			c.addError(err.Error())
+			return
+		}
+	}
+	keys := args[3 : 3+numkeys]
+	argv := args[3+numkeys:]
+	h := &scriptHost{caller: c, readOnly: readOnly || e.FlagsOf(sha).NoWrites}
+	start := len(c.w.Buf)
+	st := c.srv.scripts
+	st.running, st.busy, st.wrote, st.killReq = true, false, false, false
+	st.start = time.Now()
+	e.SetHook(c.srv.scriptHook)
+	e.Run(sha, keys, argv, h, c.w)
+	if st.busy {
+		c.srv.log.Warn("Slow script finished in " + itoa(time.Since(st.start).Milliseconds()) + " milliseconds")
+	}
+	st.running, st.busy, st.killReq = false, false, false
+	if len(c.w.Buf) > start && c.w.Buf[start] == '-' {
+		c.errorsInCall++
+		msg := string(c.w.Buf[start+1 : len(c.w.Buf)-2])
+		c.srv.stats.countError(msg)
+	}
+}
+
+// scriptHost runs redis.call for one script execution.
+type scriptHost struct {
+	caller   *Client
+	client   *Client // the script client, made on the first call
+	readOnly bool
+}
+
+func (h *scriptHost) Log(level int, msg string) {
+	l := h.caller.srv.log
+	switch level {
+	case 0:
+		l.Debug(msg)
+	case 1, 2:
+		l.Info(msg)
+	default:
+		l.Warn(msg)
+	}
+}
+
+func (h *scriptHost) Call(args [][]byte, proto int) ([]byte, *script.CallError) {
+	s := h.caller.srv
+	sc, _ := s.lookupCommand(args)
+	if sc == nil || sc.proc == nil {
+		return nil, &script.CallError{Msg: "ERR Unknown Redis command called from script"}
+	}
+	if a := sc.meta.Arity; (a > 0 && len(args) != a) || len(args) < -a {
+		return nil, &script.CallError{Msg: "ERR Wrong number of args calling Redis command from script"}
+	}
+	if sc.has(cmdNoScript) {
+		return nil, &script.CallError{Msg: "ERR This Redis command is not allowed from script"}
+	}
+	if h.readOnly && sc.has(cmdWrite) {
+		return nil, &script.CallError{Msg: "ERR Write commands are not allowed from read-only scripts."}
+	}
+	if h.client == nil {
+		h.client = &Client{srv: s, w: resp.NewWriter(), db: h.caller.db, authenticated: true, user: "default", created: h.caller.created}
+	}
+	sc2 := h.client
+	sc2.w.Reset()
+	sc2.w.Proto = proto
+	sc2.cmd = sc
+	sc2.argv = args
+	if sc.has(cmdWrite) {
+		s.scripts.wrote = true
+	}
+	sc.proc(sc2, args)
+	s.ks.Settle()
+	sc.calls++
+	return sc2.w.Buf, nil
+}
+
+func scriptLoadCommand(c *Client, args [][]byte) {
+	sha, err := c.srv.scriptEngine().Load(args[2])
+	if err != nil {
+		c.addError(err.Error())
+		return
+	}
+	c.w.BulkString(sha)
+}
+
+func scriptExistsCommand(c *Client, args [][]byte) {
+	e := c.srv.scriptEngine()
+	c.w.ArrayLen(len(args) - 2)
+	for _, a := range args[2:] {
+		if e.Exists(string(a)) {
+			c.w.Int(1)
+		} else {
+			c.w.Int(0)
+		}
+	}
+}
+
+func scriptFlushCommand(c *Client, args [][]byte) {
+	if len(args) > 3 {
+		c.addError("ERR SCRIPT FLUSH only support SYNC|ASYNC option")
+		return
+	}
+	if len(args) == 3 {
+		m := strings.ToLower(string(args[2]))
+		if m != "sync" && m != "async" {
+			c.addError("ERR SCRIPT FLUSH only support SYNC|ASYNC option")
+			return
+		}
+	}
+	c.srv.scriptEngine().Flush()
+	c.w.OK()
+}
+
+func scriptKillCommand(c *Client, args [][]byte) {
+	st := c.srv.scripts
+	switch {
+	case st == nil || !st.running:
+		c.addError("NOTBUSY No scripts in execution right now.")
+	case st.wrote:
+		c.addError("UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.")
+	default:
+		st.killReq = true
+		c.w.OK()
+	}
+}
+
+var scriptHelp = []string{
+	"DEBUG (YES|SYNC|NO)",
+	"    Set the debug mode for subsequent scripts executed.",
+	"EXISTS <sha1> [<sha1> ...]",
+	"    Return information about the existence of the scripts in the script cache.",
+	"FLUSH [ASYNC|SYNC]",
+	"    Flush the Lua scripts cache. Very dangerous on replicas.",
+	"    When called without the optional mode argument, the behavior is determined by the",
+	"    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+	"    * ASYNC: Asynchronously flush the scripts cache.",
+	"    * SYNC: Synchronously flush the scripts cache.",
+	"KILL",
+	"    Kill the currently executing Lua script.",
+	"LOAD <script>",
+	"    Load a script into the scripts cache without executing it.",
+}
+
+// cachedScripts is INFO's number_of_cached_scripts.
+func (s *Server) cachedScripts() int {
+	if s.scripts == nil {
+		return 0
+	}
+	return s.scripts.engine.Count()
+}
