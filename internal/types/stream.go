@@ -98,6 +98,7 @@ type Stream struct {
 	FirstID      StreamID // valid when length > 0
 	MaxDeletedID StreamID
 	EntriesAdded uint64
+	groups       []*StreamGroup // by name
 }
 
 // NewStream returns an empty stream.
@@ -121,6 +122,10 @@ func (s *Stream) Dup() keyspace.Value {
 			nn.masterFields[j] = append([]byte(nil), f...)
 		}
 		d.nodes[i] = &nn
+	}
+	d.groups = make([]*StreamGroup, len(s.groups))
+	for i, g := range s.groups {
+		d.groups[i] = g.dup()
 	}
 	return &d
 }
@@ -444,6 +449,48 @@ func (s *Stream) MemUsage() int {
 		for _, f := range n.masterFields {
 			total += 24 + len(f)
 		}
+	}
+	return total
+}
+
+// NodeCount is the number of packed nodes (XINFO's radix-tree-keys).
+func (s *Stream) NodeCount() int { return len(s.nodes) }
+
+// RaxNodes is the number of nodes a Redis rax would hold for the nodes'
+// master IDs (XINFO's radix-tree-nodes): a compressed radix tree over the
+// 16-byte big-endian keys, where each chain without branches is one node.
+func (s *Stream) RaxNodes() int {
+	if len(s.nodes) == 0 {
+		return 1
+	}
+	keys := make([][16]byte, len(s.nodes))
+	for i, n := range s.nodes {
+		binary.BigEndian.PutUint64(keys[i][:8], n.master.Ms)
+		binary.BigEndian.PutUint64(keys[i][8:], n.master.Seq)
+	}
+	return raxCount(keys, 0)
+}
+
+func raxCount(keys [][16]byte, d int) int {
+	if d == 16 {
+		return 1
+	}
+	first, last := &keys[0], &keys[len(keys)-1]
+	l := d
+	for l < 16 && first[l] == last[l] {
+		l++
+	}
+	if l > d {
+		return 1 + raxCount(keys, l)
+	}
+	total := 1
+	for i := 0; i < len(keys); {
+		j := i + 1
+		for j < len(keys) && keys[j][d] == keys[i][d] {
+			j++
+		}
+		total += raxCount(keys[i:j], d+1)
+		i = j
 	}
 	return total
 }
