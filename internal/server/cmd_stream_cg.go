@@ -272,7 +272,6 @@ func cmdXread(c *Client, args [][]byte) {
 					gt = groups[i].LastID
 				}
 			}
-			cons = c.consumerFor(groups[i], consumer, key)
 		} else if s.Len() > 0 && gt.Less(s.LastLive()) {
 			sync = true
 		}
@@ -284,6 +283,10 @@ func cmdXread(c *Client, args [][]byte) {
 			c.w.ArrayLen(2)
 		}
 		c.w.Bulk(key)
+		// created only when served, after the key (its event lands there)
+		if group != nil {
+			cons = c.consumerFor(groups[i], consumer, key)
+		}
 		start, _ := gt.Incr()
 		if history {
 			c.streamReplyHistory(s, start, count, cons)
@@ -467,12 +470,14 @@ func cmdXgroup(c *Client, args [][]byte) {
 			c.w.Int(0)
 		}
 	case "delconsumer":
+		// the event comes before the reply, and only for an existing consumer
 		n := g.DeleteConsumer(string(args[4]))
 		if n < 0 {
 			n = 0
+		} else {
+			c.db.Notify(keyspace.ClassStream, "xgroup-delconsumer", key)
 		}
 		c.w.Int(int64(n))
-		c.db.Notify(keyspace.ClassStream, "xgroup-delconsumer", key)
 	}
 }
 
@@ -872,6 +877,7 @@ func cmdXautoclaim(c *Client, args [][]byte) {
 	now := c.srv.now()
 	var cons *types.StreamConsumer
 	var deleted, claimed []types.StreamID
+	created := false
 	cursor := start
 	var endID types.StreamID
 	for {
@@ -901,7 +907,11 @@ func cmdXautoclaim(c *Client, args [][]byte) {
 			count--
 		} else if minIdle == 0 || now-nack.DeliveryTime >= minIdle {
 			if cons == nil {
-				cons = c.consumerFor(g, args[3], args[1])
+				if cons = g.Consumer(string(args[3])); cons == nil {
+					cons = g.CreateConsumer(string(args[3]), now)
+					created = true
+				}
+				cons.SeenTime = now
 			}
 			if nack.Consumer != cons {
 				nack.Consumer.PEL.Remove(id)
@@ -922,6 +932,11 @@ func cmdXautoclaim(c *Client, args [][]byte) {
 	c.w.ArrayLen(3)
 	c.w.Bulk(endID.AppendTo(nil))
 	c.w.ArrayLen(len(claimed))
+	// Redis creates the consumer while writing this array: its event
+	// goes here.
+	if created {
+		c.db.Notify(keyspace.ClassStream, "xgroup-createconsumer", args[1])
+	}
 	for _, id := range claimed {
 		c.writeClaimed(s, id, justID)
 	}
