@@ -158,6 +158,11 @@ func (s *Stream) Append(id StreamID, fv [][]byte, maxEntries, maxBytes int) {
 		}
 	}
 	if n == nil {
+		if k := len(s.nodes); k > 0 {
+			// a full node never grows again: drop append's spare capacity
+			last := s.nodes[k-1]
+			last.buf = append(make([]byte, 0, len(last.buf)), last.buf...)
+		}
 		n = &streamNode{master: id}
 		n.masterFields = make([][]byte, len(fv)/2)
 		for i := range n.masterFields {
