@@ -7,7 +7,7 @@
 # 1,000,000-element aggregates (one list, hash, set and sorted set).
 #
 # Usage: bench/compare.sh
-#   TESTS=get,set,lpush,lpop,sadd,hset,zadd,lrange_100,zrangebyscore
+#   TESTS=get,set,lpush,lpop,sadd,hset,zadd,lrange_100,zrangebyscore (also: xadd, xreadgroup)
 #   PIPES="1 16" ROUNDS=3 CLIENTS=50 N1=600000 N16=5000000 RAND=100000
 #   KEYS=1000000 ELEMS=1000000 MEMORY=strings,list,hash,set,zset
 # Quick run: TESTS=get,set ROUNDS=1 N1=100000 N16=1000000 MEMORY=
@@ -114,6 +114,13 @@ awk 'BEGIN {
 	printf "*2002\r\n$4\r\nZADD\r\n$8\r\nzbench:r\r\n"
 	for (i = 0; i < 1000; i++) { s = i ""; m = "element:" i; printf "$%d\r\n%s\r\n$%d\r\n%s\r\n", length(s), s, length(m), m }
 }' >"$WORK/zbench.resp"
+# The XREADGROUP test rereads (COUNT 10, from ID 0) the 1000 pending entries
+# of consumer c in group g of stream xbench:r; XADD appends to xbench:w.
+awk 'BEGIN {
+	for (i = 1; i <= 1000; i++) { id = i "-1"; printf "*5\r\n$4\r\nXADD\r\n$8\r\nxbench:r\r\n$%d\r\n%s\r\n$5\r\nfield\r\n$5\r\nvalue\r\n", length(id), id }
+	printf "*5\r\n$6\r\nXGROUP\r\n$6\r\nCREATE\r\n$8\r\nxbench:r\r\n$1\r\ng\r\n$1\r\n0\r\n"
+	printf "*9\r\n$10\r\nXREADGROUP\r\n$5\r\nGROUP\r\n$1\r\ng\r\n$1\r\nc\r\n$5\r\nCOUNT\r\n$4\r\n1000\r\n$7\r\nSTREAMS\r\n$8\r\nxbench:r\r\n$1\r\n>\r\n"
+}' >>"$WORK/zbench.resp"
 
 if ((${#TEST_LIST[@]})); then
 start redoubt; RD_PORT=$PORT; RD_PID=$PID
@@ -131,6 +138,8 @@ bench() {
 	case $test in
 	lrange_100) args+=(-n $((n / 8)) -t lrange_100) ;;
 	zrangebyscore) args+=(-n $((n / 4)) -r 900 ZRANGEBYSCORE zbench:r __rand_int__ +inf LIMIT 0 10) ;;
+	xadd) args+=(-n "$n" XADD xbench:w '*' field value) ;;
+	xreadgroup) args+=(-n $((n / 4)) XREADGROUP GROUP g c COUNT 10 STREAMS xbench:r 0) ;;
 	*)
 		args+=(-n "$n" -t "$test")
 		# RAND= (empty) keeps redis-benchmark's default: one key for all requests

@@ -1,0 +1,501 @@
+// stream.go holds the stream type. Entries live in packed nodes (one byte
+// slice each, up to stream-node-max-entries entries / -bytes bytes), kept
+// in a slice sorted by ID so a seek is a binary search over nodes and a
+// short scan inside one. As in Redis's listpacks, each entry's ID is stored
+// as a delta from its node's master ID, and an entry whose fields equal the
+// node's master fields stores only its values. Deleted entries are flagged
+// in place; a node whose entries are all deleted is dropped.
+package types
+
+import (
+	"bytes"
+	"encoding/binary"
+	"sort"
+	"strconv"
+
+	"github.com/redoubt/redoubt/internal/keyspace"
+)
+
+// StreamID is a stream entry ID (milliseconds-sequence).
+type StreamID struct{ Ms, Seq uint64 }
+
+// MaxStreamID is the largest ID ("+").
+var MaxStreamID = StreamID{^uint64(0), ^uint64(0)}
+
+// Less orders IDs.
+func (a StreamID) Less(b StreamID) bool {
+	return a.Ms < b.Ms || (a.Ms == b.Ms && a.Seq < b.Seq)
+}
+
+// Cmp returns -1, 0 or 1.
+func (a StreamID) Cmp(b StreamID) int {
+	switch {
+	case a.Less(b):
+		return -1
+	case b.Less(a):
+		return 1
+	}
+	return 0
+}
+
+// IsZero reports whether a is 0-0.
+func (a StreamID) IsZero() bool { return a.Ms == 0 && a.Seq == 0 }
+
+// Incr returns the next ID and false when a is the maximum.
+func (a StreamID) Incr() (StreamID, bool) {
+	if a.Seq == ^uint64(0) {
+		if a.Ms == ^uint64(0) {
+			return a, false
+		}
+		return StreamID{a.Ms + 1, 0}, true
+	}
+	return StreamID{a.Ms, a.Seq + 1}, true
+}
+
+// Decr returns the previous ID and false when a is 0-0.
+func (a StreamID) Decr() (StreamID, bool) {
+	if a.Seq == 0 {
+		if a.Ms == 0 {
+			return a, false
+		}
+		return StreamID{a.Ms - 1, ^uint64(0)}, true
+	}
+	return StreamID{a.Ms, a.Seq - 1}, true
+}
+
+// AppendTo appends "ms-seq".
+func (a StreamID) AppendTo(b []byte) []byte {
+	b = strconv.AppendUint(b, a.Ms, 10)
+	b = append(b, '-')
+	return strconv.AppendUint(b, a.Seq, 10)
+}
+
+func (a StreamID) String() string { return string(a.AppendTo(nil)) }
+
+const (
+	entDeleted    = 1
+	entSameFields = 2
+)
+
+// streamNode is a run of consecutive entries packed into buf. Each entry:
+// flags byte, uvarint ms delta from master, uvarint seq, then either the
+// values (same fields as master) or uvarint count and field/value pairs;
+// every string is a uvarint length and its bytes.
+type streamNode struct {
+	master       StreamID
+	last         StreamID // ID of the last entry (live or deleted)
+	masterFields [][]byte
+	buf          []byte
+	count        int // entries in buf, deleted included
+	live         int
+}
+
+// Stream is a stream value.
+type Stream struct {
+	nodes        []*streamNode
+	length       uint64
+	LastID       StreamID
+	FirstID      StreamID // valid when length > 0
+	MaxDeletedID StreamID
+	EntriesAdded uint64
+	groups       []*StreamGroup // by name
+}
+
+// NewStream returns an empty stream.
+func NewStream() *Stream { return &Stream{} }
+
+func (*Stream) Kind() keyspace.Kind { return keyspace.KindStream }
+func (*Stream) Encoding() string    { return "stream" }
+
+// Len is the number of live entries.
+func (s *Stream) Len() uint64 { return s.length }
+
+// Dup returns a deep copy.
+func (s *Stream) Dup() keyspace.Value {
+	d := *s
+	d.nodes = make([]*streamNode, len(s.nodes))
+	for i, n := range s.nodes {
+		nn := *n
+		nn.buf = append([]byte(nil), n.buf...)
+		nn.masterFields = make([][]byte, len(n.masterFields))
+		for j, f := range n.masterFields {
+			nn.masterFields[j] = append([]byte(nil), f...)
+		}
+		d.nodes[i] = &nn
+	}
+	d.groups = make([]*StreamGroup, len(s.groups))
+	for i, g := range s.groups {
+		d.groups[i] = g.dup()
+	}
+	return &d
+}
+
+func putBytes(b, s []byte) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+func sameFields(master [][]byte, fv [][]byte) bool {
+	if len(master)*2 != len(fv) {
+		return false
+	}
+	for i, f := range master {
+		if !bytes.Equal(f, fv[2*i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// Append adds an entry with id (which the caller checked is greater than
+// LastID) and field/value pairs fv, with Redis's node limits.
+func (s *Stream) Append(id StreamID, fv [][]byte, maxEntries, maxBytes int) {
+	var n *streamNode
+	if len(s.nodes) > 0 {
+		n = s.nodes[len(s.nodes)-1]
+		if (maxEntries > 0 && n.count >= maxEntries) || (maxBytes > 0 && len(n.buf) >= maxBytes) {
+			n = nil
+		}
+	}
+	if n == nil {
+		if k := len(s.nodes); k > 0 {
+			// a full node never grows again: drop append's spare capacity
+			last := s.nodes[k-1]
+			last.buf = append(make([]byte, 0, len(last.buf)), last.buf...)
+		}
+		n = &streamNode{master: id}
+		n.masterFields = make([][]byte, len(fv)/2)
+		for i := range n.masterFields {
+			n.masterFields[i] = append([]byte(nil), fv[2*i]...)
+		}
+		s.nodes = append(s.nodes, n)
+	}
+	same := sameFields(n.masterFields, fv)
+	flags := byte(0)
+	if same {
+		flags = entSameFields
+	}
+	n.buf = append(n.buf, flags)
+	n.buf = binary.AppendUvarint(n.buf, id.Ms-n.master.Ms)
+	n.buf = binary.AppendUvarint(n.buf, id.Seq)
+	if same {
+		for i := 1; i < len(fv); i += 2 {
+			n.buf = putBytes(n.buf, fv[i])
+		}
+	} else {
+		n.buf = binary.AppendUvarint(n.buf, uint64(len(fv)/2))
+		for _, x := range fv {
+			n.buf = putBytes(n.buf, x)
+		}
+	}
+	n.count++
+	n.live++
+	n.last = id
+	if s.length == 0 {
+		s.FirstID = id
+	}
+	s.length++
+	s.LastID = id
+	s.EntriesAdded++
+}
+
+// nodeEntry is one decoded entry position.
+type nodeEntry struct {
+	off   int // offset of the flags byte
+	id    StreamID
+	flags byte
+}
+
+func getBytes(b []byte, p int) ([]byte, int) {
+	l, k := binary.Uvarint(b[p:])
+	p += k
+	return b[p : p+int(l) : p+int(l)], p + int(l)
+}
+
+// decodeHeader reads the entry at p; it returns the entry and the offset
+// of its fields/values.
+func (n *streamNode) decodeHeader(p int) (nodeEntry, int) {
+	e := nodeEntry{off: p, flags: n.buf[p]}
+	p++
+	d, k := binary.Uvarint(n.buf[p:])
+	p += k
+	seq, k := binary.Uvarint(n.buf[p:])
+	p += k
+	e.id = StreamID{n.master.Ms + d, seq}
+	return e, p
+}
+
+// decodeBody appends the entry's field/value pairs at p to fv and returns
+// the offset past the entry.
+func (n *streamNode) decodeBody(flags byte, p int, fv [][]byte) ([][]byte, int) {
+	var x []byte
+	if flags&entSameFields != 0 {
+		for _, f := range n.masterFields {
+			x, p = getBytes(n.buf, p)
+			fv = append(fv, f, x)
+		}
+		return fv, p
+	}
+	cnt, k := binary.Uvarint(n.buf[p:])
+	p += k
+	for i := uint64(0); i < 2*cnt; i++ {
+		x, p = getBytes(n.buf, p)
+		fv = append(fv, x)
+	}
+	return fv, p
+}
+
+// entries lists the node's entry positions in order.
+func (n *streamNode) entries() []nodeEntry {
+	out := make([]nodeEntry, 0, n.count)
+	for p := 0; p < len(n.buf); {
+		e, q := n.decodeHeader(p)
+		_, p = n.decodeBody(e.flags, q, nil)
+		out = append(out, e)
+	}
+	return out
+}
+
+// Range calls fn for live entries with start <= id <= end, ascending (or
+// descending when rev), until fn returns false. fv aliases the stream and
+// is only valid during the call.
+func (s *Stream) Range(start, end StreamID, rev bool, fn func(id StreamID, fv [][]byte) bool) {
+	if end.Less(start) {
+		return
+	}
+	var fv [][]byte
+	if !rev {
+		i := sort.Search(len(s.nodes), func(i int) bool { return !s.nodes[i].last.Less(start) })
+		for ; i < len(s.nodes); i++ {
+			n := s.nodes[i]
+			if end.Less(n.master) {
+				return
+			}
+			for p := 0; p < len(n.buf); {
+				e, q := n.decodeHeader(p)
+				if end.Less(e.id) {
+					return
+				}
+				fv, p = n.decodeBody(e.flags, q, fv[:0])
+				if e.flags&entDeleted == 0 && !e.id.Less(start) {
+					if !fn(e.id, fv) {
+						return
+					}
+				}
+			}
+		}
+		return
+	}
+	i := sort.Search(len(s.nodes), func(i int) bool { return end.Less(s.nodes[i].master) }) - 1
+	for ; i >= 0; i-- {
+		n := s.nodes[i]
+		if n.last.Less(start) {
+			return
+		}
+		ents := n.entries()
+		for j := len(ents) - 1; j >= 0; j-- {
+			e := ents[j]
+			if e.id.Less(start) {
+				return
+			}
+			if e.flags&entDeleted != 0 || end.Less(e.id) {
+				continue
+			}
+			_, q := n.decodeHeader(e.off)
+			fv, _ = n.decodeBody(e.flags, q, fv[:0])
+			if !fn(e.id, fv) {
+				return
+			}
+		}
+	}
+}
+
+// Get returns the entry's pairs (copied) and whether it exists.
+func (s *Stream) Get(id StreamID) ([][]byte, bool) {
+	var out [][]byte
+	found := false
+	s.Range(id, id, false, func(_ StreamID, fv [][]byte) bool {
+		for _, x := range fv {
+			out = append(out, append([]byte(nil), x...))
+		}
+		found = true
+		return false
+	})
+	return out, found
+}
+
+// Delete removes the entry id and reports whether it existed. Like Redis's
+// XDEL it records the max deleted ID and moves the first ID.
+func (s *Stream) Delete(id StreamID) bool {
+	i := sort.Search(len(s.nodes), func(i int) bool { return !s.nodes[i].last.Less(id) })
+	if i == len(s.nodes) || id.Less(s.nodes[i].master) {
+		return false
+	}
+	n := s.nodes[i]
+	for p := 0; p < len(n.buf); {
+		e, q := n.decodeHeader(p)
+		_, p = n.decodeBody(e.flags, q, nil)
+		if e.id == id {
+			if e.flags&entDeleted != 0 {
+				return false
+			}
+			s.removeAt(i, e.off)
+			if s.MaxDeletedID.Less(id) {
+				s.MaxDeletedID = id
+			}
+			if s.length > 0 && id == s.FirstID {
+				s.FirstID = s.firstLive()
+			}
+			return true
+		}
+		if id.Less(e.id) {
+			break
+		}
+	}
+	return false
+}
+
+// removeAt flags the entry at off of node i deleted, dropping the node
+// when it becomes empty.
+func (s *Stream) removeAt(i, off int) {
+	n := s.nodes[i]
+	n.buf[off] |= entDeleted
+	n.live--
+	s.length--
+	if n.live == 0 {
+		s.nodes = append(s.nodes[:i], s.nodes[i+1:]...)
+	}
+}
+
+func (s *Stream) firstLive() StreamID {
+	var first StreamID
+	s.Range(StreamID{}, MaxStreamID, false, func(id StreamID, _ [][]byte) bool {
+		first = id
+		return false
+	})
+	return first
+}
+
+// LastLive returns the ID of the last live entry (0-0 when empty).
+func (s *Stream) LastLive() StreamID {
+	var last StreamID
+	s.Range(StreamID{}, MaxStreamID, true, func(id StreamID, _ [][]byte) bool {
+		last = id
+		return false
+	})
+	return last
+}
+
+// Trim removes entries from the head, as Redis's streamTrim: by length
+// (maxLen >= 0) or below minID (byID), approx removing only whole nodes,
+// and at most limit entries when limit > 0 (approx only). It returns the
+// number of entries removed.
+func (s *Stream) Trim(byID bool, maxLen int64, minID StreamID, approx bool, limit int64) int64 {
+	var removed int64
+	for len(s.nodes) > 0 {
+		if !byID && int64(s.length) <= maxLen {
+			break
+		}
+		n := s.nodes[0]
+		// A whole node goes when all its entries must go.
+		whole := false
+		if byID {
+			whole = n.last.Less(minID)
+		} else {
+			whole = int64(s.length)-int64(n.live) >= maxLen
+		}
+		if whole {
+			if limit > 0 && removed+int64(n.count) > limit {
+				break
+			}
+			removed += int64(n.live)
+			s.length -= uint64(n.live)
+			s.nodes = s.nodes[1:]
+			continue
+		}
+		if approx {
+			break
+		}
+		// Exact: flag entries one by one in this node.
+		for p := 0; p < len(n.buf); {
+			e, q := n.decodeHeader(p)
+			_, p = n.decodeBody(e.flags, q, nil)
+			if e.flags&entDeleted != 0 {
+				continue
+			}
+			if byID && !e.id.Less(minID) || !byID && int64(s.length) <= maxLen {
+				break
+			}
+			n.buf[e.off] |= entDeleted
+			n.live--
+			s.length--
+			removed++
+		}
+		break
+	}
+	if len(s.nodes) == 0 {
+		s.nodes = nil
+	}
+	if removed > 0 {
+		if s.length > 0 {
+			s.FirstID = s.firstLive()
+		} else {
+			s.FirstID = StreamID{}
+		}
+	}
+	return removed
+}
+
+// MemUsage estimates the bytes the stream's entries use.
+func (s *Stream) MemUsage() int {
+	total := 64
+	for _, n := range s.nodes {
+		total += 96 + cap(n.buf)
+		for _, f := range n.masterFields {
+			total += 24 + len(f)
+		}
+	}
+	return total
+}
+
+// NodeCount is the number of packed nodes (XINFO's radix-tree-keys).
+func (s *Stream) NodeCount() int { return len(s.nodes) }
+
+// RaxNodes is the number of nodes a Redis rax would hold for the nodes'
+// master IDs (XINFO's radix-tree-nodes): a compressed radix tree over the
+// 16-byte big-endian keys, where each chain without branches is one node.
+func (s *Stream) RaxNodes() int {
+	if len(s.nodes) == 0 {
+		return 1
+	}
+	keys := make([][16]byte, len(s.nodes))
+	for i, n := range s.nodes {
+		binary.BigEndian.PutUint64(keys[i][:8], n.master.Ms)
+		binary.BigEndian.PutUint64(keys[i][8:], n.master.Seq)
+	}
+	return raxCount(keys, 0)
+}
+
+func raxCount(keys [][16]byte, d int) int {
+	if d == 16 {
+		return 1
+	}
+	first, last := &keys[0], &keys[len(keys)-1]
+	l := d
+	for l < 16 && first[l] == last[l] {
+		l++
+	}
+	if l > d {
+		return 1 + raxCount(keys, l)
+	}
+	total := 1
+	for i := 0; i < len(keys); {
+		j := i + 1
+		for j < len(keys) && keys[j][d] == keys[i][d] {
+			j++
+		}
+		total += raxCount(keys[i:j], d+1)
+		i = j
+	}
+	return total
+}
