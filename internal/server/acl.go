@@ -254,12 +254,7 @@ func cmdACLDelUser(c *Client, args [][]byte) {
 			if cl.user != name {
 				continue
 			}
-			if cl == c {
-				c.flags |= flagCloseAfterReply
-			} else {
-				cl.closeASAP()
-				delete(s.clients, cl.id)
-			}
+			s.disconnect(cl, c)
 		}
 	}
 	c.w.Int(int64(n))
@@ -543,11 +538,18 @@ func (s *Server) aclKillPubsubClients(self *Client, u *acl.User) {
 		if ok {
 			continue
 		}
-		if cl == self {
-			cl.flags |= flagCloseAfterReply
-		} else {
-			cl.closeASAP()
-			delete(s.clients, cl.id)
-		}
+		s.disconnect(cl, self)
 	}
+}
+
+// disconnect closes cl because its user changed: the client running the
+// command (self) closes after its reply, any other at once and leaves
+// CLIENT LIST immediately, as Redis frees it synchronously.
+func (s *Server) disconnect(cl, self *Client) {
+	if cl == self {
+		cl.flags |= flagCloseAfterReply
+		return
+	}
+	cl.closeASAP()
+	delete(s.clients, cl.id)
 }

@@ -169,12 +169,6 @@ func (c *Client) serve() {
 	}
 }
 
-// processInput runs the complete commands in the query buffer in batches:
-// parse a batch without the lock, execute it under one acquisition of the
-// executor lock, flush the replies once. Commands parsed before a protocol
-// error still run and get their replies, then the error is sent and the
-// connection closes, as Redis does. It returns false when the connection
-// must close.
 // prefetchSink keeps the result of prefetching alive; it is written under
 // Server.mu.
 var prefetchSink uintptr
@@ -197,6 +191,12 @@ func (c *Client) prefetchKeys(cmds [][][]byte) {
 	prefetchSink += c.db.Dict().Prefetch(keys[:n])
 }
 
+// processInput runs the complete commands in the query buffer in batches:
+// parse a batch without the lock, execute it under one acquisition of the
+// executor lock, flush the replies once. Commands parsed before a protocol
+// error still run and get their replies, then the error is sent and the
+// connection closes, as Redis does. It returns false when the connection
+// must close.
 func (c *Client) processInput(batch *[][][]byte) bool {
 	s := c.srv
 	for {

@@ -440,13 +440,9 @@ func cmdXdel(c *Client, args [][]byte) {
 		return
 	}
 	// Redis validates every ID before deleting any.
-	ids := make([]types.StreamID, 0, len(args)-2)
-	for _, a := range args[2:] {
-		id, _, ok := c.parseStreamID(a, 0, true, false)
-		if !ok {
-			return
-		}
-		ids = append(ids, id)
+	ids, ok := c.parseStreamIDs(args[2:])
+	if !ok {
+		return
 	}
 	deleted := 0
 	for _, id := range ids {
@@ -549,4 +545,18 @@ func cmdXsetid(c *Client, args [][]byte) {
 	c.w.OK()
 	c.db.SignalModified(args[1])
 	c.db.Notify(keyspace.ClassStream, "xsetid", args[1])
+}
+
+// parseStreamIDs parses every argument as an exact stream ID, replying with
+// the error of the first bad one: Redis validates them all before acting.
+func (c *Client) parseStreamIDs(args [][]byte) ([]types.StreamID, bool) {
+	ids := make([]types.StreamID, 0, len(args))
+	for _, a := range args {
+		id, _, ok := c.parseStreamID(a, 0, true, false)
+		if !ok {
+			return nil, false
+		}
+		ids = append(ids, id)
+	}
+	return ids, true
 }

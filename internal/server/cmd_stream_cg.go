@@ -483,25 +483,17 @@ func cmdXgroup(c *Client, args [][]byte) {
 
 // XACK key group id [id ...]
 func cmdXack(c *Client, args [][]byte) {
-	s, ok := c.streamOf(c.db.Lookup(args[1]))
+	_, g, ok := c.streamGroup(args[1], args[2])
 	if !ok {
 		return
-	}
-	var g *types.StreamGroup
-	if s != nil {
-		g = s.Group(string(args[2]))
 	}
 	if g == nil {
 		c.w.Int(0)
 		return
 	}
-	ids := make([]types.StreamID, 0, len(args)-3)
-	for _, a := range args[3:] {
-		id, _, ok := c.parseStreamID(a, 0, true, false)
-		if !ok {
-			return
-		}
-		ids = append(ids, id)
+	ids, ok := c.parseStreamIDs(args[3:])
+	if !ok {
+		return
 	}
 	n := 0
 	for _, id := range ids {
@@ -569,13 +561,9 @@ func cmdXpending(c *Client, args [][]byte) {
 			consumer = args[si+3]
 		}
 	}
-	s, ok := c.streamOf(c.db.Lookup(args[1]))
+	_, g, ok := c.streamGroup(args[1], args[2])
 	if !ok {
 		return
-	}
-	var g *types.StreamGroup
-	if s != nil {
-		g = s.Group(string(args[2]))
 	}
 	if g == nil {
 		c.addError(fmt.Sprintf("NOGROUP No such key '%s' or consumer group '%s'", args[1], args[2]))
@@ -671,13 +659,9 @@ func entryExists(s *types.Stream, id types.StreamID) bool {
 // XCLAIM key group consumer min-idle-time id [id ...] [IDLE ms] [TIME ms]
 // [RETRYCOUNT n] [FORCE] [JUSTID] [LASTID id]
 func cmdXclaim(c *Client, args [][]byte) {
-	s, ok := c.streamOf(c.db.Lookup(args[1]))
+	s, g, ok := c.streamGroup(args[1], args[2])
 	if !ok {
 		return
-	}
-	var g *types.StreamGroup
-	if s != nil {
-		g = s.Group(string(args[2]))
 	}
 	if g == nil {
 		c.addError(fmt.Sprintf("NOGROUP No such key '%s' or consumer group '%s'", args[1], args[2]))
@@ -861,13 +845,9 @@ func cmdXautoclaim(c *Client, args [][]byte) {
 			return
 		}
 	}
-	s, ok := c.streamOf(c.db.Lookup(args[1]))
+	s, g, ok := c.streamGroup(args[1], args[2])
 	if !ok {
 		return
-	}
-	var g *types.StreamGroup
-	if s != nil {
-		g = s.Group(string(args[2]))
 	}
 	if g == nil {
 		c.addError(fmt.Sprintf("NOGROUP No such key '%s' or consumer group '%s'", args[1], args[2]))
@@ -1154,4 +1134,17 @@ func (c *Client) xinfoStream(s *types.Stream, args [][]byte) {
 			c.w.SetArrayLen(d, n)
 		}
 	}
+}
+
+// streamGroup looks up the stream at key and its consumer group: g is nil
+// when either is missing; ok is false when key holds another type (the
+// WRONGTYPE error is already the reply).
+func (c *Client) streamGroup(key, group []byte) (s *types.Stream, g *types.StreamGroup, ok bool) {
+	if s, ok = c.streamOf(c.db.Lookup(key)); !ok {
+		return nil, nil, false
+	}
+	if s != nil {
+		g = s.Group(string(group))
+	}
+	return s, g, true
 }
