@@ -34,11 +34,14 @@ type Engine struct {
 	flags   map[string]Flags
 	host    Host
 	proto   int // redis.setresp
-	// funcName is f_<sha> of the running script, for error texts.
-	funcName string
-	env      *lua.LTable // read-only globals proxy scripts run in
-	hook     Hook
-	killed   bool
+	// runName names the running script in error texts: its sha for
+	// EVAL, the function name for FCALL
+	runName string
+	// fstate is set on the engine of Redis Functions (NewFunctions)
+	fstate *functionState
+	env    *lua.LTable // read-only globals proxy scripts run in
+	hook   Hook
+	killed bool
 }
 
 // SetHook installs the hook the next runs call periodically (nil: none).
@@ -76,6 +79,9 @@ func (e *Engine) reset() {
 	e.L = L
 	L.SetContext(&hookCtx{Context: context.Background(), e: e})
 	e.openRedis()
+	if e.fstate != nil {
+		e.openLibraryAPI()
+	}
 	e.protectGlobals()
 }
 
@@ -94,6 +100,15 @@ func (e *Engine) Exists(sha string) bool {
 
 // FlagsOf are the shebang flags of the cached script sha.
 func (e *Engine) FlagsOf(sha string) Flags { return e.flags[sha] }
+
+// CodeBytes is the size of the cached scripts' bodies.
+func (e *Engine) CodeBytes() int {
+	n := 0
+	for _, b := range e.scripts {
+		n += len(b)
+	}
+	return n
+}
 
 // Count is the number of cached scripts.
 func (e *Engine) Count() int { return len(e.scripts) }
@@ -136,18 +151,21 @@ func (e *Engine) Run(sha string, keys, argv [][]byte, host Host, out *resp.Write
 	fn := L.GetField(L.Get(lua.RegistryIndex), "f_"+sha)
 	e.host = host
 	e.proto = 2
-	e.funcName = "f_" + sha
-	setArray := func(name string, vals [][]byte) {
-		t := L.CreateTable(len(vals), 0)
-		for _, v := range vals {
-			t.Append(lua.LString(v))
-		}
-		e.rawSetGlobal(name, t)
-	}
-	setArray("KEYS", keys)
-	setArray("ARGV", argv)
+	e.runName = sha
+	e.rawSetGlobal("KEYS", stringArray(L, keys))
+	e.rawSetGlobal("ARGV", stringArray(L, argv))
 	L.Push(fn)
-	err := L.PCall(0, 1, L.GetGlobal("__redis__err__handler").(*lua.LFunction))
+	e.finishRun(L.PCall(0, 1, e.errHandler()), out)
+}
+
+func (e *Engine) errHandler() *lua.LFunction {
+	return e.L.G.Global.RawGetString("__redis__err__handler").(*lua.LFunction)
+}
+
+// finishRun writes the reply of the script just run (err from its PCall,
+// else the value on the stack).
+func (e *Engine) finishRun(err error, out *resp.Writer) {
+	L := e.L
 	e.host = nil
 	e.killed = false
 	if err != nil {
@@ -163,7 +181,7 @@ func (e *Engine) Run(sha string, keys, argv [][]byte, host Host, out *resp.Write
 func (e *Engine) writeScriptError(err error, out *resp.Writer) {
 	ae, ok := err.(*lua.ApiError)
 	if !ok {
-		out.Error("ERR Error running script (call to " + e.funcName + "): " + err.Error())
+		out.Error("ERR Error running script (call to " + e.callName() + "): " + err.Error())
 		return
 	}
 	if t, ok := ae.Object.(*lua.LTable); ok {
@@ -171,12 +189,20 @@ func (e *Engine) writeScriptError(err error, out *resp.Writer) {
 		src := lua.LVAsString(t.RawGetString("source"))
 		line := t.RawGetString("line")
 		if src != "" && line != lua.LNil {
-			msg = fmt.Sprintf("%s script: %s, on %s:%s.", msg, e.funcName[2:], src, lua.LVAsString(line))
+			msg = fmt.Sprintf("%s script: %s, on %s:%s.", msg, e.runName, src, lua.LVAsString(line))
 		}
 		out.Error(errText(msg))
 		return
 	}
-	out.Error("ERR Error running script (call to " + e.funcName + "): " + ae.Object.String())
+	out.Error("ERR Error running script (call to " + e.callName() + "): " + ae.Object.String())
+}
+
+// callName is the running script as the Lua state names it.
+func (e *Engine) callName() string {
+	if e.fstate != nil {
+		return e.runName
+	}
+	return "f_" + e.runName
 }
 
 // errText is the final error: one without a code gets ERR, as

@@ -25,6 +25,15 @@ type hookCtx struct {
 
 func (h *hookCtx) Done() <-chan struct{} {
 	h.n++
+	if fs := h.e.fstate; fs != nil && fs.loading != nil {
+		if h.n&(HookEvery-1) == 0 && time.Now().After(fs.deadline) {
+			h.e.killed = true
+		}
+		if h.e.killed {
+			raise(h.e.L, "FUNCTION LOAD timeout")
+		}
+		return nil
+	}
 	if h.e.killed || (h.n&(HookEvery-1) == 0 && h.e.hook != nil && h.e.hook()) {
 		// raised at every instruction from now on, so a pcall in the
 		// script cannot swallow the kill

@@ -106,11 +106,15 @@ func (e *Engine) protectGlobals() {
 	mt := L.NewTable()
 	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
 		k := L.Get(2)
-		if v := g.RawGet(k); v != lua.LNil {
+		scope := g
+		if e.fstate != nil && e.fstate.loading != nil {
+			scope = e.fstate.libAPI // library code loading sees only its API
+		}
+		if v := scope.RawGet(k); v != lua.LNil {
 			L.Push(v)
 			return 1
 		}
-		if s, ok := k.(lua.LString); ok && allowedNil[string(s)] {
+		if s, ok := k.(lua.LString); ok && allowedNil[string(s)] && scope == g {
 			L.Push(lua.LNil)
 			return 1
 		}

@@ -38,22 +38,54 @@ func parseShebang(body string) (Flags, string, error) {
 			return f, "", errors.New("ERR Unknown lua shebang option: " + p)
 		}
 		for _, fl := range strings.Split(list, ",") {
-			switch fl {
-			case "no-writes":
-				f.NoWrites = true
-			case "allow-oom":
-				f.AllowOOM = true
-			case "allow-stale":
-				f.AllowStale = true
-			case "no-cluster":
-				f.NoCluster = true
-			case "allow-cross-slot-keys":
-				f.AllowCrossSlot = true
-			case "":
-			default:
+			if fl != "" && !f.set(fl) {
 				return f, "", errors.New("ERR Unexpected flag in script shebang: " + fl)
 			}
 		}
 	}
 	return f, "--" + body[2:], nil
+}
+
+// FlagNames are the script flags in Redis's order (scripts_flags_def),
+// as FUNCTION LIST shows them.
+var FlagNames = []string{"no-writes", "allow-oom", "allow-stale", "no-cluster", "allow-cross-slot-keys"}
+
+// set turns on the flag named name; false for an unknown name.
+func (f *Flags) set(name string) bool {
+	switch name {
+	case "no-writes":
+		f.NoWrites = true
+	case "allow-oom":
+		f.AllowOOM = true
+	case "allow-stale":
+		f.AllowStale = true
+	case "no-cluster":
+		f.NoCluster = true
+	case "allow-cross-slot-keys":
+		f.AllowCrossSlot = true
+	default:
+		return false
+	}
+	return true
+}
+
+// Names are the flags set, in FlagNames order.
+func (f Flags) Names() []string {
+	var out []string
+	for i, on := range []bool{f.NoWrites, f.AllowOOM, f.AllowStale, f.NoCluster, f.AllowCrossSlot} {
+		if on {
+			out = append(out, FlagNames[i])
+		}
+	}
+	return out
+}
+
+// ParseShebang reads the flags a script body declares, for admission
+// checks that run before the script is compiled.
+func ParseShebang(body []byte) (Flags, error) {
+	if len(body) < 2 || body[0] != '#' || body[1] != '!' {
+		return Flags{}, nil
+	}
+	f, _, err := parseShebang(string(body))
+	return f, err
 }

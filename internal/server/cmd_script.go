@@ -14,17 +14,38 @@ import (
 
 type scriptState struct {
 	engine *script.Engine
+	// functions holds the libraries of FUNCTION LOAD, in its own Lua
+	// state as in Redis; made on first use
+	functions *script.Engine
 	// the running script: when it started, whether it became busy (others
 	// get BUSY), whether it wrote (SCRIPT KILL refuses), a kill request
 	running, busy, wrote, killReq bool
 	start                         time.Time
+	// fcall: the running script is a function (FUNCTION KILL, not SCRIPT
+	// KILL, stops it); name and argv are what FUNCTION STATS shows
+	fcall    bool
+	name     string
+	argv     [][]byte
+	allowOOM bool
 }
 
 // scriptBusy is the BUSY admission check of processCommand: while a slow
 // script yields the lock, only allow_busy commands run.
 func (s *Server) scriptBusy() bool { return s.scripts != nil && s.scripts.busy }
 
-const errBusyScript = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+const (
+	errBusyScript   = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+	errBusyFunction = "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+)
+
+// busyError is the BUSY reply while a slow script runs: it names the kill
+// command that can stop it.
+func (s *Server) busyError() string {
+	if s.scripts.fcall {
+		return errBusyFunction
+	}
+	return errBusyScript
+}
 
 // scriptHook runs every script.HookEvery instructions with the lock held.
 // Past busy-reply-threshold it lets the other clients in (they are
@@ -73,17 +94,8 @@ func init() {
 }
 
 func evalCommand(c *Client, args [][]byte, bySHA, readOnly bool) {
-	numkeys, ok := parseInt(args[2])
+	keys, argv, ok := c.scriptArgs(args, "ERR value is not an integer or out of range")
 	if !ok {
-		c.addError("ERR value is not an integer or out of range")
-		return
-	}
-	if numkeys > int64(len(args)-3) {
-		c.addError("ERR Number of keys can't be greater than number of args")
-		return
-	}
-	if numkeys < 0 {
-		c.addError("ERR Number of keys can't be negative")
 		return
 	}
 	e := c.srv.scriptEngine()
@@ -101,23 +113,64 @@ func evalCommand(c *Client, args [][]byte, bySHA, readOnly bool) {
 			return
 		}
 	}
-	keys := args[3 : 3+numkeys]
-	argv := args[3+numkeys:]
-	h := &scriptHost{caller: c, readOnly: readOnly || e.FlagsOf(sha).NoWrites}
+	flags := e.FlagsOf(sha)
+	c.runScript(sha, false, flags, readOnly, func(h *scriptHost) { e.Run(sha, keys, argv, h, c.w) })
+}
+
+// scriptArgs splits EVAL/FCALL arguments after the script into keys and
+// argv; badCount is the error for a numkeys that is not an integer.
+func (c *Client) scriptArgs(args [][]byte, badCount string) (keys, argv [][]byte, ok bool) {
+	numkeys, ok := parseInt(args[2])
+	switch {
+	case !ok:
+		c.addError(badCount)
+	case numkeys > int64(len(args)-3):
+		c.addError("ERR Number of keys can't be greater than number of args")
+	case numkeys < 0:
+		c.addError("ERR Number of keys can't be negative")
+	default:
+		return args[3 : 3+numkeys], args[3+numkeys:], true
+	}
+	return nil, nil, false
+}
+
+// runScript is scriptPrepareForRun, the run and scriptResetRun: the checks
+// a script with declared flags (a shebang, or any function) must pass,
+// then run with the hook that keeps the server answering while it is slow.
+func (c *Client) runScript(name string, fcall bool, flags script.Flags, readOnly bool, run func(h *scriptHost)) {
+	s := c.srv
+	if flags.Shebang || fcall {
+		if !flags.NoWrites && readOnly {
+			c.addError("ERR Can not execute a script with write flag using *_ro command.")
+			return
+		}
+		if s.preCommandOOM && s.cfg.MaxMemory != 0 && !flags.AllowOOM && !flags.NoWrites {
+			c.addError("OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'")
+			return
+		}
+	}
+	h := &scriptHost{caller: c, readOnly: readOnly || flags.NoWrites}
 	start := len(c.w.Buf)
-	st := c.srv.scripts
+	st := s.scripts
 	st.running, st.busy, st.wrote, st.killReq = true, false, false, false
+	st.fcall, st.name, st.argv = fcall, name, c.argv
+	st.allowOOM = (flags.Shebang || fcall) && flags.AllowOOM
 	st.start = time.Now()
-	e.SetHook(c.srv.scriptHook)
-	e.Run(sha, keys, argv, h, c.w)
+	e := st.engine
+	if fcall {
+		e = st.functions
+	}
+	e.SetHook(s.scriptHook)
+	run(h)
 	if st.busy {
-		c.srv.log.Warn("Slow script finished in " + itoa(time.Since(st.start).Milliseconds()) + " milliseconds")
+		s.log.Warn("Slow script finished in " + itoa(time.Since(st.start).Milliseconds()) + " milliseconds")
 	}
 	st.running, st.busy, st.killReq = false, false, false
+	st.argv = nil
 	if len(c.w.Buf) > start && c.w.Buf[start] == '-' {
 		c.errorsInCall++
 		msg := string(c.w.Buf[start+1 : len(c.w.Buf)-2])
-		c.srv.stats.countError(msg)
+		s.stats.countError(msg)
 	}
 }
 
@@ -154,6 +207,11 @@ func (h *scriptHost) Call(args [][]byte, proto int) ([]byte, *script.CallError) 
 	}
 	if h.readOnly && sc.has(cmdWrite) {
 		return nil, &script.CallError{Msg: "ERR Write commands are not allowed from read-only scripts."}
+	}
+	// over maxmemory when the script started, a script that has not
+	// written yet may not grow memory (scriptVerifyOOM)
+	if s.preCommandOOM && s.cfg.MaxMemory != 0 && !s.scripts.allowOOM && !s.scripts.wrote && sc.has(cmdDenyOOM) {
+		return nil, &script.CallError{Msg: errOOM}
 	}
 	if h.client == nil {
 		h.client = &Client{srv: s, w: resp.NewWriter(), db: h.caller.db, authenticated: true, user: "default", created: h.caller.created}
@@ -209,13 +267,21 @@ func scriptFlushCommand(c *Client, args [][]byte) {
 	c.w.OK()
 }
 
-func scriptKillCommand(c *Client, args [][]byte) {
+func scriptKillCommand(c *Client, args [][]byte) { killScript(c, false) }
+
+// killScript is SCRIPT KILL and FUNCTION KILL: each stops only its own
+// kind of script, and none that has written.
+func killScript(c *Client, function bool) {
 	st := c.srv.scripts
 	switch {
 	case st == nil || !st.running:
 		c.addError("NOTBUSY No scripts in execution right now.")
 	case st.wrote:
 		c.addError("UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.")
+	case st.fcall && !function:
+		c.addError(errBusyFunction)
+	case !st.fcall && function:
+		c.addError(errBusyScript)
 	default:
 		st.killReq = true
 		c.w.OK()
@@ -245,4 +311,25 @@ func (s *Server) cachedScripts() int {
 		return 0
 	}
 	return s.scripts.engine.Count()
+}
+
+// scriptFigures are INFO's script and function counts and code sizes
+// (the Lua states' own memory is not measured: gopher-lua lives in the Go
+// heap).
+type scriptFigures struct{ evalBytes, functionBytes, functions, libraries int }
+
+func (s *Server) scriptMemory() scriptFigures {
+	var f scriptFigures
+	if s.scripts == nil {
+		return f
+	}
+	f.evalBytes = s.scripts.engine.CodeBytes()
+	if e := s.scripts.functions; e != nil {
+		for _, l := range e.Libraries() {
+			f.libraries++
+			f.functions += len(l.Funcs)
+			f.functionBytes += len(l.Code)
+		}
+	}
+	return f
 }

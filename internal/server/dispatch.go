@@ -75,7 +75,8 @@ func (c *Client) processCommand(args [][]byte) {
 
 	// 3c. Over maxmemory, evict; commands that may grow memory are refused
 	// when eviction cannot get under the limit.
-	if s.cfg.MaxMemory != 0 && s.performEvictions() == evictFail && c.rejectsOnOOM(sc) {
+	s.preCommandOOM = s.cfg.MaxMemory != 0 && s.performEvictions() == evictFail
+	if s.preCommandOOM && c.rejectsOnOOM(sc) {
 		c.reject(sc, errOOM)
 		return
 	}
@@ -88,7 +89,7 @@ func (c *Client) processCommand(args [][]byte) {
 
 	// 4b. While a slow script runs, only allow_busy commands (cmd_script.go).
 	if s.scriptBusy() && !sc.has(cmdAllowBusy) {
-		c.reject(sc, errBusyScript)
+		c.reject(sc, s.busyError())
 		return
 	}
 

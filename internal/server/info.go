@@ -235,6 +235,7 @@ func ratio2(a, b float64) string {
 
 func (s *Server) infoMemory(b *strings.Builder) {
 	m := s.memoryOverview()
+	sc := s.scriptMemory()
 	maxmem := s.cfgInt("maxmemory", 0)
 	b.WriteString("# Memory\r\n")
 	infoLines(b,
@@ -257,16 +258,16 @@ func (s *Server) infoMemory(b *strings.Builder) {
 		"used_memory_lua", 0,
 		"used_memory_vm_eval", 0,
 		"used_memory_lua_human", "0B",
-		"used_memory_scripts_eval", 0,
+		"used_memory_scripts_eval", sc.evalBytes,
 		"number_of_cached_scripts", s.cachedScripts(),
-		"number_of_functions", 0,
-		"number_of_libraries", 0,
+		"number_of_functions", sc.functions,
+		"number_of_libraries", sc.libraries,
 		"used_memory_vm_functions", 0,
 		"used_memory_vm_total", 0,
 		"used_memory_vm_total_human", "0B",
-		"used_memory_functions", 0,
-		"used_memory_scripts", 0,
-		"used_memory_scripts_human", "0B",
+		"used_memory_functions", sc.functionBytes,
+		"used_memory_scripts", sc.evalBytes+sc.functionBytes,
+		"used_memory_scripts_human", bytesToHuman(uint64(sc.evalBytes+sc.functionBytes)),
 		"maxmemory", maxmem,
 		"maxmemory_human", bytesToHuman(uint64(maxmem)),
 		"maxmemory_policy", s.cfgString("maxmemory-policy", "noeviction"),

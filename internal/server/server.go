@@ -39,8 +39,11 @@ type Server struct {
 	ks       *keyspace.Keyspace
 	commands map[string]*serverCommand
 	scripts  *scriptState // Lua engine and cache (cmd_script.go)
-	log      *slog.Logger
-	logLevel *slog.LevelVar
+	// preCommandOOM: memory was over maxmemory, with nothing left to
+	// evict, when the running command was admitted
+	preCommandOOM bool
+	log           *slog.Logger
+	logLevel      *slog.LevelVar
 
 	clients      map[int64]*Client
 	nextClientID atomic.Int64
