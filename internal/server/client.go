@@ -24,6 +24,7 @@ const (
 	flagPubSub
 	flagMonitor
 	flagUnixSocket
+	flagScript // the client scripts run their redis.call commands as
 )
 
 // Client is one connected client.

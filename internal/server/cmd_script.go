@@ -161,6 +161,11 @@ func (c *Client) runScript(name string, fcall bool, flags script.Flags, readOnly
 		e = st.functions
 	}
 	e.SetHook(s.scriptHook)
+	// EVAL and FCALL skip MONITOR's usual feed (after the command) so that
+	// they show before the commands they run
+	if len(s.intro.monitors) > 0 {
+		s.feedMonitors(c, c.argv)
+	}
 	run(h)
 	if st.busy {
 		s.log.Warn("Slow script finished in " + itoa(time.Since(st.start).Milliseconds()) + " milliseconds")
@@ -214,7 +219,10 @@ func (h *scriptHost) Call(args [][]byte, proto int) ([]byte, *script.CallError) 
 		return nil, &script.CallError{Msg: errOOM}
 	}
 	if h.client == nil {
-		h.client = &Client{srv: s, w: resp.NewWriter(), db: h.caller.db, authenticated: true, user: "default", created: h.caller.created}
+		// Redis's script client: no connection, so "?:0" in the slow log
+		// and "lua" in MONITOR
+		h.client = &Client{srv: s, w: resp.NewWriter(), db: h.caller.db, authenticated: true, user: "default",
+			created: h.caller.created, addr: "?:0", flags: flagScript}
 	}
 	sc2 := h.client
 	sc2.w.Reset()
@@ -224,9 +232,14 @@ func (h *scriptHost) Call(args [][]byte, proto int) ([]byte, *script.CallError) 
 	if sc.has(cmdWrite) {
 		s.scripts.wrote = true
 	}
+	start := time.Now()
 	sc.proc(sc2, args)
 	s.ks.Settle()
+	us := time.Since(start).Microseconds()
 	sc.calls++
+	sc.usec += us
+	s.stats.commands++
+	s.afterCall(sc2, sc, us)
 	return sc2.w.Buf, nil
 }
 

@@ -137,7 +137,9 @@ func (s *Server) feedMonitors(c *Client, args [][]byte) {
 	line = append(line, us...)
 	line = append(line, " ["...)
 	line = strconv.AppendInt(line, int64(c.db.ID), 10)
-	if c.flags&flagUnixSocket != 0 {
+	if c.flags&flagScript != 0 {
+		line = append(line, " lua"...)
+	} else if c.flags&flagUnixSocket != 0 {
 		line = append(line, " unix:"...)
 		line = append(line, s.cfg.UnixSocket...)
 	} else {

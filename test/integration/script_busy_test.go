@@ -16,13 +16,21 @@ import (
 	"github.com/redoubt/redoubt/test/testutil"
 )
 
-// waitBusy polls PING until the server answers BUSY.
-func waitBusy(t *testing.T, ctx context.Context, c *redis.Client) {
+const (
+	busyEval     = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+	busyFunction = "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+)
+
+// waitBusy polls PING until the server answers BUSY (for a script).
+func waitBusy(t *testing.T, ctx context.Context, c *redis.Client) { waitBusyText(t, ctx, c, busyEval) }
+
+// waitBusyText polls PING until the server answers BUSY with text want.
+func waitBusyText(t *testing.T, ctx context.Context, c *redis.Client, want string) {
 	t.Helper()
 	for i := 0; i < 2000; i++ {
 		err := c.Ping(ctx).Err()
 		if err != nil && strings.HasPrefix(err.Error(), "BUSY ") {
-			if err.Error() != "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE." {
+			if err.Error() != want {
 				t.Fatalf("BUSY text: %q", err)
 			}
 			return
