@@ -109,7 +109,19 @@ func New(cfg *config.Config) *Server {
 	s.installWatchHooks()
 	s.installBlockingHooks()
 	s.installMemoryAccounting()
+	// CONFIG REWRITE writes the live ACL users (without an aclfile)
+	cfg.DescribeUsers = s.aclUserLines
 	return s
+}
+
+// aclUserLines are the "user" lines ACL LIST shows, for CONFIG REWRITE.
+func (s *Server) aclUserLines() []string {
+	users := s.aclUsers()
+	var out []string
+	for _, n := range users.Names() {
+		out = append(out, "user "+n+" "+users.Get(n).Describe())
+	}
+	return out
 }
 
 // now is the time commands see: the cached per-command instant while a

@@ -108,6 +108,13 @@ func TestRewriteMatchesRedis(t *testing.T) {
 			"notify-keyspace-events", "KEA", "appendfsync", "always", "client-output-buffer-limit", "pubsub 1mb 2mb 3"); r != "+OK\r\n" {
 			t.Fatalf("CONFIG SET: %q", r)
 		}
+		// live ACL users are written as "user" lines (no aclfile here)
+		if r := c.do(t, "ACL", "SETUSER", "alice", "on", ">secret", "~cache:*", "%R~ro:*", "&chan", "+@read", "-debug", "+client|list"); r != "+OK\r\n" {
+			t.Fatalf("ACL SETUSER: %q", r)
+		}
+		if r := c.do(t, "ACL", "SETUSER", "bob", "off", "nopass", "allkeys", "+@all", "-@dangerous"); r != "+OK\r\n" {
+			t.Fatalf("ACL SETUSER: %q", r)
+		}
 		if r := c.do(t, "CONFIG", "REWRITE"); r != "+OK\r\n" {
 			t.Fatalf("CONFIG REWRITE: %q", r)
 		}
