@@ -179,3 +179,35 @@ func isRangeErr(err error) bool {
 	ne, ok := err.(*strconv.NumError)
 	return ok && ne.Err == strconv.ErrRange
 }
+
+// AppendFileEnd finishes an RDB file held whole in b: it appends OpEOF and
+// the 8-byte little-endian CRC64 of everything before the checksum, or zero
+// when checksum is false (rdbchecksum no), which loaders take as "not
+// checked".
+func AppendFileEnd(b []byte, checksum bool) []byte {
+	b = append(b, OpEOF)
+	var crc uint64
+	if checksum {
+		crc = CRC64(0, b)
+	}
+	return binary.LittleEndian.AppendUint64(b, crc)
+}
+
+// ReadChecksum reads the 8-byte checksum that follows OpEOF (RDB version 5
+// and later) and, if verify is set, checks it as Redis's loader does: a
+// stored zero is accepted unchecked, anything else must equal the CRC64 of
+// all bytes before it. The Reader must span the file from its first byte.
+func (r *Reader) ReadChecksum(verify bool) (stored uint64, err error) {
+	start := r.pos
+	p, err := r.ReadN(8)
+	if err != nil {
+		return 0, err
+	}
+	stored = binary.LittleEndian.Uint64(p)
+	if verify && stored != 0 {
+		if want := CRC64(0, r.b[:start]); stored != want {
+			return stored, r.Errorf(start, "wrong RDB checksum %016x, computed %016x", stored, want)
+		}
+	}
+	return stored, nil
+}
