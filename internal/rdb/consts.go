@@ -65,3 +65,13 @@ const (
 	EncInt32 = 2
 	EncLZF   = 3
 )
+
+// Opcodes inside a module value saved with TypeModule2 (RDB_MODULE_OPCODE_*).
+const (
+	ModuleOpEOF    = 0
+	ModuleOpSInt   = 1
+	ModuleOpUInt   = 2
+	ModuleOpFloat  = 3
+	ModuleOpDouble = 4
+	ModuleOpString = 5
+)

@@ -2,6 +2,7 @@ package rdb
 
 import (
 	"bytes"
+	"errors"
 	"testing"
 )
 
@@ -50,6 +51,10 @@ func FuzzReadString(f *testing.F) {
 			t.Fatalf("position %d out of range", r.Pos())
 		}
 		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) || e.Offset < 0 || e.Offset > len(b) {
+				t.Fatalf("error without a valid offset: %v", err)
+			}
 			return
 		}
 		// what decodes re-encodes to something that decodes the same

@@ -272,9 +272,13 @@ func LZFDecompress(src []byte, outLen int) ([]byte, error) {
 		if ref < 0 {
 			return nil, fmt.Errorf("lzf: back reference before start of output at input offset %d", ip)
 		}
-		// byte by byte: source and destination may overlap (runs)
-		for i := range length {
-			out[op+i] = out[ref+i]
+		if ref+length <= op {
+			copy(out[op:op+length], out[ref:])
+		} else {
+			// overlapping: a run, copied byte by byte on purpose
+			for i := range length {
+				out[op+i] = out[ref+i]
+			}
 		}
 		op += length
 	}
