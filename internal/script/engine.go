@@ -73,6 +73,8 @@ func (e *Engine) reset() {
 		L.Push(lua.LString(lib.n))
 		L.Call(1, 0)
 	}
+	// Lua 5.1's string.format, not gopher-lua's fmt.Sprintf
+	L.GetGlobal("string").(*lua.LTable).RawSetString("format", L.NewFunction(strFormat))
 	for _, name := range []string{"loadstring", "dofile", "loadfile", "load", "module", "require", "setfenv", "getfenv", "newproxy", "collectgarbage"} {
 		L.SetGlobal(name, lua.LNil)
 	}

@@ -2,6 +2,7 @@ package script
 
 import (
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -22,7 +23,7 @@ func errHandler(L *lua.LState) int {
 	t, ok := errv.(*lua.LTable)
 	if !ok {
 		t = L.NewTable()
-		t.RawSetString("err", lua.LString("ERR "+lua.LVAsString(errv)))
+		t.RawSetString("err", lua.LString("ERR "+lua51Wording(lua.LVAsString(errv))))
 		if errv.Type() != lua.LTString && errv.Type() != lua.LTNumber {
 			t.RawSetString("err", lua.LString("ERR "+errv.String()))
 		}
@@ -298,6 +299,9 @@ func fmtNumber(f float64) string {
 	case math.IsInf(f, -1):
 		return "-inf"
 	case math.IsNaN(f):
+		if math.Signbit(f) {
+			return "-nan" // as glibc prints the NaN x86 makes of 0/0
+		}
 		return "nan"
 	}
 	if f == float64(int64(f)) && f < 1e15 && f > -1e15 {
@@ -314,10 +318,41 @@ func raise(L *lua.LState, msg string) {
 	L.Error(t, 0)
 }
 
-// luaError is Lua 5.1's error(): numbers get the position as strings do.
+// badArgument and compareTypes are gopher-lua wordings Lua 5.1 words
+// differently.
+var (
+	badArgument  = regexp.MustCompile(`bad argument #(\d+) to ([A-Za-z_][A-Za-z0-9_]*) \(`)
+	compareTypes = regexp.MustCompile(`attempt to compare (\w+) with (\w+)`)
+)
+
+// lua51Wording rewrites runtime error texts to Lua 5.1's where the two
+// differ only in form: the quoted function name of a bad argument, the
+// "two <type> values" of a comparison of like types.
+func lua51Wording(msg string) string {
+	if strings.Contains(msg, "bad argument #") {
+		msg = badArgument.ReplaceAllString(msg, "bad argument #$1 to '$2' (")
+	}
+	if m := compareTypes.FindStringSubmatch(msg); m != nil && m[1] == m[2] {
+		msg = strings.Replace(msg, m[0], "attempt to compare two "+m[1]+" values", 1)
+	}
+	return msg
+}
+
+// luaError is Lua 5.1's error(): numbers get the position as strings do;
+// with no argument it raises nil.
 func luaError(L *lua.LState) int {
-	obj := L.CheckAny(1)
+	obj := L.Get(1)
 	level := L.OptInt(2, 1)
+	// the position is that of the function at level, none if it is not
+	// Lua (error called straight from pcall), as in 5.1; gopher-lua would
+	// take the nearest Lua frame instead
+	if level > 0 {
+		if dbg, ok := L.GetStack(level); ok {
+			if _, err := L.GetInfo("S", dbg, lua.LNil); err == nil && dbg.What == "G" {
+				level = 0
+			}
+		}
+	}
 	if n, ok := obj.(lua.LNumber); ok {
 		obj = lua.LString(fmtNumber(float64(n)))
 	}
