@@ -231,6 +231,7 @@ func (db *DB) LookupNoStats(key []byte) *Entry {
 	}
 	db.ks.touch(e)
 	db.markDirty(e)
+	db.beforeWriteEntry(e)
 	return e
 }
 
@@ -240,6 +241,7 @@ func (db *DB) Peek(key []byte) *Entry { return db.dict.Find(key) }
 // Add inserts a key that does not exist and returns its entry. It emits
 // the "new" keyspace event, as Redis's dbAdd.
 func (db *DB) Add(key []byte, v Value) *Entry {
+	db.beforeWrite(key)
 	e := NewEntry(key)
 	e.Value, e.Access = v, db.ks.newAccess()
 	db.dict.Add(e)
@@ -258,6 +260,7 @@ func (db *DB) Set(key []byte, v Value, keepTTL bool) *Entry {
 	if e == nil {
 		return db.Add(key, v)
 	}
+	db.beforeWrite(key)
 	e.Value = v
 	db.markDirty(e)
 	if !db.ks.UseLFU {
@@ -273,6 +276,7 @@ func (db *DB) Set(key []byte, v Value, keepTTL bool) *Entry {
 
 // Delete removes key and reports whether it existed.
 func (db *DB) Delete(key []byte) bool {
+	db.beforeWrite(key)
 	e := db.dict.Delete(key)
 	if e == nil {
 		return false
@@ -286,6 +290,7 @@ func (db *DB) Delete(key []byte) bool {
 
 // SetExpire sets an absolute expiry time in unix ms.
 func (db *DB) SetExpire(e *Entry, at int64) {
+	db.beforeWriteEntry(e)
 	if !e.volatile {
 		db.expires.Add(&Entry{Key: e.Key, Value: expireAt(at)})
 		e.volatile = true
@@ -304,6 +309,7 @@ func (db *DB) Persist(e *Entry) bool {
 }
 
 func (db *DB) removeExpire(e *Entry) {
+	db.beforeWriteEntry(e)
 	db.expires.Delete([]byte(e.Key))
 	e.volatile = false
 }

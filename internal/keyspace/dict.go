@@ -102,6 +102,9 @@ type Dict struct {
 	pauseRehash int
 	// NoResize discourages growth (while a snapshot walks the table).
 	NoResize bool
+	// snap is the snapshot walking this table (snapshot.go): while set,
+	// the table keeps its shape (no rehash steps, no resize)
+	snap *dictSnap
 }
 
 // NewDict returns an empty dict.
@@ -119,8 +122,8 @@ func (d *Dict) rehashing() bool { return d.rehashIdx != -1 }
 // most 10*n empty buckets. It reports whether rehashing is still going on.
 func (d *Dict) rehashStep(n int) bool {
 	emptyVisits := n * 10
-	if !d.rehashing() {
-		return false
+	if !d.rehashing() || d.snap != nil {
+		return d.rehashing()
 	}
 	for ; n > 0 && d.ht[0].used != 0; n-- {
 		for d.ht[0].buckets[d.rehashIdx] == nil {
@@ -153,7 +156,7 @@ func (d *Dict) rehashStep(n int) bool {
 }
 
 func (d *Dict) step() {
-	if d.pauseRehash == 0 {
+	if d.pauseRehash == 0 && d.snap == nil {
 		d.rehashStep(1)
 	}
 }
@@ -173,7 +176,7 @@ func nextPower(n int) int {
 }
 
 func (d *Dict) resizeTo(size int) {
-	if d.rehashing() {
+	if d.rehashing() || d.snap != nil {
 		return
 	}
 	size = nextPower(size)
@@ -199,6 +202,14 @@ func (d *Dict) expandIfNeeded() {
 		return
 	}
 	if d.ht[0].used >= n && (!d.NoResize || d.ht[0].used/n > forceRatio) {
+		if d.snap != nil {
+			if d.ht[0].used/n <= forceRatio {
+				return // a snapshot holds the table's shape
+			}
+			// chains have grown too long to wait: the snapshot takes
+			// the rest of the table now, then it may grow
+			d.snap.complete()
+		}
 		d.resizeTo(d.ht[0].used + 1)
 	}
 }
@@ -292,6 +303,9 @@ func (d *Dict) Delete(key []byte) *Entry {
 
 // Clear empties the dict.
 func (d *Dict) Clear() {
+	if d.snap != nil {
+		d.snap.complete()
+	}
 	*d = Dict{rehashIdx: -1, NoResize: d.NoResize}
 }
 
