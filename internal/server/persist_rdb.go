@@ -1,0 +1,466 @@
+// persist_rdb.go is RDB persistence: SAVE, BGSAVE [SCHEDULE], LASTSAVE,
+// the save rules, stop-writes-on-bgsave-error and loading at start-up.
+//
+// BGSAVE does not fork. It takes a keyspace snapshot (keyspace/snapshot.go)
+// and a goroutine drives it: a few hundred buckets at a time under the
+// executor lock, encoded into an rdb.Encoder, whose bytes are written to a
+// temp file outside the lock. Writes meanwhile hand the snapshot the
+// pre-image of what they change. The file is fsynced and renamed over
+// dbfilename only when complete, so a crash never leaves a half-written
+// dump.
+package server
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redoubt/redoubt/internal/keyspace"
+	"github.com/redoubt/redoubt/internal/rdb"
+)
+
+// rdbState is the save side of INFO persistence.
+type rdbState struct {
+	job           *rdbJob
+	lastOK        bool
+	lastTry       time.Time
+	lastBgsaveSec int64
+	saves         int64
+	lastCOW       int64
+	scheduled     bool // BGSAVE SCHEDULE waiting for a running job
+	loadedKeys    int64
+	expiredOnLoad int64
+}
+
+// rdbJob is one BGSAVE in progress.
+type rdbJob struct {
+	snap    *keyspace.Snapshot
+	enc     *rdb.Encoder
+	start   time.Time
+	resized map[int]bool
+	sizes   map[int][2]uint64
+	encErr  error
+	keys    int64
+	total   int64
+}
+
+const (
+	// snapshotStepBuckets is how many buckets one locked step of the walk
+	// covers; the lock is also released once a step has encoded
+	// snapshotStepBytes.
+	snapshotStepBuckets = 256
+	snapshotStepBytes   = 256 << 10
+	// bgsaveRetryDelay is how long a failed BGSAVE makes the save rules
+	// wait (CONFIG_BGSAVE_RETRY_DELAY).
+	bgsaveRetryDelay = 5 * time.Second
+)
+
+func init() {
+	register("save", cmdSave)
+	register("bgsave", cmdBgsave)
+}
+
+func (s *Server) rdbPath() string { return filepath.Join(s.cfg.Dir, s.cfg.DBFilename) }
+
+// newRDBJob starts a snapshot of everything, with the file's head (magic,
+// aux fields, function libraries) already encoded.
+func (s *Server) newRDBJob() *rdbJob {
+	j := &rdbJob{start: time.Now(), resized: map[int]bool{}, sizes: map[int][2]uint64{}}
+	j.enc = rdb.NewEncoder(s.cfg.RDBCompression, s.cfg.RDBChecksum)
+	j.enc.Aux("redis-ver", Version)
+	j.enc.Aux("redis-bits", "64")
+	j.enc.Aux("ctime", strconv.FormatInt(time.Now().Unix(), 10))
+	j.enc.Aux("used-mem", strconv.FormatUint(s.usedMemory(), 10))
+	j.enc.Aux("repl-stream-db", "0")
+	j.enc.Aux("repl-id", s.intro.replID)
+	j.enc.Aux("repl-offset", "0")
+	j.enc.Aux("aof-base", "0")
+	if s.scripts != nil && s.scripts.functions != nil {
+		for _, l := range s.scripts.functions.Libraries() {
+			j.enc.Function(l.Code)
+		}
+	}
+	for _, db := range s.ks.DBs {
+		j.sizes[db.ID] = [2]uint64{uint64(db.Len()), uint64(db.Expires())}
+		j.total += int64(db.Len())
+	}
+	lru := !s.ks.UseLFU && strings.Contains(s.maxmemoryPolicy(), "-lru")
+	lfu := s.ks.UseLFU
+	j.snap = s.ks.StartSnapshot(func(dbID int, e *keyspace.Entry, exp int64) {
+		typ, err := rdb.TypeOf(e.Value)
+		if err != nil {
+			if j.encErr == nil {
+				j.encErr = fmt.Errorf("key %q: %w", e.Key, err)
+			}
+			return
+		}
+		if j.enc.DB() != dbID {
+			sz := j.sizes[dbID]
+			j.enc.SelectDB(dbID, sz[0], sz[1], !j.resized[dbID])
+			j.resized[dbID] = true
+		}
+		m := rdb.KeyMeta{ExpireAt: exp, Idle: -1, Freq: -1}
+		if lru {
+			m.Idle = s.ks.IdleMillis(e) / 1000
+		} else if lfu {
+			m.Freq = int(s.ks.LFUFreq(e))
+		}
+		j.enc.KeyHeader([]byte(e.Key), typ, m)
+		j.enc.SetBuffer(rdb.AppendValue(j.enc.Buffer(), e.Value, j.enc.Compress))
+		j.keys++
+	})
+	return j
+}
+
+// step advances the job by one bounded slice of the walk and returns the
+// encoded bytes (a copy) and whether the file is complete. Lock held.
+func (j *rdbJob) step(out []byte) ([]byte, bool) {
+	done := false
+	for !done && j.enc.Len() < snapshotStepBytes {
+		done = j.snap.Step(snapshotStepBuckets)
+	}
+	if done {
+		j.enc.End()
+	}
+	return append(out, j.enc.Take()...), done
+}
+
+// writeRDB writes a complete job to a temp file in dir and renames it to
+// path. lock/unlock bracket each step (a no-op pair for SAVE, which holds
+// the lock throughout).
+func (s *Server) writeRDB(j *rdbJob, path string, lock, unlock func()) error {
+	tmp := filepath.Join(filepath.Dir(path), fmt.Sprintf("temp-%d-%d.rdb", os.Getpid(), time.Now().UnixNano()))
+	f, err := os.Create(tmp)
+	if err != nil {
+		lock()
+		j.snap.Abort()
+		unlock()
+		return fmt.Errorf("Failed opening the temp RDB file %s (in server root dir %s) for saving: %v", filepath.Base(tmp), filepath.Dir(path), err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	var buf []byte
+	for {
+		lock()
+		var done bool
+		buf, done = j.step(buf[:0])
+		encErr := j.encErr
+		if encErr != nil {
+			j.snap.Abort()
+		}
+		unlock()
+		if encErr != nil {
+			f.Close()
+			os.Remove(tmp)
+			return encErr
+		}
+		if _, err = w.Write(buf); err != nil {
+			break
+		}
+		if done {
+			break
+		}
+	}
+	if err == nil {
+		err = w.Flush()
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		lock()
+		j.snap.Abort()
+		unlock()
+		os.Remove(tmp)
+		return fmt.Errorf("Write error saving DB on disk: %v", err)
+	}
+	return nil
+}
+
+// saveDone records the end of a save (lock held).
+func (s *Server) saveDone(j *rdbJob, err error, background bool) {
+	r := &s.persist
+	r.lastCOW = j.snap.PreservedEntries
+	if err != nil {
+		r.lastOK = false
+		r.lastTry = time.Now()
+		if background {
+			s.log.Warn("Background saving error")
+		}
+		s.log.Warn(err.Error())
+		return
+	}
+	r.lastOK = true
+	r.saves++
+	s.intro.lastSave = time.Now().Unix()
+	s.intro.dirty -= s.persist.dirtyAtStart
+	if background {
+		s.log.Info("Background saving terminated with success")
+	} else {
+		s.log.Info("DB saved on disk")
+	}
+}
+
+// rdbSave is SAVE: the whole snapshot written with the lock held.
+func (s *Server) rdbSave() error {
+	j := s.newRDBJob()
+	s.persist.dirtyAtStart = s.intro.dirty
+	err := s.writeRDB(j, s.rdbPath(), func() {}, func() {})
+	s.saveDone(j, err, false)
+	return err
+}
+
+// bgsaveStart starts a BGSAVE (lock held).
+func (s *Server) bgsaveStart() {
+	j := s.newRDBJob()
+	s.persist.job = j
+	s.persist.dirtyAtStart = s.intro.dirty
+	s.persist.lastTry = time.Now()
+	s.log.Info("Background saving started")
+	path := s.rdbPath()
+	go func() {
+		err := s.writeRDB(j, path, s.mu.Lock, s.mu.Unlock)
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.persist.job = nil
+		s.persist.lastBgsaveSec = int64(time.Since(j.start).Seconds())
+		s.saveDone(j, err, true)
+		if s.persist.scheduled {
+			s.persist.scheduled = false
+			s.bgsaveStart()
+		}
+	}()
+}
+
+func cmdSave(c *Client, args [][]byte) {
+	s := c.srv
+	if s.persist.job != nil {
+		c.addError("ERR Background save already in progress")
+		return
+	}
+	if err := s.rdbSave(); err != nil {
+		c.addError("ERR")
+		return
+	}
+	c.w.OK()
+}
+
+func cmdBgsave(c *Client, args [][]byte) {
+	s := c.srv
+	schedule := false
+	if len(args) > 1 {
+		if len(args) != 2 || !strings.EqualFold(string(args[1]), "schedule") {
+			c.addError(errSyntax)
+			return
+		}
+		schedule = true
+	}
+	if s.persist.job != nil {
+		if schedule {
+			s.persist.scheduled = true
+			c.w.Simple("Background saving scheduled")
+			return
+		}
+		c.addError("ERR Background save already in progress")
+		return
+	}
+	s.bgsaveStart()
+	c.w.Simple("Background saving started")
+}
+
+// saveRulesCron starts a BGSAVE when a save rule is met (serverCron).
+func (s *Server) saveRulesCron() {
+	r := &s.persist
+	if r.job != nil {
+		return
+	}
+	now := time.Now()
+	for _, p := range s.cfg.SaveParams {
+		if s.intro.dirty >= int64(p.Changes) && now.Unix()-s.intro.lastSave > p.Seconds &&
+			(r.lastOK || now.Sub(r.lastTry) > bgsaveRetryDelay) {
+			s.log.Info(fmt.Sprintf("%d changes in %d seconds. Saving...", p.Changes, p.Seconds))
+			s.bgsaveStart()
+			return
+		}
+	}
+}
+
+const errMisconf = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error."
+
+// writesDeniedByDiskError is Redis's writeCommandsDeniedByDiskError for
+// RDB: the last background save failed and the server is told to stop
+// writes until one succeeds.
+func (s *Server) writesDeniedByDiskError() bool {
+	return s.cfg.StopWritesOnBgsaveError && len(s.cfg.SaveParams) > 0 && !s.persist.lastOK
+}
+
+// errLoad is a load failure, with the offset where the file went wrong.
+var errLoad = errors.New("rdb load")
+
+// loadRDB reads dbfilename at start-up into the empty keyspace.
+func (s *Server) loadRDB() error {
+	path := s.rdbPath()
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("Fatal error loading the DB: %v. Exiting.", err)
+	}
+	start := time.Now()
+	if err := s.loadRDBBytes(data); err != nil {
+		return fmt.Errorf("Short read or corrupt RDB %s: %v. Exiting.", path, err)
+	}
+	s.log.Info(fmt.Sprintf("DB loaded from disk: %.3f seconds", time.Since(start).Seconds()))
+	return nil
+}
+
+// loadRDBBytes decodes a whole RDB file into the keyspace.
+func (s *Server) loadRDBBytes(data []byte) error {
+	r := rdb.NewReader(data)
+	ver, err := r.ReadHeader()
+	if err != nil {
+		return err
+	}
+	lim := s.rdbLimits()
+	db := s.ks.DBs[0]
+	now := time.Now().UnixMilli()
+	expireAt := int64(-1)
+	var loaded, expired int64
+	for {
+		typ, err := r.ReadType()
+		if err != nil {
+			return err
+		}
+		switch typ {
+		case rdb.OpEOF:
+			if ver >= 5 {
+				if _, err := r.ReadChecksum(s.cfg.RDBChecksum); err != nil {
+					return err
+				}
+			}
+			s.persist.loadedKeys, s.persist.expiredOnLoad = loaded, expired
+			return nil
+		case rdb.OpSelectDB:
+			at := r.Pos()
+			n, err := r.ReadPlainLen()
+			if err != nil {
+				return err
+			}
+			if n >= uint64(len(s.ks.DBs)) {
+				return r.Errorf(at, "FATAL: Data file was created with a Redis server configured to handle more than %d databases. Exiting", len(s.ks.DBs))
+			}
+			db = s.ks.DBs[n]
+		case rdb.OpResizeDB:
+			if _, err := r.ReadPlainLen(); err != nil {
+				return err
+			}
+			if _, err := r.ReadPlainLen(); err != nil {
+				return err
+			}
+		case rdb.OpExpireTimeMS:
+			if expireAt, err = r.ReadMillisecondTime(); err != nil {
+				return err
+			}
+		case rdb.OpExpireTime:
+			if expireAt, err = r.ReadTime32(); err != nil {
+				return err
+			}
+			expireAt *= 1000
+		case rdb.OpIdle:
+			if _, err := r.ReadPlainLen(); err != nil {
+				return err
+			}
+		case rdb.OpFreq:
+			if _, err := r.ReadByte(); err != nil {
+				return err
+			}
+		case rdb.OpAux:
+			k, err := r.ReadString()
+			if err != nil {
+				return err
+			}
+			v, err := r.ReadString()
+			if err != nil {
+				return err
+			}
+			s.logAux(string(k), string(v))
+		case rdb.OpFunction2, rdb.OpFunction:
+			at := r.Pos()
+			codes, msg := functionCodesFrom(r, typ)
+			if msg != "" {
+				return r.Errorf(at, "%s", msg)
+			}
+			for _, code := range codes {
+				if _, err := s.functionEngine().LoadLibrary(code, false); err != nil {
+					return r.Errorf(at, "Failed loading library: %v", err)
+				}
+			}
+		case rdb.OpModuleAux:
+			return r.Errorf(r.Pos()-1, "The RDB file contains AUX module data I can't load: no matching module")
+		default:
+			if !rdb.IsObjectType(typ) {
+				return r.Errorf(r.Pos()-1, "Unknown RDB encoding type %d", typ)
+			}
+			at := r.Pos()
+			key, err := r.ReadString()
+			if err != nil {
+				return err
+			}
+			v, err := rdb.ReadValue(r, typ, lim)
+			if err != nil {
+				return err
+			}
+			if expireAt >= 0 && expireAt < now {
+				expired++ // a master drops keys that expired while saved
+			} else {
+				if db.Peek(key) != nil {
+					return r.Errorf(at, "Duplicate key '%s' found in RDB file", key)
+				}
+				e := db.Add(append([]byte(nil), key...), v)
+				if expireAt >= 0 {
+					db.SetExpire(e, expireAt)
+				}
+				loaded++
+			}
+			expireAt = -1
+		}
+	}
+}
+
+func (s *Server) logAux(k, v string) {
+	switch k {
+	case "redis-ver":
+		s.log.Info("Loading RDB produced by version " + v)
+	case "ctime":
+		if t, err := strconv.ParseInt(v, 10, 64); err == nil {
+			age := time.Now().Unix() - t
+			s.log.Info(fmt.Sprintf("RDB age %d seconds", max(age, 0)))
+		}
+	case "used-mem":
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			s.log.Info(fmt.Sprintf("RDB memory usage when created %.2f Mb", float64(n)/(1024*1024)))
+		}
+	}
+}
+
+// rdbLimits are the encoding thresholds loaded values are shaped by.
+func (s *Server) rdbLimits() rdb.Limits {
+	return rdb.Limits{
+		HashMaxListpackEntries: s.cfg.HashMaxListpackEntries,
+		HashMaxListpackValue:   s.cfg.HashMaxListpackValue,
+		SetMaxIntsetEntries:    s.cfg.SetMaxIntsetEntries,
+		ZSetMaxListpackEntries: s.cfg.ZSetMaxListpackEntries,
+		ZSetMaxListpackValue:   s.cfg.ZSetMaxListpackValue,
+	}
+}
