@@ -146,17 +146,25 @@ func (h *scriptHost) Call(args [][]byte, proto int) ([]byte, *script.CallError) 
 	if sc == nil || sc.proc == nil {
 		return nil, &script.CallError{Msg: "ERR Unknown Redis command called from script"}
 	}
+	// refused before running: rejected_calls, as Redis's scriptCall
+	reject := func(msg string) ([]byte, *script.CallError) {
+		sc.rejected++
+		return nil, &script.CallError{Msg: msg}
+	}
 	if a := sc.meta.Arity; (a > 0 && len(args) != a) || len(args) < -a {
-		return nil, &script.CallError{Msg: "ERR Wrong number of args calling Redis command from script"}
+		return reject("ERR Wrong number of args calling Redis command from script")
 	}
 	if sc.has(cmdNoScript) {
-		return nil, &script.CallError{Msg: "ERR This Redis command is not allowed from script"}
+		return reject("ERR This Redis command is not allowed from script")
+	}
+	if msg := h.caller.aclScriptDenial(sc, args); msg != "" {
+		return reject(msg)
 	}
 	if h.readOnly && sc.has(cmdWrite) {
-		return nil, &script.CallError{Msg: "ERR Write commands are not allowed from read-only scripts."}
+		return reject("ERR Write commands are not allowed from read-only scripts.")
 	}
 	if h.client == nil {
-		h.client = &Client{srv: s, w: resp.NewWriter(), db: h.caller.db, authenticated: true, user: "default", created: h.caller.created}
+		h.client = &Client{srv: s, w: resp.NewWriter(), db: h.caller.db, authenticated: true, user: h.caller.user, created: h.caller.created}
 	}
 	sc2 := h.client
 	sc2.w.Reset()
