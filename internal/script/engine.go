@@ -39,6 +39,19 @@ type Engine struct {
 	env      *lua.LTable // read-only globals proxy scripts run in
 	hook     Hook
 	killed   bool
+	// compiled are the cached scripts' functions by sha, so a run needs
+	// no registry lookup or name building; errHandler is
+	// __redis__err__handler; keysT and argvT are KEYS and ARGV of the
+	// last run, refilled by the next when the script left them plain.
+	compiled     map[string]*compiled
+	errHandler   *lua.LFunction
+	keysT, argvT *lua.LTable
+	callArgs     [][]byte // redis.call's argument slice, reused
+}
+
+type compiled struct {
+	fn       *lua.LFunction
+	funcName string // f_<sha>
 }
 
 // SetHook installs the hook the next runs call periodically (nil: none).
@@ -52,7 +65,7 @@ func SHA1Hex(s []byte) string {
 
 // New makes an engine with the sandbox set up.
 func New() *Engine {
-	e := &Engine{scripts: map[string]string{}, flags: map[string]Flags{}}
+	e := &Engine{scripts: map[string]string{}, flags: map[string]Flags{}, compiled: map[string]*compiled{}}
 	e.reset()
 	return e
 }
@@ -77,19 +90,39 @@ func (e *Engine) reset() {
 	L.SetContext(&hookCtx{Context: context.Background(), e: e})
 	e.openRedis()
 	e.protectGlobals()
+	e.errHandler = L.GetGlobal("__redis__err__handler").(*lua.LFunction)
+	e.keysT, e.argvT = nil, nil
 }
 
 // Flush drops every cached script and starts a fresh Lua state.
 func (e *Engine) Flush() {
 	e.scripts = map[string]string{}
 	e.flags = map[string]Flags{}
+	e.compiled = map[string]*compiled{}
 	e.reset()
 }
 
 // Exists tells whether sha names a cached script.
 func (e *Engine) Exists(sha string) bool {
+	if _, ok := e.scripts[sha]; ok {
+		return true
+	}
 	_, ok := e.scripts[strings.ToLower(sha)]
 	return ok
+}
+
+// Lookup finds the cached script named by sha in any letter case,
+// returning its canonical (lowercase) sha; the common lowercase case
+// costs one map lookup and no allocation.
+func (e *Engine) Lookup(sha []byte) (string, bool) {
+	if c := e.compiled[string(sha)]; c != nil {
+		return c.funcName[2:], true
+	}
+	lower := strings.ToLower(string(sha))
+	if c := e.compiled[lower]; c != nil {
+		return c.funcName[2:], true
+	}
+	return lower, false
 }
 
 // FlagsOf are the shebang flags of the cached script sha.
@@ -114,10 +147,14 @@ func (e *Engine) Load(body []byte) (string, error) {
 		return "", fmt.Errorf("ERR Error compiling script (new function): %s", compileMsg(err))
 	}
 	fn.Env = e.env
+	// A Lua 5.1 main chunk is vararg without the compat "arg" table, which
+	// gopher-lua would otherwise build (unreachable) at every run.
+	fn.Proto.IsVarArg &^= lua.VarArgNeedsArg
 	// the registry table holds compiled scripts, out of the script's reach
 	e.L.SetField(e.L.Get(lua.RegistryIndex), "f_"+sha, fn)
 	e.scripts[sha] = string(body)
 	e.flags[sha] = flags
+	e.compiled[sha] = &compiled{fn: fn, funcName: "f_" + sha}
 	return sha, nil
 }
 
@@ -133,21 +170,18 @@ func compileMsg(err error) string {
 // result through out (a RESP writer in the caller's protocol).
 func (e *Engine) Run(sha string, keys, argv [][]byte, host Host, out *resp.Writer) {
 	L := e.L
-	fn := L.GetField(L.Get(lua.RegistryIndex), "f_"+sha)
+	var fn lua.LValue
+	if c := e.compiled[sha]; c != nil {
+		fn, e.funcName = c.fn, c.funcName
+	} else {
+		fn, e.funcName = L.GetField(L.Get(lua.RegistryIndex), "f_"+sha), "f_"+sha
+	}
 	e.host = host
 	e.proto = 2
-	e.funcName = "f_" + sha
-	setArray := func(name string, vals [][]byte) {
-		t := L.CreateTable(len(vals), 0)
-		for _, v := range vals {
-			t.Append(lua.LString(v))
-		}
-		e.rawSetGlobal(name, t)
-	}
-	setArray("KEYS", keys)
-	setArray("ARGV", argv)
+	e.keysT = e.setArray("KEYS", e.keysT, keys)
+	e.argvT = e.setArray("ARGV", e.argvT, argv)
 	L.Push(fn)
-	err := L.PCall(0, 1, L.GetGlobal("__redis__err__handler").(*lua.LFunction))
+	err := L.PCall(0, 1, e.errHandler)
 	e.host = nil
 	e.killed = false
 	if err != nil {
@@ -158,6 +192,45 @@ func (e *Engine) Run(sha string, keys, argv [][]byte, host Host, out *resp.Write
 	v := L.Get(-1)
 	L.SetTop(0)
 	e.toResp(v, out, 0)
+}
+
+// reuseMax bounds the KEYS/ARGV tables refilled in place: a bigger one
+// is made anew, so a run never pays for a past run's long array.
+const reuseMax = 64
+
+// setArray sets the global name to a table of vals. It refills t, the
+// table of the previous run, when that run left it a plain short array
+// that is still the global; otherwise it makes a new one.
+func (e *Engine) setArray(name string, t *lua.LTable, vals [][]byte) *lua.LTable {
+	g := e.L.G.Global
+	n := 0
+	if t != nil {
+		n = t.Len()
+	}
+	if t == nil || n > reuseMax || len(vals) > reuseMax || t.Metatable != lua.LNil || g.RawGetString(name) != t || !onlyArray(t, n) {
+		t = e.L.CreateTable(len(vals), 0)
+		g.RawSetString(name, t)
+		n = 0
+	}
+	for i, v := range vals {
+		t.RawSetInt(i+1, lua.LString(v))
+	}
+	for i := n; i > len(vals); i-- {
+		t.RawSetInt(i, lua.LNil)
+	}
+	return t
+}
+
+// onlyArray reports whether t, whose border is n, has no key past n nor
+// outside its array part.
+func onlyArray(t *lua.LTable, n int) bool {
+	var k lua.LValue
+	if n == 0 {
+		k, _ = t.Next(lua.LNil)
+	} else {
+		k, _ = t.Next(lua.LNumber(n))
+	}
+	return k == lua.LNil
 }
 
 func (e *Engine) writeScriptError(err error, out *resp.Writer) {

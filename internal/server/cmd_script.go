@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/redoubt/redoubt/internal/resp"
 	"github.com/redoubt/redoubt/internal/script"
 )
 
@@ -18,6 +17,7 @@ type scriptState struct {
 	// get BUSY), whether it wrote (SCRIPT KILL refuses), a kill request
 	running, busy, wrote, killReq bool
 	start                         time.Time
+	client                        *Client // the script client (script_client.go)
 }
 
 // scriptBusy is the BUSY admission check of processCommand: while a slow
@@ -89,8 +89,8 @@ func evalCommand(c *Client, args [][]byte, bySHA, readOnly bool) {
 	e := c.srv.scriptEngine()
 	var sha string
 	if bySHA {
-		sha = strings.ToLower(string(args[1]))
-		if !e.Exists(sha) {
+		var ok bool
+		if sha, ok = e.Lookup(args[1]); !ok {
 			c.addError("NOSCRIPT No matching script. Please use EVAL.")
 			return
 		}
@@ -107,7 +107,7 @@ func evalCommand(c *Client, args [][]byte, bySHA, readOnly bool) {
 	start := len(c.w.Buf)
 	st := c.srv.scripts
 	st.running, st.busy, st.wrote, st.killReq = true, false, false, false
-	st.start = time.Now()
+	st.start = c.srv.commandStart()
 	e.SetHook(c.srv.scriptHook)
 	e.Run(sha, keys, argv, h, c.w)
 	if st.busy {
@@ -164,7 +164,7 @@ func (h *scriptHost) Call(args [][]byte, proto int) ([]byte, *script.CallError) 
 		return reject("ERR Write commands are not allowed from read-only scripts.")
 	}
 	if h.client == nil {
-		h.client = &Client{srv: s, w: resp.NewWriter(), db: h.caller.db, authenticated: true, user: h.caller.user, created: h.caller.created}
+		h.client = s.scriptClient(h.caller)
 	}
 	sc2 := h.client
 	sc2.w.Reset()

@@ -1,0 +1,35 @@
+package server
+
+import (
+	"time"
+
+	"github.com/redoubt/redoubt/internal/resp"
+)
+
+// scriptReplyKeep is the largest reply buffer the script client keeps
+// between runs; a bigger one (a script read a huge value) is dropped.
+const scriptReplyKeep = 1 << 20
+
+// scriptClient is the client a script's redis.call runs as. Like Redis's
+// one script client it is made once and reused, so a run costs no client
+// or reply buffer; each run sets it up as the calling client's db and user.
+func (s *Server) scriptClient(caller *Client) *Client {
+	st := s.scripts
+	c := st.client
+	if c == nil || cap(c.w.Buf) > scriptReplyKeep {
+		c = &Client{srv: s, w: resp.NewWriter(), authenticated: true}
+		st.client = c
+	}
+	c.db, c.user, c.created = caller.db, caller.user, caller.created
+	return c
+}
+
+// commandStart is when the running command started: the clock read the
+// dispatcher made for it (Server.clockNext, set while a batch of commands
+// runs), so EVAL needs no clock read of its own.
+func (s *Server) commandStart() time.Time {
+	if t := s.clockNext; !t.IsZero() {
+		return t
+	}
+	return time.Now()
+}
