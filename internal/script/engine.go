@@ -47,6 +47,21 @@ type Engine struct {
 	errHandler   *lua.LFunction
 	keysT, argvT *lua.LTable
 	callArgs     [][]byte // redis.call's argument slice, reused
+	// After Run: Errors are the error replies it wrote (at any depth)
+	// that the error statistics must count; Counted is how many it wrote
+	// that came from redis.call, which the statistics counted already.
+	Errors  []string
+	Counted int
+}
+
+// noteError records an error reply written from table t for Errors and
+// Counted.
+func (e *Engine) noteError(t *lua.LTable, msg string) {
+	if t != nil && t.RawGetString(noStatsField) == lua.LTrue {
+		e.Counted++
+		return
+	}
+	e.Errors = append(e.Errors, msg)
 }
 
 type compiled struct {
@@ -178,6 +193,7 @@ func (e *Engine) Run(sha string, keys, argv [][]byte, host Host, out *resp.Write
 	}
 	e.host = host
 	e.proto = 2
+	e.Errors, e.Counted = e.Errors[:0], 0
 	e.keysT = e.setArray("KEYS", e.keysT, keys)
 	e.argvT = e.setArray("ARGV", e.argvT, argv)
 	L.Push(fn)
@@ -236,7 +252,7 @@ func onlyArray(t *lua.LTable, n int) bool {
 func (e *Engine) writeScriptError(err error, out *resp.Writer) {
 	ae, ok := err.(*lua.ApiError)
 	if !ok {
-		out.Error("ERR Error running script (call to " + e.funcName + "): " + err.Error())
+		e.scriptError(nil, out, "ERR Error running script (call to "+e.funcName+"): "+err.Error())
 		return
 	}
 	if t, ok := ae.Object.(*lua.LTable); ok {
@@ -246,10 +262,15 @@ func (e *Engine) writeScriptError(err error, out *resp.Writer) {
 		if src != "" && line != lua.LNil {
 			msg = fmt.Sprintf("%s script: %s, on %s:%s.", msg, e.funcName[2:], src, lua.LVAsString(line))
 		}
-		out.Error(errText(msg))
+		e.scriptError(t, out, errText(msg))
 		return
 	}
-	out.Error("ERR Error running script (call to " + e.funcName + "): " + ae.Object.String())
+	e.scriptError(nil, out, "ERR Error running script (call to "+e.funcName+"): "+ae.Object.String())
+}
+
+func (e *Engine) scriptError(t *lua.LTable, out *resp.Writer, msg string) {
+	e.noteError(t, msg)
+	out.Error(msg)
 }
 
 // errText is the final error: one without a code gets ERR, as

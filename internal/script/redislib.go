@@ -276,7 +276,15 @@ func (e *Engine) call(L *lua.LState, raise bool) int {
 	}
 	reply, cerr := e.host.Call(args, e.proto)
 	if cerr != nil {
-		return fail(cerr.Msg)
+		// a refusal is counted by the host, as Redis's scriptCall does
+		t := L.NewTable()
+		t.RawSetString("err", lua.LString(cerr.Msg))
+		t.RawSetString(noStatsField, lua.LTrue)
+		if raise {
+			L.Error(t, 0)
+		}
+		L.Push(t)
+		return 1
 	}
 	v, _ := parseReply(L, reply)
 	if t, ok := v.(*lua.LTable); ok && raise {

@@ -104,7 +104,6 @@ func evalCommand(c *Client, args [][]byte, bySHA, readOnly bool) {
 	keys := args[3 : 3+numkeys]
 	argv := args[3+numkeys:]
 	h := &scriptHost{caller: c, readOnly: readOnly || e.FlagsOf(sha).NoWrites}
-	start := len(c.w.Buf)
 	st := c.srv.scripts
 	st.running, st.busy, st.wrote, st.killReq = true, false, false, false
 	st.start = c.srv.commandStart()
@@ -114,11 +113,7 @@ func evalCommand(c *Client, args [][]byte, bySHA, readOnly bool) {
 		c.srv.log.Warn("Slow script finished in " + itoa(time.Since(st.start).Milliseconds()) + " milliseconds")
 	}
 	st.running, st.busy, st.killReq = false, false, false
-	if len(c.w.Buf) > start && c.w.Buf[start] == '-' {
-		c.errorsInCall++
-		msg := string(c.w.Buf[start+1 : len(c.w.Buf)-2])
-		c.srv.stats.countError(msg)
-	}
+	c.scriptErrorStats(e)
 }
 
 // scriptHost runs redis.call for one script execution.
@@ -144,11 +139,13 @@ func (h *scriptHost) Call(args [][]byte, proto int) ([]byte, *script.CallError) 
 	s := h.caller.srv
 	sc, _ := s.lookupCommand(args)
 	if sc == nil || sc.proc == nil {
+		s.stats.countError("ERR Unknown Redis command called from script")
 		return nil, &script.CallError{Msg: "ERR Unknown Redis command called from script"}
 	}
 	// refused before running: rejected_calls, as Redis's scriptCall
 	reject := func(msg string) ([]byte, *script.CallError) {
 		sc.rejected++
+		s.stats.countError(msg)
 		return nil, &script.CallError{Msg: msg}
 	}
 	if a := sc.meta.Arity; (a > 0 && len(args) != a) || len(args) < -a {
@@ -174,9 +171,13 @@ func (h *scriptHost) Call(args [][]byte, proto int) ([]byte, *script.CallError) 
 	if sc.has(cmdWrite) {
 		s.scripts.wrote = true
 	}
+	sc2.errorsInCall = 0
 	sc.proc(sc2, args)
 	s.ks.Settle()
 	sc.calls++
+	if sc2.errorsInCall > 0 {
+		sc.failed++
+	}
 	return sc2.w.Buf, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/redoubt/redoubt/internal/resp"
+	"github.com/redoubt/redoubt/internal/script"
 )
 
 // scriptReplyKeep is the largest reply buffer the script client keeps
@@ -32,4 +33,21 @@ func (s *Server) commandStart() time.Time {
 		return t
 	}
 	return time.Now()
+}
+
+// scriptErrorStats counts the error replies of the script run just ended
+// as Redis does: errors of the script's own are counted in the error
+// statistics and fail the command once; each error reply passed on from
+// redis.call (counted when its command ran) fails it once more, as
+// Redis's afterErrorReply does for replies flagged not to update stats.
+func (c *Client) scriptErrorStats(e *script.Engine) {
+	if len(e.Errors) > 0 {
+		c.errorsInCall++
+	}
+	for _, msg := range e.Errors {
+		c.srv.stats.countError(msg)
+	}
+	if c.cmd != nil {
+		c.cmd.failed += int64(e.Counted)
+	}
 }

@@ -23,6 +23,9 @@ func TestScriptACLDenialsLogged(t *testing.T) {
 		if err := admin.Do(ctx, "ACL", "SETUSER", "sc", "on", "nopass", "+eval", "+get", "+publish", "~k*", "&c*").Err(); err != nil {
 			t.Fatal(err)
 		}
+		if err := admin.Do(ctx, "CONFIG", "RESETSTAT").Err(); err != nil {
+			t.Fatal(err)
+		}
 		c := testutil.DialRaw(t, p.Addr)
 		c.Do("AUTH", "sc", "x")
 		if got := c.DoRaw("EVAL", "return redis.call('get', 'k1')", "0"); got != "$-1\r\n" {
@@ -46,6 +49,24 @@ func TestScriptACLDenialsLogged(t *testing.T) {
 		}
 		// the same denial again: merged into the oldest entry, now first
 		c.Do("EVAL", setScript, "0")
+
+		// refused calls are rejected_calls of the command; each EVAL whose
+		// reply is the refusal failed
+		info, err := admin.Info(ctx, "commandstats").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range []string{"cmdstat_set:calls=0,", "cmdstat_publish:calls=0,", "cmdstat_get:calls=1,"} {
+			if !strings.Contains(info, w) {
+				t.Fatalf("no %q in %s", w, info)
+			}
+		}
+		for _, w := range []string{"set rejected_calls=2", "publish rejected_calls=1", "get rejected_calls=1", "eval failed_calls=4"} {
+			cmd, field, _ := strings.Cut(w, " ")
+			if !strings.Contains(cmdstatLine(info, cmd), ","+field+",") && !strings.HasSuffix(cmdstatLine(info, cmd), ","+field) {
+				t.Fatalf("%s: %q", w, cmdstatLine(info, cmd))
+			}
+		}
 
 		entries, err := admin.Do(ctx, "ACL", "LOG").Slice()
 		if err != nil || len(entries) != 3 {
@@ -73,4 +94,14 @@ func TestScriptACLDenialsLogged(t *testing.T) {
 func sha1hex(body string) string {
 	h := sha1.Sum([]byte(body))
 	return hex.EncodeToString(h[:])
+}
+
+// cmdstatLine is the cmdstat_<cmd> line of INFO commandstats.
+func cmdstatLine(info, cmd string) string {
+	for _, l := range strings.Split(info, "\n") {
+		if strings.HasPrefix(l, "cmdstat_"+cmd+":") {
+			return strings.TrimSpace(l)
+		}
+	}
+	return ""
 }
