@@ -2,8 +2,8 @@
 # compare.sh measures redoubt against the real redis-server on this machine:
 # redis-benchmark throughput and p99 latency (GET, SET, LPUSH, LPOP, SADD,
 # HSET, ZADD, LRANGE_100, ZRANGEBYSCORE; opt-in XADD, XREADGROUP, EVALSHA)
-# at pipeline 1 and 16, run against
-# both servers in alternation (so background load hits both alike), then the
+# at pipeline 1 and 16, run against both servers in alternation (so
+# background load hits both alike), then the
 # RSS cost per key after loading 1,000,000 string keys and per element of
 # 1,000,000-element aggregates (one list, hash, set and sorted set).
 #
