@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # compare.sh measures redoubt against the real redis-server on this machine:
 # redis-benchmark throughput and p99 latency (GET, SET, LPUSH, LPOP, SADD,
-# HSET, ZADD, LRANGE_100, ZRANGEBYSCORE) at pipeline 1 and 16, run against
-# both servers in alternation (so background load hits both alike), then the
+# HSET, ZADD, LRANGE_100, ZRANGEBYSCORE; opt-in XADD, XREADGROUP, EVALSHA)
+# at pipeline 1 and 16, run against both servers in alternation (so
+# background load hits both alike), then the
 # RSS cost per key after loading 1,000,000 string keys and per element of
 # 1,000,000-element aggregates (one list, hash, set and sorted set).
 #
 # Usage: bench/compare.sh
-#   TESTS=get,set,lpush,lpop,sadd,hset,zadd,lrange_100,zrangebyscore (also: xadd, xreadgroup)
+#   TESTS=get,set,lpush,lpop,sadd,hset,zadd,lrange_100,zrangebyscore (also: xadd, xreadgroup, evalsha)
 #   PIPES="1 16" ROUNDS=3 CLIENTS=50 N1=600000 N16=5000000 RAND=100000
 #   KEYS=1000000 ELEMS=1000000 MEMORY=strings,list,hash,set,zset
 # Quick run: TESTS=get,set ROUNDS=1 N1=100000 N16=1000000 MEMORY=
@@ -122,11 +123,19 @@ awk 'BEGIN {
 	printf "*9\r\n$10\r\nXREADGROUP\r\n$5\r\nGROUP\r\n$1\r\ng\r\n$1\r\nc\r\n$5\r\nCOUNT\r\n$4\r\n1000\r\n$7\r\nSTREAMS\r\n$8\r\nxbench:r\r\n$1\r\n>\r\n"
 }' >>"$WORK/zbench.resp"
 
+# The EVALSHA test runs a cached one-GET script on random keys.
+EVAL_SCRIPT="return redis.call('GET', KEYS[1])"
+
 if ((${#TEST_LIST[@]})); then
 start redoubt; RD_PORT=$PORT; RD_PID=$PID
 start redis; RS_PORT=$PORT; RS_PID=$PID
 load "$RD_PORT" "$WORK/zbench.resp"
 load "$RS_PORT" "$WORK/zbench.resp"
+EVAL_SHA=$(redis-cli -p "$RS_PORT" script load "$EVAL_SCRIPT")
+if [[ $(redis-cli -p "$RD_PORT" script load "$EVAL_SCRIPT") != "$EVAL_SHA" ]]; then
+	echo "compare.sh: SCRIPT LOAD gave different SHAs" >&2
+	exit 1
+fi
 
 # bench PORT TEST PIPELINE -> "rps p99_ms"
 # Built-in tests run with -t; zrangebyscore is a custom command line. LRANGE
@@ -140,6 +149,10 @@ bench() {
 	zrangebyscore) args+=(-n $((n / 4)) -r 900 ZRANGEBYSCORE zbench:r __rand_int__ +inf LIMIT 0 10) ;;
 	xadd) args+=(-n "$n" XADD xbench:w '*' field value) ;;
 	xreadgroup) args+=(-n $((n / 4)) XREADGROUP GROUP g c COUNT 10 STREAMS xbench:r 0) ;;
+	evalsha)
+		args+=(-n "$n")
+		[[ -n $RAND ]] && args+=(-r "$RAND")
+		args+=(EVALSHA "$EVAL_SHA" 1 key:__rand_int__) ;;
 	*)
 		args+=(-n "$n" -t "$test")
 		# RAND= (empty) keeps redis-benchmark's default: one key for all requests

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -667,6 +668,9 @@ func (s *Selector) check(cmd *command.Command, args [][]byte) (int, int) {
 		return OK, 0
 	}
 	for _, ks := range cmd.KeySpecs {
+		if slices.Contains(ks.Flags, "not_key") {
+			continue // SPUBLISH's channel: checked as a channel, not a key
+		}
 		need := keyNeeds(cmd, ks, args)
 		for _, i := range command.SpecKeyPositions(ks, args) {
 			if !s.keyAllowed(args[i], need) {

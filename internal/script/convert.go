@@ -32,7 +32,11 @@ func parseReply(L *lua.LState, b []byte) (lua.LValue, []byte) {
 	case '+':
 		return single("ok", lua.LString(line)), rest
 	case '-':
-		return single("err", lua.LString(line)), rest
+		// the command counted its error already: the script's reply of
+		// this table does not count it again (Redis's flag of that name)
+		t := single("err", lua.LString(line))
+		t.RawSetString(noStatsField, lua.LTrue)
+		return t, rest
 	case '$', '=':
 		n, _ := strconv.Atoi(string(line))
 		if n < 0 {
@@ -87,6 +91,10 @@ func parseReply(L *lua.LState, b []byte) (lua.LValue, []byte) {
 	return lua.LFalse, rest
 }
 
+// noStatsField marks an error table made from a redis.call error that the
+// error statistics have counted already.
+const noStatsField = "ignore_error_stats_update"
+
 // toResp writes a script's Lua result as Redis's luaReplyToRedisReply.
 func (e *Engine) toResp(v lua.LValue, w *resp.Writer, depth int) {
 	switch v := v.(type) {
@@ -122,6 +130,7 @@ func luaInt(f float64) int64 {
 
 func (e *Engine) tableToResp(t *lua.LTable, w *resp.Writer, depth int) {
 	if s, ok := t.RawGetString("err").(lua.LString); ok {
+		e.noteError(t, string(s))
 		w.Error(string(s))
 		return
 	}

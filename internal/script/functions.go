@@ -66,7 +66,7 @@ func (e *Engine) openLibraryAPI() {
 	r.RawSetString("REDIS_VERSION_NUM", lua.LNumber(redisVersionNum))
 	api := L.NewTable()
 	api.RawSetString("redis", strictTable(L, r))
-	e.fstate.libAPI = api
+	e.fstate.libAPI = strictTable(L, api)
 }
 
 // strictTable is a read-only proxy of t whose unknown fields are errors,
@@ -190,8 +190,11 @@ func (e *Engine) compileLibrary(code string, replace bool, libs map[string]*Libr
 	fn.Env = e.env
 	fs := e.fstate
 	fs.loading, fs.deadline = lib, time.Now().Add(LoadTimeout)
+	// library code loading sees only its API as globals
+	e.envMT.RawSetString("__index", fs.libAPI)
 	L.Push(fn)
 	err = L.PCall(0, 0, nil)
+	e.envMT.RawSetString("__index", L.G.Global)
 	fs.loading, fs.deadline = nil, time.Time{}
 	e.killed = false
 	L.SetTop(0)
@@ -451,11 +454,12 @@ func (e *Engine) RunFunction(f *Function, keys, argv [][]byte, host Host, out *r
 	L := e.L
 	e.host = host
 	e.proto = 2
-	e.runName = f.Name
+	e.funcName = "f_" + f.Name
+	e.Errors, e.Counted = e.Errors[:0], 0
 	L.Push(f.fn)
 	L.Push(stringArray(L, keys))
 	L.Push(stringArray(L, argv))
-	e.finishRun(L.PCall(2, 1, e.errHandler()), out)
+	e.finishRun(L.PCall(2, 1, e.errHandler), out)
 }
 
 func stringArray(L *lua.LState, vals [][]byte) *lua.LTable {

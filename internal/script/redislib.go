@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -99,29 +100,27 @@ func readOnly(L *lua.LState, t *lua.LTable) *lua.LTable {
 }
 
 // protectGlobals makes scripts see the globals through a read-only proxy:
-// reading an unknown name and assigning any global are errors.
+// reading an unknown name and assigning any global are errors. Reads go
+// proxy -> globals table by plain __index chaining, so a hit calls no Go
+// function; only a miss reaches the globals' own __index, which raises.
 func (e *Engine) protectGlobals() {
 	L := e.L
 	g := L.G.Global
-	proxy := L.NewTable()
-	mt := L.NewTable()
-	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
+	gmt := L.NewTable()
+	gmt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
 		k := L.Get(2)
-		scope := g
-		if e.fstate != nil && e.fstate.loading != nil {
-			scope = e.fstate.libAPI // library code loading sees only its API
-		}
-		if v := scope.RawGet(k); v != lua.LNil {
-			L.Push(v)
-			return 1
-		}
-		if s, ok := k.(lua.LString); ok && allowedNil[string(s)] && scope == g {
+		if s, ok := k.(lua.LString); ok && allowedNil[string(s)] {
 			L.Push(lua.LNil)
 			return 1
 		}
 		L.RaiseError("Script attempted to access nonexistent global variable '%s'", lua.LVAsString(k))
 		return 0
 	}))
+	L.SetMetatable(g, gmt)
+	proxy := L.NewTable()
+	mt := L.NewTable()
+	mt.RawSetString("__index", g)
+	e.envMT = mt
 	mt.RawSetString("__newindex", L.NewFunction(func(L *lua.LState) int {
 		L.RaiseError("Attempt to modify a readonly table")
 		return 0
@@ -260,11 +259,16 @@ func (e *Engine) call(L *lua.LState, raise bool) int {
 	if n == 0 {
 		return fail("ERR Please specify at least one argument for this redis lib call")
 	}
-	args := make([][]byte, n)
+	args := e.callArgs[:0]
+	if cap(args) < n || cap(args) > callArgsKeep {
+		args = make([][]byte, 0, n)
+	}
+	args = args[:n]
+	e.callArgs = args
 	for i := 1; i <= n; i++ {
 		switch v := L.Get(i).(type) {
 		case lua.LString:
-			args[i-1] = []byte(v)
+			args[i-1] = stringBytes(string(v))
 		case lua.LNumber:
 			// Redis formats numbers given to commands with %.17g
 			args[i-1] = strconv.AppendFloat(nil, float64(v), 'g', 17, 64)
@@ -274,7 +278,15 @@ func (e *Engine) call(L *lua.LState, raise bool) int {
 	}
 	reply, cerr := e.host.Call(args, e.proto)
 	if cerr != nil {
-		return fail(cerr.Msg)
+		// a refusal is counted by the host, as Redis's scriptCall does
+		t := L.NewTable()
+		t.RawSetString("err", lua.LString(cerr.Msg))
+		t.RawSetString(noStatsField, lua.LTrue)
+		if raise {
+			L.Error(t, 0)
+		}
+		L.Push(t)
+		return 1
 	}
 	v, _ := parseReply(L, reply)
 	if t, ok := v.(*lua.LTable); ok && raise {
@@ -284,6 +296,20 @@ func (e *Engine) call(L *lua.LState, raise bool) int {
 	}
 	L.Push(v)
 	return 1
+}
+
+// callArgsKeep bounds the argument slice redis.call keeps between calls.
+const callArgsKeep = 1024
+
+// stringBytes is s's bytes without a copy. Commands never write into
+// their arguments (client arguments live in the connection's read
+// buffer, so anything kept is copied), which makes sharing a Lua
+// string's immutable bytes safe for the length of one call.
+func stringBytes(s string) []byte {
+	if len(s) == 0 {
+		return []byte{}
+	}
+	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
 
 func isErrTable(t *lua.LTable) bool {

@@ -79,19 +79,31 @@ func (s *Server) aclAuth(user, pass []byte) bool {
 // aclLogAdd records a denial, merging with a recent identical entry as
 // Redis does (same reason, context, object and user within 60 s).
 func (c *Client) aclLogAdd(reason, object, username string) {
-	s := c.srv
-	s.aclUsers()
 	ctx := "toplevel"
 	if reason != "auth" && (c.flags&flagMulti != 0 || c.execRunning) {
 		ctx = "multi"
 	}
+	c.aclLogAddCtx(reason, ctx, object, username)
+}
+
+// aclLogAddCtx is aclLogAdd with the context given ("lua" for scripts).
+// Like Redis it looks for a match among the 10 newest entries only and
+// moves a match to the head.
+func (c *Client) aclLogAddCtx(reason, ctx, object, username string) {
+	s := c.srv
+	s.aclUsers()
 	now := s.now()
 	info := c.clientListLine()
-	for _, e := range s.acl.log {
-		if e.reason == reason && e.context == ctx && e.object == object && e.username == username && now-e.created < 60000 {
+	for i, e := range s.acl.log {
+		if i == 10 {
+			break
+		}
+		if e.reason == reason && e.context == ctx && e.object == object && e.username == username && now-e.created <= 60000 {
 			e.count++
 			e.created = now
 			e.clientInfo = info
+			copy(s.acl.log[1:i+1], s.acl.log[:i])
+			s.acl.log[0] = e
 			return
 		}
 	}
@@ -123,6 +135,30 @@ func (c *Client) aclDenial(sc *serverCommand, args [][]byte) string {
 	case acl.DeniedChannel:
 		c.aclLogAdd("channel", obj, u.Name)
 		return "NOPERM this user has no permissions to access one of the channels used as arguments"
+	}
+	return ""
+}
+
+// aclScriptDenial checks a redis.call of the script run by c against c's
+// user, as Redis's scriptVerifyACL: a denial is logged with context
+// "lua" and the script sees "The user executing the script ...".
+func (c *Client) aclScriptDenial(sc *serverCommand, args [][]byte) string {
+	u := c.srv.aclUsers().Get(c.user)
+	if u == nil {
+		return ""
+	}
+	kind, obj := aclCheck(u, sc.meta, args)
+	const prefix = "ERR The user executing the script "
+	switch kind {
+	case acl.DeniedCmd:
+		c.aclLogAddCtx("command", "lua", sc.name, u.Name)
+		return prefix + "can't run this command or subcommand"
+	case acl.DeniedKey:
+		c.aclLogAddCtx("key", "lua", obj, u.Name)
+		return prefix + "can't access at least one of the keys mentioned in the command arguments"
+	case acl.DeniedChannel:
+		c.aclLogAddCtx("channel", "lua", obj, u.Name)
+		return prefix + "can't publish to the channel mentioned in the command"
 	}
 	return ""
 }

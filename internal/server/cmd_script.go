@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/redoubt/redoubt/internal/resp"
 	"github.com/redoubt/redoubt/internal/script"
 )
 
@@ -27,6 +26,7 @@ type scriptState struct {
 	name     string
 	argv     [][]byte
 	allowOOM bool
+	client   *Client // the script client (script_client.go)
 }
 
 // scriptBusy is the BUSY admission check of processCommand: while a slow
@@ -101,8 +101,8 @@ func evalCommand(c *Client, args [][]byte, bySHA, readOnly bool) {
 	e := c.srv.scriptEngine()
 	var sha string
 	if bySHA {
-		sha = strings.ToLower(string(args[1]))
-		if !e.Exists(sha) {
+		var ok bool
+		if sha, ok = e.Lookup(args[1]); !ok {
 			c.addError("NOSCRIPT No matching script. Please use EVAL.")
 			return
 		}
@@ -150,12 +150,11 @@ func (c *Client) runScript(name string, fcall bool, flags script.Flags, readOnly
 		}
 	}
 	h := &scriptHost{caller: c, readOnly: readOnly || flags.NoWrites}
-	start := len(c.w.Buf)
 	st := s.scripts
 	st.running, st.busy, st.wrote, st.killReq = true, false, false, false
 	st.fcall, st.name, st.argv = fcall, name, c.argv
 	st.allowOOM = (flags.Shebang || fcall) && flags.AllowOOM
-	st.start = time.Now()
+	st.start = s.commandStart()
 	e := st.engine
 	if fcall {
 		e = st.functions
@@ -172,11 +171,7 @@ func (c *Client) runScript(name string, fcall bool, flags script.Flags, readOnly
 	}
 	st.running, st.busy, st.killReq = false, false, false
 	st.argv = nil
-	if len(c.w.Buf) > start && c.w.Buf[start] == '-' {
-		c.errorsInCall++
-		msg := string(c.w.Buf[start+1 : len(c.w.Buf)-2])
-		s.stats.countError(msg)
-	}
+	c.scriptErrorStats(e)
 }
 
 // scriptHost runs redis.call for one script execution.
@@ -202,27 +197,34 @@ func (h *scriptHost) Call(args [][]byte, proto int) ([]byte, *script.CallError) 
 	s := h.caller.srv
 	sc, _ := s.lookupCommand(args)
 	if sc == nil || sc.proc == nil {
+		s.stats.countError("ERR Unknown Redis command called from script")
 		return nil, &script.CallError{Msg: "ERR Unknown Redis command called from script"}
 	}
+	// refused before running: rejected_calls, as Redis's scriptCall
+	reject := func(msg string) ([]byte, *script.CallError) {
+		sc.rejected++
+		s.stats.countError(msg)
+		return nil, &script.CallError{Msg: msg}
+	}
 	if a := sc.meta.Arity; (a > 0 && len(args) != a) || len(args) < -a {
-		return nil, &script.CallError{Msg: "ERR Wrong number of args calling Redis command from script"}
+		return reject("ERR Wrong number of args calling Redis command from script")
 	}
 	if sc.has(cmdNoScript) {
-		return nil, &script.CallError{Msg: "ERR This Redis command is not allowed from script"}
+		return reject("ERR This Redis command is not allowed from script")
+	}
+	if msg := h.caller.aclScriptDenial(sc, args); msg != "" {
+		return reject(msg)
 	}
 	if h.readOnly && sc.has(cmdWrite) {
-		return nil, &script.CallError{Msg: "ERR Write commands are not allowed from read-only scripts."}
+		return reject("ERR Write commands are not allowed from read-only scripts.")
 	}
 	// over maxmemory when the script started, a script that has not
 	// written yet may not grow memory (scriptVerifyOOM)
 	if s.preCommandOOM && s.cfg.MaxMemory != 0 && !s.scripts.allowOOM && !s.scripts.wrote && sc.has(cmdDenyOOM) {
-		return nil, &script.CallError{Msg: errOOM}
+		return reject(errOOM)
 	}
 	if h.client == nil {
-		// Redis's script client: no connection, so "?:0" in the slow log
-		// and "lua" in MONITOR
-		h.client = &Client{srv: s, w: resp.NewWriter(), db: h.caller.db, authenticated: true, user: "default",
-			created: h.caller.created, addr: "?:0", flags: flagScript}
+		h.client = s.scriptClient(h.caller)
 	}
 	sc2 := h.client
 	sc2.w.Reset()
@@ -232,11 +234,15 @@ func (h *scriptHost) Call(args [][]byte, proto int) ([]byte, *script.CallError) 
 	if sc.has(cmdWrite) {
 		s.scripts.wrote = true
 	}
+	sc2.errorsInCall = 0
 	start := time.Now()
 	sc.proc(sc2, args)
 	s.ks.Settle()
 	us := time.Since(start).Microseconds()
 	sc.calls++
+	if sc2.errorsInCall > 0 {
+		sc.failed++
+	}
 	sc.usec += us
 	s.stats.commands++
 	s.afterCall(sc2, sc, us)
