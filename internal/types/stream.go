@@ -249,9 +249,9 @@ func entryLen(head, seq uint64, fv [][]byte, same bool) int {
 }
 
 // growNode makes room for need more bytes in n. With node limits the
-// new capacity is the node's projected final size (the average entry so
-// far times the entries still to come), so a node is reallocated about
-// once rather than at every doubling.
+// new capacity is the node's projected final size (its average entry
+// times the entry limit, or the byte limit), so a node is reallocated
+// about once rather than at every doubling.
 func (s *Stream) growNode(n *streamNode, need, maxEntries, maxBytes int) {
 	want := len(n.buf) + need
 	var pred int
@@ -260,6 +260,11 @@ func (s *Stream) growNode(n *streamNode, need, maxEntries, maxBytes int) {
 	}
 	if maxBytes > 0 && (pred == 0 || pred > maxBytes+need) {
 		pred = maxBytes + need
+	}
+	// Without a full node to go by yet (a young stream), grow at most 4x
+	// at a time, so a stream of a few entries stays small.
+	if s.nodeHint == 0 {
+		pred = min(pred, 4*cap(n.buf))
 	}
 	if pred < want {
 		pred = max(want, 2*cap(n.buf))
