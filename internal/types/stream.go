@@ -261,11 +261,10 @@ func (s *Stream) growNode(n *streamNode, need, maxEntries, maxBytes int) {
 	if maxBytes > 0 && (pred == 0 || pred > maxBytes+need) {
 		pred = maxBytes + need
 	}
-	// Without a full node to go by yet (a young stream), grow at most 4x
-	// at a time, so a stream of a few entries stays small.
-	if s.nodeHint == 0 {
-		pred = min(pred, 4*cap(n.buf))
-	}
+	// Grow at most 4x at a time: a young stream (no full node to size
+	// from yet) of a few entries stays small, and huge node limits do
+	// not turn into huge buffers for a node that may never fill.
+	pred = min(pred, 4*cap(n.buf))
 	if pred < want {
 		pred = max(want, 2*cap(n.buf))
 	}

@@ -164,3 +164,30 @@ func TestStreamNodeBufferSized(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamHugeNodeLimits checks that large node limits do not make
+// large buffers for a node holding a few entries.
+func TestStreamHugeNodeLimits(t *testing.T) {
+	for _, lim := range [][2]int{{0, 1 << 30}, {1 << 30, 0}, {1 << 30, 1 << 30}} {
+		s := NewStream()
+		for i := 1; i <= 300; i++ {
+			s.Append(StreamID{uint64(i), 0}, fvOf("f", "value"), lim[0], lim[1])
+		}
+		// 300 entries of about 8 bytes
+		if got := s.MemoryUsage(0); got > 300*8*4+1024 {
+			t.Fatalf("limits %v: 300 small entries hold %d bytes", lim, got)
+		}
+	}
+	// Limits raised (CONFIG SET) after nodes have filled up at the default.
+	s := NewStream()
+	for i := 1; i <= 600; i++ {
+		lim := [2]int{100, 4096}
+		if i > 300 {
+			lim = [2]int{1 << 30, 0}
+		}
+		s.Append(StreamID{uint64(i), 0}, fvOf("f", "value"), lim[0], lim[1])
+	}
+	if got := s.MemoryUsage(0); got > 600*8*4+1024 {
+		t.Fatalf("600 small entries hold %d bytes", got)
+	}
+}
