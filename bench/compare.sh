@@ -5,12 +5,14 @@
 # at pipeline 1 and 16, run against both servers in alternation (so
 # background load hits both alike), then the
 # RSS cost per key after loading 1,000,000 string keys and per element of
-# 1,000,000-element aggregates (one list, hash, set and sorted set).
+# 1,000,000-element aggregates (one list, hash, set and sorted set), and
+# per entry of a 1,000,000-entry stream (alone, and with a consumer group
+# holding every entry pending).
 #
 # Usage: bench/compare.sh
 #   TESTS=get,set,lpush,lpop,sadd,hset,zadd,lrange_100,zrangebyscore (also: xadd, xreadgroup, evalsha)
 #   PIPES="1 16" ROUNDS=3 CLIENTS=50 N1=600000 N16=5000000 RAND=100000
-#   KEYS=1000000 ELEMS=1000000 MEMORY=strings,list,hash,set,zset
+#   KEYS=1000000 ELEMS=1000000 MEMORY=strings,list,hash,set,zset,stream,stream_pel
 # Quick run: TESTS=get,set ROUNDS=1 N1=100000 N16=1000000 MEMORY=
 # Both servers run on 127.0.0.1, on free ports, with --save '' --appendonly no;
 # every process started here is stopped on exit.
@@ -25,7 +27,7 @@ ELEMS=${ELEMS:-1000000}
 TESTS=${TESTS-get,set,lpush,lpop,sadd,hset,zadd,lrange_100,zrangebyscore}
 PIPES=${PIPES:-1 16}
 RAND=${RAND-100000} # keyspace/member range for __rand_int__ (-r)
-MEMORY=${MEMORY-strings,list,hash,set,zset}
+MEMORY=${MEMORY-strings,list,hash,set,zset,stream,stream_pel}
 IFS=, read -r -a TEST_LIST <<<"$TESTS"
 IFS=, read -r -a MEMORY_LIST <<<"$MEMORY"
 
@@ -231,6 +233,28 @@ gen_aggregate() {
 	}'
 }
 
+# gen_stream: ELEMS x XADD big:stream * user <N> action element:N (two
+# fields, an integer and a short string value: the usual event shape),
+# auto IDs, pipelined.
+gen_stream() {
+	awk -v n="$ELEMS" 'BEGIN {
+		for (i = 0; i < n; i++) {
+			u = i ""; m = "element:" i
+			printf "*7\r\n$4\r\nXADD\r\n$10\r\nbig:stream\r\n$1\r\n*\r\n$4\r\nuser\r\n$%d\r\n%s\r\n$6\r\naction\r\n$%d\r\n%s\r\n", length(u), u, length(m), m
+		}
+	}'
+}
+# gen_stream_pel: the stream above, then group g delivers every entry to
+# consumer c (XREADGROUP COUNT 1000 per call), leaving all of them pending.
+gen_stream_pel() {
+	gen_stream
+	awk -v n="$ELEMS" 'BEGIN {
+		printf "*5\r\n$6\r\nXGROUP\r\n$6\r\nCREATE\r\n$10\r\nbig:stream\r\n$1\r\ng\r\n$1\r\n0\r\n"
+		for (i = 0; i < n; i += 1000)
+			printf "*9\r\n$10\r\nXREADGROUP\r\n$5\r\nGROUP\r\n$1\r\ng\r\n$1\r\nc\r\n$5\r\nCOUNT\r\n$4\r\n1000\r\n$7\r\nSTREAMS\r\n$10\r\nbig:stream\r\n$1\r\n>\r\n"
+	}'
+}
+
 # measure NAME COUNT UNIT: loads $WORK/NAME.resp into each kind of server.
 measure() {
 	local name=$1 count=$2 unit=$3
@@ -276,6 +300,14 @@ for m in "${MEMORY_LIST[@]}"; do
 		echo "memory: ZADD of $ELEMS x (N, element:N) into one sorted set"
 		gen_aggregate ZADD big:zset sm >"$WORK/$m.resp"
 		measure "$m" "$ELEMS" element ;;
+	stream)
+		echo "memory: $ELEMS x XADD big:stream * user N action element:N"
+		gen_stream >"$WORK/$m.resp"
+		measure "$m" "$ELEMS" entry ;;
+	stream_pel)
+		echo "memory: the same stream plus group g with all $ELEMS entries pending for consumer c"
+		gen_stream_pel >"$WORK/$m.resp"
+		measure "$m" "$ELEMS" entry ;;
 	*) echo "compare.sh: unknown MEMORY item $m" >&2; exit 1 ;;
 	esac
 	rm -f "$WORK/$m.resp"

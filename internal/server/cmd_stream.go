@@ -308,7 +308,8 @@ func cmdXadd(c *Client, args [][]byte) {
 	}
 	me, mb := c.streamNodeLimits()
 	s.Append(id, args[fieldPos:], me, mb)
-	c.w.Bulk(id.AppendTo(nil))
+	var idBuf [41]byte // "ms-seq" on the stack: no garbage per entry
+	c.w.Bulk(id.AppendTo(idBuf[:0]))
 	c.db.SignalModified(args[1])
 	c.db.Notify(keyspace.ClassStream, "xadd", args[1])
 	if a.strategy != 0 {

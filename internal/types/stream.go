@@ -72,15 +72,22 @@ func (a StreamID) AppendTo(b []byte) []byte {
 
 func (a StreamID) String() string { return string(a.AppendTo(nil)) }
 
+// An entry's flags are the low bits of its first uvarint, so the deleted
+// flag can be set in place in the first byte.
 const (
 	entDeleted    = 1
 	entSameFields = 2
+	entFlagBits   = 2
+	// maxMsDelta is the largest ms delta an entry's header can hold; an
+	// entry further from its node's master starts a new node.
+	maxMsDelta = 1<<(64-entFlagBits) - 1
 )
 
 // streamNode is a run of consecutive entries packed into buf. Each entry:
-// flags byte, uvarint ms delta from master, uvarint seq, then either the
-// values (same fields as master) or uvarint count and field/value pairs;
-// every string is a uvarint length and its bytes.
+// uvarint ms delta from master shifted left by entFlagBits with the flags
+// in the low bits, uvarint seq, then either the values (same fields as
+// master) or uvarint count and field/value pairs; every string is a
+// uvarint length and its bytes.
 type streamNode struct {
 	master       StreamID
 	last         StreamID // ID of the last entry (live or deleted)
@@ -99,6 +106,8 @@ type Stream struct {
 	MaxDeletedID StreamID
 	EntriesAdded uint64
 	groups       []*StreamGroup // by name
+	nodeBytes    int64          // heap held by nodes (stream_mem.go)
+	nodeHint     int            // buffer length of the last node that filled up
 }
 
 // NewStream returns an empty stream.
@@ -123,6 +132,7 @@ func (s *Stream) Dup() keyspace.Value {
 		}
 		d.nodes[i] = &nn
 	}
+	d.recountNodeBytes()
 	d.groups = make([]*StreamGroup, len(s.groups))
 	for i, g := range s.groups {
 		d.groups[i] = g.dup()
@@ -153,30 +163,41 @@ func (s *Stream) Append(id StreamID, fv [][]byte, maxEntries, maxBytes int) {
 	var n *streamNode
 	if len(s.nodes) > 0 {
 		n = s.nodes[len(s.nodes)-1]
-		if (maxEntries > 0 && n.count >= maxEntries) || (maxBytes > 0 && len(n.buf) >= maxBytes) {
+		if (maxEntries > 0 && n.count >= maxEntries) || (maxBytes > 0 && len(n.buf) >= maxBytes) ||
+			id.Ms-n.master.Ms > maxMsDelta {
 			n = nil
 		}
 	}
 	if n == nil {
 		if k := len(s.nodes); k > 0 {
-			// a full node never grows again: drop append's spare capacity
-			last := s.nodes[k-1]
-			last.buf = append(make([]byte, 0, len(last.buf)), last.buf...)
+			s.sealNode(s.nodes[k-1], maxEntries, maxBytes)
 		}
 		n = &streamNode{master: id}
+		if s.nodeHint > 0 {
+			// Size the buffer for a node like the last full one (its
+			// size class's spare bytes leave room for slightly longer
+			// entries): growing by doubling would make about twice the
+			// node's size in garbage, which the collector lets pile up
+			// to the heap goal before it frees any.
+			n.buf = make([]byte, 0, goAllocSize(s.nodeHint))
+		}
 		n.masterFields = make([][]byte, len(fv)/2)
 		for i := range n.masterFields {
 			n.masterFields[i] = append([]byte(nil), fv[2*i]...)
 		}
 		s.nodes = append(s.nodes, n)
+		s.nodeBytes += n.memBytes()
 	}
 	same := sameFields(n.masterFields, fv)
-	flags := byte(0)
+	flags := uint64(0)
 	if same {
 		flags = entSameFields
 	}
-	n.buf = append(n.buf, flags)
-	n.buf = binary.AppendUvarint(n.buf, id.Ms-n.master.Ms)
+	head := (id.Ms-n.master.Ms)<<entFlagBits | flags
+	if need := entryLen(head, id.Seq, fv, same); len(n.buf)+need > cap(n.buf) {
+		s.growNode(n, need, maxEntries, maxBytes)
+	}
+	n.buf = binary.AppendUvarint(n.buf, head)
 	n.buf = binary.AppendUvarint(n.buf, id.Seq)
 	if same {
 		for i := 1; i < len(fv); i += 2 {
@@ -199,9 +220,79 @@ func (s *Stream) Append(id StreamID, fv [][]byte, maxEntries, maxBytes int) {
 	s.EntriesAdded++
 }
 
+func uvarint64Len(x uint64) int {
+	n := 1
+	for x >= 0x80 {
+		x >>= 7
+		n++
+	}
+	return n
+}
+
+// entryLen is the encoded size of an entry.
+func entryLen(head, seq uint64, fv [][]byte, same bool) int {
+	n := uvarint64Len(head) + uvarint64Len(seq)
+	start := 0
+	if same {
+		start = 1
+	} else {
+		n += uvarintLen(len(fv) / 2)
+	}
+	step := 1
+	if same {
+		step = 2
+	}
+	for i := start; i < len(fv); i += step {
+		n += uvarintLen(len(fv[i])) + len(fv[i])
+	}
+	return n
+}
+
+// growNode makes room for need more bytes in n. With node limits the
+// new capacity is the node's projected final size (its average entry
+// times the entry limit, or the byte limit), so a node is reallocated
+// about once rather than at every doubling.
+func (s *Stream) growNode(n *streamNode, need, maxEntries, maxBytes int) {
+	want := len(n.buf) + need
+	var pred int
+	if maxEntries > 0 && n.count > 0 {
+		pred = (len(n.buf)/n.count + 1) * maxEntries
+	}
+	if maxBytes > 0 && (pred == 0 || pred > maxBytes+need) {
+		pred = maxBytes + need
+	}
+	// Grow at most 4x at a time: a young stream (no full node to size
+	// from yet) of a few entries stays small, and huge node limits do
+	// not turn into huge buffers for a node that may never fill.
+	pred = min(pred, 4*cap(n.buf))
+	if pred < want {
+		pred = max(want, 2*cap(n.buf))
+	}
+	old := cap(n.buf)
+	buf := make([]byte, len(n.buf), goAllocSize(pred))
+	copy(buf, n.buf)
+	n.buf = buf
+	s.nodeBytes += goAllocSize(cap(buf)) - goAllocSize(old)
+}
+
+// sealNode is called when the last node n is full and a new one starts:
+// n never grows again, so its length is the hint for the next node's
+// buffer, and a buffer left with much spare capacity (the first node, or
+// entries that outgrew the hint) is copied down to size.
+func (s *Stream) sealNode(n *streamNode, maxEntries, maxBytes int) {
+	if maxEntries > 0 && n.count >= maxEntries || maxBytes > 0 && len(n.buf) >= maxBytes {
+		s.nodeHint = len(n.buf)
+	}
+	if goAllocSize(cap(n.buf))-goAllocSize(len(n.buf)) > int64(len(n.buf)/8) {
+		s.nodeBytes -= goAllocSize(cap(n.buf))
+		n.buf = append(make([]byte, 0, len(n.buf)), n.buf...)
+		s.nodeBytes += goAllocSize(cap(n.buf))
+	}
+}
+
 // nodeEntry is one decoded entry position.
 type nodeEntry struct {
-	off   int // offset of the flags byte
+	off   int // offset of the entry, whose first byte holds the flags
 	id    StreamID
 	flags byte
 }
@@ -215,13 +306,12 @@ func getBytes(b []byte, p int) ([]byte, int) {
 // decodeHeader reads the entry at p; it returns the entry and the offset
 // of its fields/values.
 func (n *streamNode) decodeHeader(p int) (nodeEntry, int) {
-	e := nodeEntry{off: p, flags: n.buf[p]}
-	p++
-	d, k := binary.Uvarint(n.buf[p:])
+	h, k := binary.Uvarint(n.buf[p:])
+	e := nodeEntry{off: p, flags: byte(h & (1<<entFlagBits - 1))}
 	p += k
 	seq, k := binary.Uvarint(n.buf[p:])
 	p += k
-	e.id = StreamID{n.master.Ms + d, seq}
+	e.id = StreamID{n.master.Ms + h>>entFlagBits, seq}
 	return e, p
 }
 
@@ -363,8 +453,23 @@ func (s *Stream) removeAt(i, off int) {
 	n.live--
 	s.length--
 	if n.live == 0 {
-		s.nodes = append(s.nodes[:i], s.nodes[i+1:]...)
+		s.dropNode(i)
 	}
+}
+
+// dropNode removes node i, clearing the vacated slot so the backing
+// array does not keep the node reachable.
+func (s *Stream) dropNode(i int) {
+	s.nodeBytes -= s.nodes[i].memBytes()
+	if i == 0 {
+		s.nodes[0] = nil
+		s.nodes = s.nodes[1:]
+		return
+	}
+	k := len(s.nodes) - 1
+	copy(s.nodes[i:], s.nodes[i+1:])
+	s.nodes[k] = nil
+	s.nodes = s.nodes[:k]
 }
 
 func (s *Stream) firstLive() StreamID {
@@ -410,7 +515,7 @@ func (s *Stream) Trim(byID bool, maxLen int64, minID StreamID, approx bool, limi
 			}
 			removed += int64(n.live)
 			s.length -= uint64(n.live)
-			s.nodes = s.nodes[1:]
+			s.dropNode(0)
 			continue
 		}
 		if approx {
@@ -444,18 +549,6 @@ func (s *Stream) Trim(byID bool, maxLen int64, minID StreamID, approx bool, limi
 		}
 	}
 	return removed
-}
-
-// MemUsage estimates the bytes the stream's entries use.
-func (s *Stream) MemUsage() int {
-	total := 64
-	for _, n := range s.nodes {
-		total += 96 + cap(n.buf)
-		for _, f := range n.masterFields {
-			total += 24 + len(f)
-		}
-	}
-	return total
 }
 
 // NodeCount is the number of packed nodes (XINFO's radix-tree-keys).

@@ -82,8 +82,15 @@ func (p *PEL) Remove(id StreamID) bool {
 		return false
 	}
 	p.ids = append(p.ids[:i], p.ids[i+1:]...)
-	p.nacks[i] = nil
-	p.nacks = append(p.nacks[:i], p.nacks[i+1:]...)
+	k := len(p.nacks) - 1
+	copy(p.nacks[i:], p.nacks[i+1:])
+	p.nacks[k] = nil // the vacated slot must not keep the NACK alive
+	p.nacks = p.nacks[:k]
+	if c := cap(p.ids); c > 64 && len(p.ids) < c/4 {
+		// acknowledged entries give their memory back
+		p.ids = append(make([]StreamID, 0, 2*len(p.ids)), p.ids...)
+		p.nacks = append(make([]*StreamNACK, 0, 2*len(p.nacks)), p.nacks...)
+	}
 	return true
 }
 
