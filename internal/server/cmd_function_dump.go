@@ -65,26 +65,31 @@ func functionCodes(body []byte) ([]string, string) {
 		if err != nil {
 			return nil, "can not read data type"
 		}
-		switch t {
-		case rdb.OpFunction2:
-			code, err := r.ReadString()
-			if err != nil {
-				return nil, "Failed loading library payload"
-			}
-			codes = append(codes, string(code))
-		case rdb.OpFunction:
-			// the 7.0 release candidates' layout: name, engine, optional
-			// description, then the code without its first line
-			code, msg := preGAFunction(r)
-			if msg != "" {
-				return nil, msg
-			}
-			codes = append(codes, code)
-		default:
+		if t != rdb.OpFunction2 && t != rdb.OpFunction {
 			return nil, "given type is not a function"
 		}
+		code, msg := readFunctionRecord(r, t)
+		if msg != "" {
+			return nil, msg
+		}
+		codes = append(codes, code)
 	}
 	return codes, ""
+}
+
+// readFunctionRecord reads one function library record of type t (after
+// its opcode), as in an RDB file or a FUNCTION DUMP payload.
+func readFunctionRecord(r *rdb.Reader, t byte) (string, string) {
+	if t == rdb.OpFunction {
+		// the 7.0 release candidates' layout: name, engine, optional
+		// description, then the code without its first line
+		return preGAFunction(r)
+	}
+	code, err := r.ReadString()
+	if err != nil {
+		return "", "Failed loading library payload"
+	}
+	return string(code), ""
 }
 
 func preGAFunction(r *rdb.Reader) (string, string) {

@@ -349,9 +349,16 @@ func cmdFlushAll(c *Client, args [][]byte) {
 	if !c.flushArgsOK(args) {
 		return
 	}
-	c.srv.ks.SignalFlushed(nil)
-	for _, db := range c.srv.ks.DBs {
+	s := c.srv
+	s.ks.SignalFlushed(nil)
+	for _, db := range s.ks.DBs {
 		db.Flush()
+	}
+	// as Redis's flushAllDataAndResetRDB: a running BGSAVE is cancelled
+	// and, with save rules, the now empty dataset is saved at once
+	s.abortSave()
+	if len(s.cfg.SaveParams) > 0 {
+		s.rdbSave()
 	}
 	c.w.OK()
 }

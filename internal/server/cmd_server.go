@@ -204,7 +204,7 @@ func cmdTime(c *Client, args [][]byte) {
 func cmdLastSave(c *Client, args [][]byte) { c.w.Int(c.srv.intro.lastSave) }
 
 func cmdShutdown(c *Client, args [][]byte) {
-	var nosave, save, abort bool
+	var nosave, save, abort, force bool
 	flags := 0
 	for _, a := range args[1:] {
 		switch strings.ToLower(string(a)) {
@@ -212,9 +212,10 @@ func cmdShutdown(c *Client, args [][]byte) {
 			nosave = true
 		case "save":
 			save = true
-		case "now", "force":
-			// Without replicas to wait for or a save to fail, NOW and
-			// FORCE change nothing yet.
+		case "now":
+			// without replicas to wait for, NOW changes nothing yet
+		case "force":
+			force = true
 		case "abort":
 			abort = true
 			continue
@@ -234,8 +235,14 @@ func cmdShutdown(c *Client, args [][]byte) {
 	}
 	s := c.srv
 	s.log.Warn("User requested shutdown...")
-	if save {
-		s.log.Warn("SHUTDOWN SAVE requested, but this server has no persistence yet: nothing saved.")
+	s.abortSave()
+	if save || (!nosave && len(s.cfg.SaveParams) > 0) {
+		s.log.Info("Saving the final RDB snapshot before exiting.")
+		if err := s.rdbSave(); err != nil && !force {
+			s.log.Warn("Error trying to save the DB, can't exit.")
+			c.addError("ERR Errors trying to SHUTDOWN. Check logs.")
+			return
+		}
 	}
 	// Shutdown takes the executor lock this handler runs under.
 	c.closeASAP()

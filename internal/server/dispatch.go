@@ -81,6 +81,13 @@ func (c *Client) processCommand(args [][]byte) {
 		return
 	}
 
+	// 3d. After a failed background save, with stop-writes-on-bgsave-error,
+	// writes (and PING, as Redis) are refused until a save succeeds.
+	if s.writesDeniedByDiskError() && (c.isWriteCommand(sc) || sc.name == "ping") {
+		c.reject(sc, errMisconf)
+		return
+	}
+
 	// 4. RESP2 clients in subscribed state may only run pub/sub commands.
 	if c.flags&flagPubSub != 0 && c.w.Proto == 2 && !allowedInPubSub(sc) {
 		c.reject(sc, fmt.Sprintf("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", sc.name))

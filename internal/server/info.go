@@ -294,6 +294,13 @@ func (s *Server) infoMemory(b *strings.Builder) {
 }
 
 func (s *Server) infoPersistence(b *strings.Builder) {
+	p := &s.persist
+	lastBgsave, currentBgsave := p.lastBgsaveSec, int64(-1)
+	var keysDone, keysTotal int64
+	if j := p.job; j != nil {
+		currentBgsave = int64(time.Since(j.start).Seconds())
+		keysDone, keysTotal = j.snap.Visited, j.total
+	}
 	b.WriteString("# Persistence\r\n")
 	infoLines(b,
 		"loading", 0,
@@ -302,18 +309,18 @@ func (s *Server) infoPersistence(b *strings.Builder) {
 		"current_cow_size", 0,
 		"current_cow_size_age", 0,
 		"current_fork_perc", "0.00",
-		"current_save_keys_processed", 0,
-		"current_save_keys_total", 0,
+		"current_save_keys_processed", keysDone,
+		"current_save_keys_total", keysTotal,
 		"rdb_changes_since_last_save", s.intro.dirty,
-		"rdb_bgsave_in_progress", 0,
+		"rdb_bgsave_in_progress", b2i(p.job != nil),
 		"rdb_last_save_time", s.intro.lastSave,
-		"rdb_last_bgsave_status", "ok",
-		"rdb_last_bgsave_time_sec", -1,
-		"rdb_current_bgsave_time_sec", -1,
-		"rdb_saves", 0,
-		"rdb_last_cow_size", 0,
-		"rdb_last_load_keys_expired", 0,
-		"rdb_last_load_keys_loaded", 0,
+		"rdb_last_bgsave_status", okErr(p.lastOK),
+		"rdb_last_bgsave_time_sec", lastBgsave,
+		"rdb_current_bgsave_time_sec", currentBgsave,
+		"rdb_saves", p.saves,
+		"rdb_last_cow_size", p.lastCOW,
+		"rdb_last_load_keys_expired", p.expiredOnLoad,
+		"rdb_last_load_keys_loaded", p.loadedKeys,
 		"aof_enabled", 0,
 		"aof_rewrite_in_progress", 0,
 		"aof_rewrite_scheduled", 0,
@@ -528,4 +535,18 @@ func (s *Server) infoKeyspace(b *strings.Builder) {
 		}
 		fmt.Fprintf(b, "db%d:keys=%d,expires=%d,avg_ttl=%d\r\n", db.ID, db.Len(), db.Expires(), db.AvgTTL)
 	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func okErr(ok bool) string {
+	if ok {
+		return "ok"
+	}
+	return "err"
 }

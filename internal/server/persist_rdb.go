@@ -24,8 +24,8 @@ import (
 	"github.com/redoubt/redoubt/internal/rdb"
 )
 
-// rdbState is the save side of INFO persistence.
-type rdbState struct {
+// persistState is the save side of INFO persistence.
+type persistState struct {
 	job           *rdbJob
 	lastOK        bool
 	lastTry       time.Time
@@ -35,6 +35,9 @@ type rdbState struct {
 	scheduled     bool // BGSAVE SCHEDULE waiting for a running job
 	loadedKeys    int64
 	expiredOnLoad int64
+	// dirtyAtStart is the change count a running save started at: what it
+	// subtracts when it succeeds
+	dirtyAtStart int64
 }
 
 // rdbJob is one BGSAVE in progress.
@@ -47,6 +50,7 @@ type rdbJob struct {
 	encErr  error
 	keys    int64
 	total   int64
+	aborted bool // FLUSHALL or SHUTDOWN cancelled it
 }
 
 const (
@@ -147,6 +151,12 @@ func (s *Server) writeRDB(j *rdbJob, path string, lock, unlock func()) error {
 	for {
 		lock()
 		var done bool
+		if j.aborted {
+			unlock()
+			f.Close()
+			os.Remove(tmp)
+			return errSaveAborted
+		}
 		buf, done = j.step(buf[:0])
 		encErr := j.encErr
 		if encErr != nil {
@@ -191,6 +201,9 @@ func (s *Server) writeRDB(j *rdbJob, path string, lock, unlock func()) error {
 func (s *Server) saveDone(j *rdbJob, err error, background bool) {
 	r := &s.persist
 	r.lastCOW = j.snap.PreservedEntries
+	if err == errSaveAborted {
+		return // cancelled on purpose: not a failed save (Redis's SIGUSR1)
+	}
 	if err != nil {
 		r.lastOK = false
 		r.lastTry = time.Now()
@@ -304,8 +317,7 @@ func (s *Server) writesDeniedByDiskError() bool {
 	return s.cfg.StopWritesOnBgsaveError && len(s.cfg.SaveParams) > 0 && !s.persist.lastOK
 }
 
-// errLoad is a load failure, with the offset where the file went wrong.
-var errLoad = errors.New("rdb load")
+var errSaveAborted = errors.New("Background saving was cancelled")
 
 // loadRDB reads dbfilename at start-up into the empty keyspace.
 func (s *Server) loadRDB() error {
@@ -397,14 +409,12 @@ func (s *Server) loadRDBBytes(data []byte) error {
 			s.logAux(string(k), string(v))
 		case rdb.OpFunction2, rdb.OpFunction:
 			at := r.Pos()
-			codes, msg := functionCodesFrom(r, typ)
+			code, msg := readFunctionRecord(r, typ)
 			if msg != "" {
 				return r.Errorf(at, "%s", msg)
 			}
-			for _, code := range codes {
-				if _, err := s.functionEngine().LoadLibrary(code, false); err != nil {
-					return r.Errorf(at, "Failed loading library: %v", err)
-				}
+			if _, err := s.functionEngine().LoadLibrary(code, false); err != nil {
+				return r.Errorf(at, "Failed loading library: %v", err)
 			}
 		case rdb.OpModuleAux:
 			return r.Errorf(r.Pos()-1, "The RDB file contains AUX module data I can't load: no matching module")
@@ -460,7 +470,33 @@ func (s *Server) rdbLimits() rdb.Limits {
 		HashMaxListpackEntries: s.cfg.HashMaxListpackEntries,
 		HashMaxListpackValue:   s.cfg.HashMaxListpackValue,
 		SetMaxIntsetEntries:    s.cfg.SetMaxIntsetEntries,
-		ZSetMaxListpackEntries: s.cfg.ZSetMaxListpackEntries,
-		ZSetMaxListpackValue:   s.cfg.ZSetMaxListpackValue,
+		ZSetMaxListpackEntries: s.cfg.ZsetMaxListpackEntries,
+		ZSetMaxListpackValue:   s.cfg.ZsetMaxListpackValue,
+	}
+}
+
+// isWriteCommand is Redis's is_write_command: a write command, or EXEC of
+// a transaction that queued one.
+func (c *Client) isWriteCommand(sc *serverCommand) bool {
+	if sc.has(cmdWrite) {
+		return true
+	}
+	if sc.isExec() {
+		for _, q := range c.mstate.queue {
+			if q.sc.has(cmdWrite) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// abortSave stops a running BGSAVE (FLUSHALL, SHUTDOWN): its file is
+// dropped. Lock held.
+func (s *Server) abortSave() {
+	if j := s.persist.job; j != nil && !j.aborted {
+		j.aborted = true
+		j.snap.Abort()
+		s.log.Warn("Background saving terminated by signal 10") // as Redis's killed child
 	}
 }

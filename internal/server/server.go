@@ -39,6 +39,8 @@ type Server struct {
 	ks       *keyspace.Keyspace
 	commands map[string]*serverCommand
 	scripts  *scriptState // Lua engine and cache (cmd_script.go)
+	// persist is RDB persistence (persist_rdb.go)
+	persist persistState
 	// preCommandOOM: memory was over maxmemory, with nothing left to
 	// evict, when the running command was admitted
 	preCommandOOM bool
@@ -109,6 +111,7 @@ func New(cfg *config.Config) *Server {
 	s.installWatchHooks()
 	s.installBlockingHooks()
 	s.installMemoryAccounting()
+	s.persist.lastOK, s.persist.lastBgsaveSec = true, -1
 	// CONFIG REWRITE writes the live ACL users (without an aclfile)
 	cfg.DescribeUsers = s.aclUserLines
 	return s
@@ -147,6 +150,10 @@ func (s *Server) Run() int {
 		s.log.Warn(fmt.Sprintf("Directive '%s' is accepted but not implemented yet by redoubt; it has no effect", name))
 	}
 	if err := s.aclLoadConfigured(); err != nil {
+		s.log.Warn(err.Error())
+		return 1
+	}
+	if err := s.loadRDB(); err != nil {
 		s.log.Warn(err.Error())
 		return 1
 	}
@@ -299,6 +306,7 @@ func (s *Server) cron(hz int) {
 	}
 	s.stats.sample()
 	s.idleReleaseCron(hz)
+	s.saveRulesCron()
 }
 
 // Shutdown stops accepting, closes clients and makes Run return code.

@@ -104,9 +104,24 @@ func StartRedis(t testing.TB, args ...string) *Proc {
 	return start(t, RedisServerPath(t), args)
 }
 
+// StartRedoubtIn is StartRedoubt with dir as the working directory (where
+// a dump.rdb placed beforehand is loaded from).
+func StartRedoubtIn(t testing.TB, dir string, args ...string) *Proc {
+	return startIn(t, RedoubtBinary(t), dir, append([]string{"server"}, args...))
+}
+
+// StartRedisIn is StartRedis with dir as the working directory.
+func StartRedisIn(t testing.TB, dir string, args ...string) *Proc {
+	return startIn(t, RedisServerPath(t), dir, args)
+}
+
 func start(t testing.TB, bin string, args []string) *Proc {
 	t.Helper()
-	dir := t.TempDir()
+	return startIn(t, bin, t.TempDir(), args)
+}
+
+func startIn(t testing.TB, bin, dir string, args []string) *Proc {
+	t.Helper()
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
 		port := FreePort(t)
