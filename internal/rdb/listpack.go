@@ -207,7 +207,7 @@ func lpEntrySize(lp []byte, p, end int) (size uint64, err error) {
 		if err := need(2); err != nil {
 			return 0, err
 		}
-		return 2 + uint64(c&0x0F)<<8 | uint64(lp[p+1]), nil
+		return 2 + (uint64(c&0x0F)<<8 | uint64(lp[p+1])), nil
 	}
 	switch c {
 	case lpEnc16BitInt:
