@@ -272,7 +272,9 @@ func TestQuicklistMatchesRedis(t *testing.T) {
 		seq(1000, func(i int) string { return "x" + strconv.Itoa(i) }),
 		seq(5000, func(i int) string { return strconv.Itoa(i * 37) }),
 		seq(300, func(i int) string { return strings.Repeat("y", i) }),
-		seq(60, func(i int) string { return strings.Repeat("z", []int{100, 1000, 4000, 5000, 8100, 8200, 10000, 8170, 8180, 4080}[i%10]) }),
+		seq(60, func(i int) string {
+			return strings.Repeat("z", []int{100, 1000, 4000, 5000, 8100, 8200, 10000, 8170, 8180, 4080}[i%10])
+		}),
 		seq(2000, func(i int) string { return string(genData(rng, rng.IntN(1<<uint(rng.IntN(12))))) }),
 	)
 	check := func(name string, elems []string, fill, threshold int) []QuicklistNode {
