@@ -302,6 +302,29 @@ func TestQuicklistMatchesRedis(t *testing.T) {
 		}
 	}
 	g.do("CONFIG", "SET", "list-max-listpack-size", "-2")
+	// list-compress-depth: inner nodes stay LZF-compressed and are saved so;
+	// also with rdbcompression off, which only affects the other nodes
+	for _, rdbcomp := range []bool{true, false} {
+		if !rdbcomp {
+			g.do("CONFIG", "SET", "rdbcompression", "no")
+		}
+		for _, depth := range []int{1, 2, 3} {
+			g.do("CONFIG", "SET", "list-compress-depth", strconv.Itoa(depth))
+			for _, i := range []int{len(lists) - 5, len(lists) - 4, len(lists) - 3, len(lists) - 2, len(lists) - 1} {
+				name := fmt.Sprintf("list %d (depth %d, rdbcompression %v)", i, depth, rdbcomp)
+				g.do("DEL", "l")
+				g.cmdBatches("RPUSH", "l", lists[i], 1, 200)
+				nodes := QuicklistNodes(bs(lists[i]), DefaultListFill, DefaultPackedThreshold)
+				r := g.compare(name, "l", TypeListQuicklist2, AppendQuicklist2Depth(nil, nodes, depth, rdbcomp))
+				es, err := r.ReadQuicklist2()
+				if err != nil || !slices.Equal(entryStrings(es), lists[i]) {
+					t.Errorf("%s: decode %v", name, err)
+				}
+			}
+		}
+	}
+	g.do("CONFIG", "SET", "list-compress-depth", "0")
+	g.do("CONFIG", "SET", "rdbcompression", "yes")
 	g.do("DEBUG", "QUICKLIST-PACKED-THRESHOLD", "1000")
 	mixed := seq(40, func(i int) string { return strings.Repeat("p", []int{10, 999, 1000, 1001, 5000, 3}[i%6]) })
 	nodes := check("plain nodes", mixed, DefaultListFill, 1000)

@@ -178,3 +178,39 @@ func (r *Reader) readQuicklist(v2 bool) ([]Entry, error) {
 	}
 	return out, nil
 }
+
+// Quicklist node compression limits (quicklist.c MIN_COMPRESS_BYTES,
+// MIN_COMPRESS_IMPROVE).
+const (
+	quicklistMinCompressBytes   = 48
+	quicklistMinCompressImprove = 8
+)
+
+// AppendQuicklist2Depth is AppendQuicklist2 for a list kept with
+// list-compress-depth depth > 0. Redis keeps nodes beyond depth from either
+// end LZF-compressed in memory (when the node has at least 48 bytes and
+// compresses by more than 8) and saves those compressed bytes as they are
+// (rdbSaveLzfBlob); other nodes are saved as with depth 0. Which nodes are
+// compressed follows from building the list by tail pushes, where every
+// node gets its compression attempt when it leaves the tail window.
+func AppendQuicklist2Depth(dst []byte, nodes []QuicklistNode, depth int, compress bool) []byte {
+	if depth <= 0 {
+		return AppendQuicklist2(dst, nodes, compress)
+	}
+	dst = AppendLen(dst, uint64(len(nodes)))
+	for i, n := range nodes {
+		dst = AppendLen(dst, uint64(n.Container))
+		if i >= depth && i < len(nodes)-depth && len(n.Data) >= quicklistMinCompressBytes {
+			c, ok := LZFCompressLimit(nil, n.Data, len(n.Data))
+			if ok && len(c)+quicklistMinCompressImprove < len(n.Data) {
+				dst = append(dst, lenEnc<<6|EncLZF)
+				dst = AppendLen(dst, uint64(len(c)))
+				dst = AppendLen(dst, uint64(len(n.Data)))
+				dst = append(dst, c...)
+				continue
+			}
+		}
+		dst = AppendString(dst, n.Data, compress)
+	}
+	return dst
+}
