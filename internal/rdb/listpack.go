@@ -11,19 +11,18 @@ import (
 // length or integer bytes), the data, and a "backlen" holding the size of
 // encoding+data so the list can be walked backwards.
 const (
-	lpHeaderSize     = 6
-	lpEOF            = 0xFF
-	lpNumeleUnknown  = 65535
-	lpEnc7BitUint    = 0x00 // 0xxxxxxx
-	lpEnc6BitStr     = 0x80 // 10xxxxxx
-	lpEnc13BitInt    = 0xC0 // 110xxxxx yyyyyyyy
-	lpEnc12BitStr    = 0xE0 // 1110xxxx yyyyyyyy
-	lpEnc32BitStr    = 0xF0
-	lpEnc16BitInt    = 0xF1
-	lpEnc24BitInt    = 0xF2
-	lpEnc32BitInt    = 0xF3
-	lpEnc64BitInt    = 0xF4
-	lpMaxIntEncoding = 9
+	lpHeaderSize    = 6
+	lpEOF           = 0xFF
+	lpNumeleUnknown = 65535
+	lpEnc7BitUint   = 0x00 // 0xxxxxxx
+	lpEnc6BitStr    = 0x80 // 10xxxxxx
+	lpEnc13BitInt   = 0xC0 // 110xxxxx yyyyyyyy
+	lpEnc12BitStr   = 0xE0 // 1110xxxx yyyyyyyy
+	lpEnc32BitStr   = 0xF0
+	lpEnc16BitInt   = 0xF1
+	lpEnc24BitInt   = 0xF2
+	lpEnc32BitInt   = 0xF3
+	lpEnc64BitInt   = 0xF4
 )
 
 // Entry is one element of a listpack, ziplist or intset: either a string
@@ -187,7 +186,7 @@ func lpErr(off int, msg string, args ...any) error {
 
 // lpEntrySize returns the size of the encoding+data part of the entry at
 // p (lpCurrentEncodedSizeUnsafe), checking that its encoding bytes lie
-// before end; ok is false for an unknown encoding.
+// before end and that the encoding is known.
 func lpEntrySize(lp []byte, p, end int) (size uint64, err error) {
 	c := lp[p]
 	need := func(n int) error {
