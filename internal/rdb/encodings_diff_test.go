@@ -37,6 +37,17 @@ func mutate(rng *rand.Rand, b []byte, fixSize bool) []byte {
 	return b
 }
 
+// intStrDup is a listpack whose fields are 1 as an integer and "1" as a
+// string: the same field to Redis.
+func intStrDup() []byte {
+	var w ListpackWriter
+	w.AppendInt(1)
+	w.Append([]byte("a"))
+	w.AppendString([]byte("1"))
+	w.Append([]byte("b"))
+	return w.Bytes()
+}
+
 // TestCorruptionVerdictsMatchRedis feeds mutated listpacks, ziplists,
 // intsets and zipmaps to redis-server's RESTORE with
 // sanitize-dump-payload yes and checks that our readers accept exactly
@@ -52,6 +63,7 @@ func TestCorruptionVerdictsMatchRedis(t *testing.T) {
 		wrap  func(blob []byte) []byte // DUMP body for the blob
 		fix   bool
 		mine  func(body []byte) bool
+		valid int // seeds[valid:] are invalid on purpose; 0: all valid
 	}
 	raw := func(typ byte) func([]byte) []byte {
 		return func(blob []byte) []byte { return AppendString([]byte{typ}, blob, false) }
@@ -92,6 +104,39 @@ func TestCorruptionVerdictsMatchRedis(t *testing.T) {
 			},
 		},
 		{
+			name: "hash listpack",
+			seeds: [][]byte{
+				BuildListpack(bs([]string{"f1", "v1", "1", "x", "f2", "12"})),
+				BuildListpack(bs([]string{"a", "1", "b", "2", "c", "3", "d", "4"})),
+				BuildListpack(bs([]string{"a", "1", "b", "2", "a", "3"})), // repeated field
+				BuildListpack(bs([]string{"a", "1", "b"})),                // odd count
+				intStrDup(),
+			},
+			wrap:  raw(TypeHashListpack),
+			valid: 2,
+			fix:   true,
+			mine: func(body []byte) bool {
+				es, err := ListpackPairs(blobOf(body))
+				return err == nil && len(es) > 0
+			},
+		},
+		{
+			name: "zset ziplist",
+			seeds: [][]byte{
+				BuildZiplist(bs([]string{"a", "1", "b", "2", "c", "3", "d", "4"})),
+				BuildZiplist(bs([]string{"1", "1.5", "2", "2", "x", "3"})),
+				BuildZiplist(bs([]string{"x", "1", "y", "2", "x", "3"})),
+				BuildZiplist(bs([]string{"x", "1", "y"})),
+			},
+			wrap:  raw(TypeZSetZiplist),
+			valid: 2,
+			fix:   true,
+			mine: func(body []byte) bool {
+				es, err := ZiplistPairs(blobOf(body))
+				return err == nil && len(es) > 0
+			},
+		},
+		{
 			name:  "intset",
 			seeds: [][]byte{AppendIntset(nil, []int64{1, 5, 300, 40000}), AppendIntset(nil, []int64{-1 << 40, 0, 1 << 40}), AppendIntset(nil, []int64{-7, 7})},
 			wrap:  raw(TypeSetIntset),
@@ -125,6 +170,11 @@ func TestCorruptionVerdictsMatchRedis(t *testing.T) {
 	}
 	for _, f := range formats {
 		accepted, rejected := 0, 0
+		for i, seed := range f.seeds {
+			if mine := f.mine(f.wrap(seed)); mine != (f.valid == 0 || i < f.valid) {
+				t.Errorf("%s: seed %d: mine accepts %v", f.name, i, mine)
+			}
+		}
 		for i := range 3000 {
 			seed := f.seeds[i%len(f.seeds)]
 			blob := seed

@@ -353,3 +353,22 @@ func TestQuicklistNodesSplit(t *testing.T) {
 		t.Errorf("inner error %v", inner)
 	}
 }
+
+func TestPairs(t *testing.T) {
+	// "a" 1 "b" 2 "a": entries of 3, 2, 3, 2 bytes from offset 6
+	_, err := ListpackPairs(BuildListpack(bs([]string{"a", "1", "b", "2", "a", "3"})))
+	wantErrAt(t, "listpack repeated field", err, 16)
+	_, err = ListpackPairs(intStrDup())
+	wantErrAt(t, "listpack 1 and \"1\"", err, 11)
+	_, err = ListpackPairs(BuildListpack(bs([]string{"a", "1", "b"})))
+	wantErrAt(t, "listpack odd", err, 4)
+	es, err := ListpackPairs(BuildListpack(bs([]string{"a", "a", "b", "a"}))) // values may repeat
+	if err != nil || len(es) != 4 {
+		t.Errorf("values repeat: %v", err)
+	}
+	// ziplist: "x" 1 "y" 2 "x": entries of 3, 2, 3, 2 bytes from offset 10
+	_, err = ZiplistPairs(BuildZiplist(bs([]string{"x", "1", "y", "2", "x", "3"})))
+	wantErrAt(t, "ziplist repeated field", err, 20)
+	_, err = ZiplistPairs(BuildZiplist(bs([]string{"x"})))
+	wantErrAt(t, "ziplist odd", err, 8)
+}

@@ -282,6 +282,14 @@ func lpDecodeEntry(lp []byte, p int, size uint64) Entry {
 // prefix; it may be nil. Errors are *Error with offsets into lp. It returns
 // the number of entries.
 func WalkListpack(lp []byte, fn func(Entry) error) (int, error) {
+	if fn == nil {
+		return walkListpack(lp, nil)
+	}
+	return walkListpack(lp, func(_ int, e Entry) error { return fn(e) })
+}
+
+// walkListpack is WalkListpack with each entry's offset passed to fn.
+func walkListpack(lp []byte, fn func(off int, e Entry) error) (int, error) {
 	if len(lp) < lpHeaderSize+1 {
 		return 0, lpErr(0, "%d bytes is too short", len(lp))
 	}
@@ -309,7 +317,7 @@ func WalkListpack(lp []byte, fn func(Entry) error) (int, error) {
 			return count, lpErr(next-1, "backlen does not match entry size %d", size)
 		}
 		if fn != nil {
-			if err := fn(lpDecodeEntry(lp, p, size)); err != nil {
+			if err := fn(p, lpDecodeEntry(lp, p, size)); err != nil {
 				return count, err
 			}
 		}

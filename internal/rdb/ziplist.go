@@ -38,6 +38,14 @@ func zlErr(off int, msg string, args ...any) error {
 // later entries are checked. Errors are *Error with offsets into zl. It
 // returns the number of entries.
 func WalkZiplist(zl []byte, fn func(Entry) error) (int, error) {
+	if fn == nil {
+		return walkZiplist(zl, nil)
+	}
+	return walkZiplist(zl, func(_ int, e Entry) error { return fn(e) })
+}
+
+// walkZiplist is WalkZiplist with each entry's offset passed to fn.
+func walkZiplist(zl []byte, fn func(off int, e Entry) error) (int, error) {
 	if len(zl) < zlHeaderSize+1 {
 		return 0, zlErr(0, "%d bytes is too short", len(zl))
 	}
@@ -133,7 +141,7 @@ func WalkZiplist(zl []byte, fn func(Entry) error) (int, error) {
 			default:
 				ent = IntEntry(int64(c&0x0F) - 1)
 			}
-			if err := fn(ent); err != nil {
+			if err := fn(p, ent); err != nil {
 				return count, err
 			}
 		}
