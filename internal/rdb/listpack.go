@@ -2,6 +2,7 @@ package rdb
 
 import (
 	"encoding/binary"
+	"math"
 	"strconv"
 )
 
@@ -345,4 +346,29 @@ func ListpackEntries(lp []byte) ([]Entry, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// AppendScore adds a sorted-set score as zzlInsertAt stores it: as an
+// integer when double2ll accepts it (integral and within ±LLONG_MAX/2),
+// otherwise as d2string's text (%.17g, "inf", "-inf").
+func (w *ListpackWriter) AppendScore(v float64) {
+	const lim = float64(math.MaxInt64 / 2)
+	if v >= -lim && v <= lim {
+		if ll := int64(v); float64(ll) == v {
+			w.AppendInt(ll)
+			return
+		}
+	}
+	var text string
+	switch {
+	case math.IsNaN(v):
+		text = "nan"
+	case math.IsInf(v, 1):
+		text = "inf"
+	case math.IsInf(v, -1):
+		text = "-inf"
+	default:
+		text = strconv.FormatFloat(v, 'g', 17, 64)
+	}
+	w.Append([]byte(text))
 }
