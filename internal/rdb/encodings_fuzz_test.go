@@ -39,8 +39,13 @@ func FuzzListpack(f *testing.F) {
 	f.Add(BuildListpack(nil), false)
 	f.Fuzz(func(t *testing.T, lp []byte, fixSize bool) {
 		fixHeaderSize(lp, fixSize)
+		_, perr := ListpackPairs(lp)
+		checkDecodeErr(t, perr, len(lp))
 		es, err := ListpackEntries(lp)
 		checkDecodeErr(t, err, len(lp))
+		if err != nil && perr == nil {
+			t.Fatal("pairs accepted an invalid listpack")
+		}
 		if err != nil {
 			return
 		}
@@ -78,8 +83,13 @@ func FuzzZiplist(f *testing.F) {
 	f.Add(BuildZiplist(nil), false)
 	f.Fuzz(func(t *testing.T, zl []byte, fixSize bool) {
 		fixHeaderSize(zl, fixSize)
+		_, perr := ZiplistPairs(zl)
+		checkDecodeErr(t, perr, len(zl))
 		es, err := ZiplistEntries(zl)
 		checkDecodeErr(t, err, len(zl))
+		if err != nil && perr == nil {
+			t.Fatal("pairs accepted an invalid ziplist")
+		}
 		if err != nil {
 			return
 		}
