@@ -5,6 +5,14 @@
 // for decoding them, and the DUMP/RESTORE payload footer (RDB version +
 // CRC64) of cluster.c's createDumpPayload/verifyDumpPayload.
 //
+// It also owns the compact in-value byte formats RDB values are made of:
+// listpacks (ListpackWriter, WalkListpack), intsets (AppendIntset,
+// IntsetValues), ziplists of Redis <= 6.2 (ZiplistWriter, WalkZiplist),
+// zipmaps of Redis <= 2.4 (ZipmapPairs) and the node sequences of quicklist
+// lists (QuicklistNodes, AppendQuicklist2, Reader.ReadQuicklist2 and
+// ReadQuicklist). These know nothing of redoubt's data types: they deal in
+// byte strings and integers (Entry).
+//
 // Everything here is byte-compatible with Redis 7.0: encoding a value the way
 // Redis does yields the bytes Redis writes, and bytes Redis writes decode
 // here. Whole-file RDB save/load and per-type value serialization live on top
