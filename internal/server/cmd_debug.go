@@ -7,6 +7,7 @@ package server
 
 import (
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -42,6 +43,8 @@ func cmdDebug(c *Client, args [][]byte) {
 		c.w.OK()
 	case sub == "error" && n == 3:
 		c.addError(string(args[2]))
+	case sub == "reload":
+		debugReload(c, args[2:])
 	case sub == "protocol" && n == 3:
 		debugProtocol(c, strings.ToLower(string(args[2])))
 	default:
@@ -184,4 +187,53 @@ func debugHelp(c *Client, args [][]byte) {
 		"SLEEP <seconds>",
 		"    Block the server for <seconds> (fractions allowed).",
 	})
+}
+
+// debugReload is DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save the dataset,
+// empty it and load the file back, as a test of the round trip.
+func debugReload(c *Client, opts [][]byte) {
+	s := c.srv
+	save, flush, merge := true, true, false
+	for _, o := range opts {
+		switch strings.ToLower(string(o)) {
+		case "merge":
+			merge = true
+		case "noflush":
+			flush = false
+		case "nosave":
+			save = false
+		default:
+			c.addError("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.")
+			return
+		}
+	}
+	if save {
+		if s.persist.job != nil {
+			s.abortSave()
+		}
+		if err := s.rdbSave(); err != nil {
+			c.addError("ERR Error trying to save the DB")
+			return
+		}
+	}
+	if flush {
+		s.ks.SignalFlushed(nil)
+		for _, db := range s.ks.DBs {
+			db.Flush()
+		}
+	}
+	data, err := os.ReadFile(s.rdbPath())
+	if err == nil {
+		// libraries stay and are replaced by the file's, as Redis's reload
+		s.persist.loadMerge, s.persist.reloading = merge, true
+		err = s.loadRDBBytes(data)
+		s.persist.loadMerge, s.persist.reloading = false, false
+	}
+	if err != nil {
+		c.addError("ERR Error trying to load the RDB dump, check server logs.")
+		s.log.Warn("Error loading RDB on DEBUG RELOAD: " + err.Error())
+		return
+	}
+	s.log.Info("DB reloaded by DEBUG RELOAD")
+	c.w.OK()
 }

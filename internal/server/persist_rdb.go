@@ -35,6 +35,11 @@ type persistState struct {
 	scheduled     bool // BGSAVE SCHEDULE waiting for a running job
 	loadedKeys    int64
 	expiredOnLoad int64
+	// loadMerge: a key already present is replaced, not an error (DEBUG
+	// RELOAD MERGE)
+	loadMerge bool
+	// reloading: DEBUG RELOAD, whose file replaces same-named libraries
+	reloading bool
 	// dirtyAtStart is the change count a running save started at: what it
 	// subtracts when it succeeds
 	dirtyAtStart int64
@@ -413,7 +418,7 @@ func (s *Server) loadRDBBytes(data []byte) error {
 			if msg != "" {
 				return r.Errorf(at, "%s", msg)
 			}
-			if _, err := s.functionEngine().LoadLibrary(code, false); err != nil {
+			if _, err := s.functionEngine().LoadLibrary(code, s.persist.loadMerge || s.persist.reloading); err != nil {
 				return r.Errorf(at, "Failed loading library: %v", err)
 			}
 		case rdb.OpModuleAux:
@@ -435,7 +440,10 @@ func (s *Server) loadRDBBytes(data []byte) error {
 				expired++ // a master drops keys that expired while saved
 			} else {
 				if db.Peek(key) != nil {
-					return r.Errorf(at, "Duplicate key '%s' found in RDB file", key)
+					if !s.persist.loadMerge {
+						return r.Errorf(at, "Duplicate key '%s' found in RDB file", key)
+					}
+					db.Delete(key)
 				}
 				e := db.Add(append([]byte(nil), key...), v)
 				if expireAt >= 0 {
