@@ -95,6 +95,10 @@ func (s *Server) newRDBJob() *rdbJob {
 	}
 	lru := !s.ks.UseLFU && strings.Contains(s.maxmemoryPolicy(), "-lru")
 	lfu := s.ks.UseLFU
+	opts := rdb.SaveOptions{
+		Compress: j.enc.Compress, ListFill: s.cfg.ListMaxListpackSize, ListCompressDepth: s.cfg.ListCompressDepth,
+		StreamNodeMaxEntries: int(s.cfg.StreamNodeMaxEntries), StreamNodeMaxBytes: int(s.cfg.StreamNodeMaxBytes),
+	}
 	j.snap = s.ks.StartSnapshot(func(dbID int, e *keyspace.Entry, exp int64) {
 		typ, err := rdb.TypeOf(e.Value)
 		if err != nil {
@@ -115,7 +119,7 @@ func (s *Server) newRDBJob() *rdbJob {
 			m.Freq = int(s.ks.LFUFreq(e))
 		}
 		j.enc.KeyHeader([]byte(e.Key), typ, m)
-		j.enc.SetBuffer(rdb.AppendValue(j.enc.Buffer(), e.Value, j.enc.Compress))
+		j.enc.SetBuffer(rdb.AppendValue(j.enc.Buffer(), e.Value, opts))
 		j.keys++
 	})
 	return j
@@ -428,6 +432,11 @@ func (s *Server) loadRDBBytes(data []byte) error {
 				return err
 			}
 			v, err := rdb.ReadValue(r, typ, lim)
+			if errors.Is(err, rdb.ErrEmptyKey) {
+				// as Redis, a saved value with no elements is skipped
+				expireAt = -1
+				continue
+			}
 			if err != nil {
 				return err
 			}
@@ -472,6 +481,8 @@ func (s *Server) rdbLimits() rdb.Limits {
 		SetMaxIntsetEntries:    s.cfg.SetMaxIntsetEntries,
 		ZSetMaxListpackEntries: s.cfg.ZsetMaxListpackEntries,
 		ZSetMaxListpackValue:   s.cfg.ZsetMaxListpackValue,
+		StreamNodeMaxEntries:   int(s.cfg.StreamNodeMaxEntries),
+		StreamNodeMaxBytes:     int(s.cfg.StreamNodeMaxBytes),
 	}
 }
 
