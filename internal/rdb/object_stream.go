@@ -346,6 +346,7 @@ func readStream(r *Reader, typ byte, lim Limits) (keyspace.Value, error) {
 	}
 	st := types.NewStream()
 	var prev types.StreamID
+	var tombs []types.StreamID
 	any := false
 	for i := uint64(0); i < nodes; i++ {
 		at := r.Pos()
@@ -376,9 +377,15 @@ func readStream(r *Reader, typ byte, lim Limits) (keyspace.Value, error) {
 			prev, any = e.id, true
 			st.Append(e.id, e.fv, lim.StreamNodeMaxEntries, lim.StreamNodeMaxBytes)
 			if e.deleted {
-				st.Delete(e.id)
+				tombs = append(tombs, e.id)
 			}
 		}
+	}
+	// Tombstones are kept (deleted once all entries are in, so no node is
+	// emptied while it is being filled): saving again rebuilds the same
+	// Redis nodes.
+	for _, id := range tombs {
+		st.Delete(id)
 	}
 	metaAt := r.Pos()
 	var length, lastMs, lastSeq uint64
