@@ -17,9 +17,10 @@ func appendList(dst []byte, l *types.List, o SaveOptions) []byte {
 	for i := range elems {
 		elems[i] = l.At(i)
 	}
-	fill := o.ListFill
+	// quicklistSetFill clamps to -5..FILL_MAX; a fill of 0 behaves as 1
+	fill := min(max(o.ListFill, -5), 1<<15-1)
 	if fill == 0 {
-		fill = 1 // quicklistSetFill's floor
+		fill = 1
 	}
 	nodes := QuicklistNodes(elems, fill, DefaultPackedThreshold)
 	return AppendQuicklist2Depth(dst, nodes, o.ListCompressDepth, o.Compress)

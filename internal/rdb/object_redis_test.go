@@ -46,7 +46,7 @@ func (g goldenConn) compareValue(name, key string, v keyspace.Value, o SaveOptio
 func TestListDumpMatchesRedis(t *testing.T) {
 	for _, cfg := range []struct {
 		fill, depth int
-	}{{-2, 0}, {-1, 0}, {5, 0}, {-2, 1}, {3, 2}} {
+	}{{-2, 0}, {-1, 0}, {5, 0}, {-2, 1}, {3, 2}, {-7, 0}, {0, 0}} {
 		g := objRedis(t, "--list-max-listpack-size", strconv.Itoa(cfg.fill), "--list-compress-depth", strconv.Itoa(cfg.depth))
 		o := SaveOptions{Compress: true, ListFill: cfg.fill, ListCompressDepth: cfg.depth}
 		for _, n := range []int{1, 7, 100, 3000} {
