@@ -282,3 +282,33 @@ func TestStreamTrimClaimMatchesRedis(t *testing.T) {
 		t.Errorf("claimed entry: %+v", n)
 	}
 }
+
+// TestStreamNodeLimitsMatchRedis: other stream-node-max-* settings give
+// the same node splits as Redis's.
+func TestStreamNodeLimitsMatchRedis(t *testing.T) {
+	for _, c := range []struct{ entries, bytes int }{{7, 200}, {0, 300}, {3, 0}, {1000, 100000}} {
+		g := objRedis(t, "--stream-node-max-entries", strconv.Itoa(c.entries), "--stream-node-max-bytes", strconv.Itoa(c.bytes))
+		o := DefaultSaveOptions
+		o.StreamNodeMaxEntries, o.StreamNodeMaxBytes = c.entries, c.bytes
+		s := types.NewStream()
+		for i := range 400 {
+			id := types.StreamID{Ms: 99, Seq: uint64(i)}
+			fv := []string{"a", strings.Repeat("v", i%37), "b", strconv.Itoa(i * i)}
+			if i%13 == 0 {
+				fv = []string{"z", "1"}
+			}
+			g.do(append([]string{"XADD", "s", id.String()}, fv...)...)
+			b := make([][]byte, len(fv))
+			for j, x := range fv {
+				b[j] = []byte(x)
+			}
+			s.Append(id, b, c.entries, c.bytes)
+		}
+		for i := 0; i < 400; i += 3 {
+			id := types.StreamID{Ms: 99, Seq: uint64(i)}
+			g.do("XDEL", "s", id.String())
+			s.Delete(id)
+		}
+		g.compareValue(fmt.Sprintf("stream limits %d/%d", c.entries, c.bytes), "s", s, o)
+	}
+}
