@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/redoubt/redoubt/internal/keyspace"
 	"github.com/redoubt/redoubt/internal/types"
@@ -374,11 +375,10 @@ func readCompactZSet(r *Reader, typ byte, lim Limits) (keyspace.Value, error) {
 	for i := 0; i+1 < len(es); i += 2 {
 		score := float64(es[i+1].Int)
 		if !es[i+1].IsInt {
-			f, err := strconv.ParseFloat(string(es[i+1].Str), 64)
-			if err != nil && !errors.Is(err, strconv.ErrRange) || math.IsNaN(f) {
-				return nil, r.Errorf(at, "zset: invalid score %q", trunc64(string(es[i+1].Str)))
+			score = zzlStrtod(es[i+1].Str)
+			if math.IsNaN(score) {
+				return nil, r.Errorf(at, "zset: score %q is NaN", trunc64(string(es[i+1].Str)))
 			}
-			score = f
 		}
 		z.Insert(es[i].String(), score)
 	}
@@ -386,4 +386,27 @@ func readCompactZSet(r *Reader, typ byte, lim Limits) (keyspace.Value, error) {
 		z.ConvertToSkiplist()
 	}
 	return z, nil
+}
+
+// zzlStrtod reads a listpack zset score as Redis's zzlStrtod does: strtod
+// on at most the first 127 bytes, which takes the longest prefix that
+// reads as a number (after leading spaces) and gives 0 when there is none.
+func zzlStrtod(b []byte) float64 {
+	b = b[:min(len(b), 127)]
+	i := 0
+	for i < len(b) && (b[i] == ' ' || b[i] >= '\t' && b[i] <= '\r') {
+		i++
+	}
+	b = b[i:]
+	for n := len(b); n > 0; n-- {
+		p := string(b[:n])
+		if strings.ContainsRune(p, '_') {
+			continue // Go's digit separators; strtod has none
+		}
+		f, err := strconv.ParseFloat(p, 64)
+		if err == nil || errors.Is(err, strconv.ErrRange) {
+			return f
+		}
+	}
+	return 0
 }
