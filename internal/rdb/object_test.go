@@ -293,12 +293,25 @@ func TestLoadLegacyEncodings(t *testing.T) {
 	}
 }
 
+// TestZSetScoreText: listpack scores that are not numbers read as
+// strtod's prefix, as Redis reads them.
+func TestZSetScoreText(t *testing.T) {
+	lp := AppendString(nil, BuildListpack(bs([]string{"a", "x1", "b", "2.5abc", "c", " 7", "d", "-inf"})), false)
+	v, err := ReadValue(NewReader(lp), TypeZSetListpack, DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := valueText(v), `zset listpack "d":-Inf "a":0 "b":2.5 "c":7`; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}
+
 // TestLoadRejects: malformed values fail with an *Error, empty ones with
 // ErrEmptyKey.
 func TestLoadRejects(t *testing.T) {
 	dupHash := AppendString(nil, BuildListpack(bs([]string{"a", "1", "a", "2"})), false)
 	oddHash := AppendString(nil, BuildListpack(bs([]string{"a", "1", "b"})), false)
-	badScore := AppendString(nil, BuildListpack(bs([]string{"a", "x1"})), false)
+	badScore := AppendString(nil, BuildListpack(bs([]string{"a", "nan"})), false)
 	emptyLP := AppendString(nil, BuildListpack(nil), false)
 	badIntset := AppendString(nil, []byte{2, 0, 0, 0, 2, 0, 0, 0, 5, 0, 3, 0}, false) // not ascending
 	st := AppendValue(nil, testStream(20, true), DefaultSaveOptions)
@@ -310,7 +323,7 @@ func TestLoadRejects(t *testing.T) {
 	}{
 		{"dup hash", TypeHashListpack, dupHash, false},
 		{"odd hash", TypeHashListpack, oddHash, false},
-		{"bad score", TypeZSetListpack, badScore, false},
+		{"NaN score", TypeZSetListpack, badScore, false},
 		{"empty hash", TypeHashListpack, emptyLP, true},
 		{"empty zset", TypeZSetListpack, emptyLP, true},
 		{"empty list", TypeListQuicklist2, AppendLen(nil, 0), true},
