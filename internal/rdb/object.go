@@ -255,7 +255,9 @@ func ReadValue(r *Reader, typ byte, lim Limits) (keyspace.Value, error) {
 			return nil, emptyKey(r, r.Pos(), "zset")
 		}
 		zl := types.ZSetLimits{MaxEntries: lim.ZSetMaxListpackEntries, MaxValue: lim.ZSetMaxListpackValue}
-		z := types.NewZSetFor(int(min(n, 1<<20)), zl)
+		// built as a skiplist and shrunk to a listpack after loading when
+		// it fits, as rdbLoadObject does
+		z := types.NewZSet(false)
 		for i := uint64(0); i < n; i++ {
 			start := r.Pos()
 			m, err := r.ReadString()

@@ -189,6 +189,16 @@ func TestLoadConversions(t *testing.T) {
 	if err != nil || v.(*types.ZSet).IsListpack() {
 		t.Errorf("long listpack zset: %v, want skiplist", err)
 	}
+	// a skiplist zset loads as a listpack only when it fits the limits
+	z.ConvertToSkiplist()
+	v, err = ReadValue(NewReader(AppendValue(nil, z, DefaultSaveOptions)), TypeZSet2, lim)
+	if err != nil || v.(*types.ZSet).IsListpack() {
+		t.Errorf("long skiplist zset: %v, want skiplist", err)
+	}
+	v, err = ReadValue(NewReader(AppendValue(nil, z, DefaultSaveOptions)), TypeZSet2, DefaultLimits)
+	if err != nil || !v.(*types.ZSet).IsListpack() {
+		t.Errorf("short skiplist zset: %v, want listpack", err)
+	}
 	v, err = ReadValue(NewReader(AppendValue(nil, s, DefaultSaveOptions)), TypeSetIntset, lim)
 	if err != nil || v.(*types.Set).IsIntset() {
 		t.Errorf("long intset: %v, want hashtable", err)

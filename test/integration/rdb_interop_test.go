@@ -195,20 +195,29 @@ func checkRDB(t *testing.T, path string) {
 	}
 }
 
+var tunedArgs = []string{"--list-max-listpack-size", "5", "--list-compress-depth", "1",
+	"--stream-node-max-entries", "7", "--stream-node-max-bytes", "300", "--rdbcompression", "no",
+	"--hash-max-listpack-entries", "4", "--zset-max-listpack-entries", "4", "--set-max-intset-entries", "20"}
+
 func TestRDBInteropBothWays(t *testing.T) {
 	for _, dir := range []struct {
 		name       string
 		writer     func(t testing.TB, args ...string) *testutil.Proc
 		reader     func(t testing.TB, dir string, args ...string) *testutil.Proc
 		background bool
+		args       []string
 	}{
-		{"redoubt BGSAVE → redis", testutil.StartRedoubt, testutil.StartRedisIn, true},
-		{"redoubt SAVE → redis", testutil.StartRedoubt, testutil.StartRedisIn, false},
-		{"redis → redoubt", testutil.StartRedis, testutil.StartRedoubtIn, true},
+		{"redoubt BGSAVE → redis", testutil.StartRedoubt, testutil.StartRedisIn, true, nil},
+		{"redoubt SAVE → redis", testutil.StartRedoubt, testutil.StartRedisIn, false, nil},
+		{"redis → redoubt", testutil.StartRedis, testutil.StartRedoubtIn, true, nil},
+		// other node shapes: small compressed list nodes, small stream
+		// nodes, no string compression, small encoding limits
+		{"redoubt → redis, tuned", testutil.StartRedoubt, testutil.StartRedisIn, true, tunedArgs},
+		{"redis → redoubt, tuned", testutil.StartRedis, testutil.StartRedoubtIn, true, tunedArgs},
 	} {
 		t.Run(dir.name, func(t *testing.T) {
 			ctx := context.Background()
-			w := dir.writer(t)
+			w := dir.writer(t, dir.args...)
 			c := redis.NewClient(&redis.Options{Addr: w.Addr})
 			defer c.Close()
 			fillRDBDataset(t, c, 5000)
@@ -230,7 +239,7 @@ func TestRDBInteropBothWays(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(rdir, "dump.rdb"), data, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			r := dir.reader(t, rdir)
+			r := dir.reader(t, rdir, dir.args...)
 			got := rdbDatasetState(t, r.Addr)
 			if len(got) != len(want) {
 				t.Fatalf("loaded %d keys, saved %d", len(got), len(want))
