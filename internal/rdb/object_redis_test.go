@@ -312,3 +312,16 @@ func TestStreamNodeLimitsMatchRedis(t *testing.T) {
 		g.compareValue(fmt.Sprintf("stream limits %d/%d", c.entries, c.bytes), "s", s, o)
 	}
 }
+
+// TestListBigElementsMatchRedis: elements beyond a node's size limit get
+// nodes of their own, as in Redis.
+func TestListBigElementsMatchRedis(t *testing.T) {
+	g := objRedis(t, "--list-compress-depth", "1")
+	elems := []string{"a", strings.Repeat("b", 9000), "c", "d", strings.Repeat("e", 5000), strings.Repeat("f", 5000), strings.Repeat("g", 20000), "h"}
+	g.cmdBatches("RPUSH", "l", elems, 1, 500)
+	l := types.NewList()
+	for _, e := range elems {
+		l.PushTail([]byte(e))
+	}
+	g.compareValue("list with big elements", "l", l, SaveOptions{Compress: true, ListFill: DefaultListFill, ListCompressDepth: 1})
+}
