@@ -13,6 +13,14 @@
 // ReadQuicklist). These know nothing of redoubt's data types: they deal in
 // byte strings and integers (Entry).
 //
+// object.go (with object_list.go and object_stream.go) is the value codec
+// on top: TypeOf/AppendValue save each redoubt value in the encoding Redis
+// 7.0 writes for it (quicklist2 lists split by list-max-listpack-size and
+// list-compress-depth, listpack hashes and zsets, intsets at the set's
+// width, streams as Redis's rax of listpack nodes with consumer groups),
+// and ReadValue loads every value encoding Redis 7.0 loads, shaping the
+// result by the loading server's limits as rdbLoadObject does.
+//
 // Everything here is byte-compatible with Redis 7.0: encoding a value the way
 // Redis does yields the bytes Redis writes, and bytes Redis writes decode
 // here. Whole-file RDB save/load and per-type value serialization live on top

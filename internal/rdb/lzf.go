@@ -2,6 +2,7 @@ package rdb
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 )
 
@@ -68,13 +69,11 @@ func LZFCompressLimit(dst, src []byte, maxOut int) ([]byte, bool) {
 	return dst[:base+n], true
 }
 
+// grow extends b by n bytes, reallocating with append's amortized growth:
+// values are encoded by many appends to one buffer, and exact-size
+// reallocation would copy it once per compressed string.
 func grow(b []byte, n int) []byte {
-	if cap(b)-len(b) < n {
-		nb := make([]byte, len(b), len(b)+n)
-		copy(nb, b)
-		b = nb
-	}
-	return b[:len(b)+n]
+	return slices.Grow(b, n)[:len(b)+n]
 }
 
 // lzfCompress follows liblzf 3.6's lzf_compress step by step (same hash,

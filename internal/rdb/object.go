@@ -1,7 +1,13 @@
 package rdb
 
 import (
+	"encoding/binary"
+	"errors"
 	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/redoubt/redoubt/internal/keyspace"
 	"github.com/redoubt/redoubt/internal/types"
@@ -10,43 +16,84 @@ import (
 // object.go maps redoubt's values to RDB value encodings and back. Saving
 // picks the encoding Redis 7.0 would write for the value's current
 // encoding (OBJECT ENCODING), so DUMP payloads and files match Redis's.
+// Lists are in object_list.go, streams in object_stream.go.
 
 // ErrUnsupported is returned for a value this build cannot encode yet.
 var ErrUnsupported = fmt.Errorf("rdb: value type not supported")
+
+// ErrEmptyKey is returned (wrapped) by ReadValue for a well-formed value
+// with no elements: Redis's loader skips such keys rather than failing.
+var ErrEmptyKey = errors.New("rdb: empty value")
+
+// SaveOptions are the settings that shape a saved value.
+type SaveOptions struct {
+	Compress bool // rdbcompression: LZF-compress strings that shrink
+	// ListFill and ListCompressDepth are list-max-listpack-size and
+	// list-compress-depth, which decide a list's quicklist nodes.
+	ListFill, ListCompressDepth int
+	// StreamNodeMaxEntries and StreamNodeMaxBytes are stream-node-max-*,
+	// which decide a stream's listpack nodes.
+	StreamNodeMaxEntries, StreamNodeMaxBytes int
+}
+
+// DefaultSaveOptions are Redis's defaults.
+var DefaultSaveOptions = SaveOptions{Compress: true, ListFill: DefaultListFill, StreamNodeMaxEntries: 100, StreamNodeMaxBytes: 4096}
 
 // TypeOf is the RDB type byte v is saved with.
 func TypeOf(v keyspace.Value) (byte, error) {
 	switch v := v.(type) {
 	case *types.String:
 		return TypeString, nil
+	case *types.List:
+		return TypeListQuicklist2, nil
 	case *types.Set:
-		if !v.IsIntset() {
-			return TypeSet, nil
+		if v.IsIntset() {
+			return TypeSetIntset, nil
 		}
+		return TypeSet, nil
 	case *types.Hash:
-		if !v.IsListpack() {
-			return TypeHash, nil
+		if v.IsListpack() {
+			return TypeHashListpack, nil
 		}
+		return TypeHash, nil
 	case *types.ZSet:
-		if !v.IsListpack() {
-			return TypeZSet2, nil
+		if v.IsListpack() {
+			return TypeZSetListpack, nil
 		}
+		return TypeZSet2, nil
+	case *types.Stream:
+		return TypeStreamListpacks2, nil
 	}
 	return 0, ErrUnsupported
 }
 
-// AppendValue appends v's encoding (without the type byte).
-func AppendValue(dst []byte, v keyspace.Value, compress bool) []byte {
+// AppendValue appends v's encoding (without the type byte TypeOf gives).
+func AppendValue(dst []byte, v keyspace.Value, o SaveOptions) []byte {
+	compress := o.Compress
 	switch v := v.(type) {
 	case *types.String:
 		return AppendString(dst, v.B, compress)
+	case *types.List:
+		return appendList(dst, v, o)
 	case *types.Set:
+		if v.IsIntset() {
+			return AppendString(dst, appendIntsetWidth(nil, v), compress)
+		}
 		dst = AppendLen(dst, uint64(v.Len()))
 		v.ForEach(func(m string) bool {
 			dst = AppendString(dst, []byte(m), compress)
 			return true
 		})
 	case *types.Hash:
+		if v.IsListpack() {
+			var w ListpackWriter
+			v.ForEach(func(f, val []byte) bool {
+				w.Append(f)
+				w.Append(val)
+				return true
+			})
+			return AppendString(dst, w.Bytes(), compress)
+		}
 		dst = AppendLen(dst, uint64(v.Len()))
 		v.ForEach(func(f, val []byte) bool {
 			dst = AppendString(dst, f, compress)
@@ -54,6 +101,15 @@ func AppendValue(dst []byte, v keyspace.Value, compress bool) []byte {
 			return true
 		})
 	case *types.ZSet:
+		if v.IsListpack() {
+			// member, score pairs in score order, as zzlInsert keeps them
+			var w ListpackWriter
+			for n := v.First(); n != nil; n = n.Next() {
+				w.Append([]byte(n.Member))
+				w.AppendScore(n.Score)
+			}
+			return AppendString(dst, w.Bytes(), compress)
+		}
 		// greatest first, as Redis saves a skiplist (its loader then
 		// inserts each at the head)
 		dst = AppendLen(dst, uint64(v.Len()))
@@ -61,7 +117,31 @@ func AppendValue(dst []byte, v keyspace.Value, compress bool) []byte {
 			dst = AppendString(dst, []byte(n.Member), compress)
 			dst = AppendBinaryDouble(dst, n.Score)
 		}
+	case *types.Stream:
+		return appendStream(dst, v, o)
 	}
+	return dst
+}
+
+// appendIntsetWidth builds the intset of an intset-encoded set at the
+// set's own width, which (as in Redis) never shrinks after a wide member
+// is removed.
+func appendIntsetWidth(dst []byte, s *types.Set) []byte {
+	w := s.IntWidth()
+	dst = binary.LittleEndian.AppendUint32(dst, uint32(w))
+	dst = binary.LittleEndian.AppendUint32(dst, uint32(s.Len()))
+	s.ForEach(func(m string) bool {
+		v, _ := strconv.ParseInt(m, 10, 64)
+		switch w {
+		case 2:
+			dst = binary.LittleEndian.AppendUint16(dst, uint16(v))
+		case 4:
+			dst = binary.LittleEndian.AppendUint32(dst, uint32(v))
+		default:
+			dst = binary.LittleEndian.AppendUint64(dst, uint64(v))
+		}
+		return true
+	})
 	return dst
 }
 
@@ -71,9 +151,25 @@ type Limits struct {
 	HashMaxListpackEntries, HashMaxListpackValue int64
 	SetMaxIntsetEntries                          int64
 	ZSetMaxListpackEntries, ZSetMaxListpackValue int64
+	// StreamNodeMaxEntries and StreamNodeMaxBytes shape the nodes a loaded
+	// stream is rebuilt into.
+	StreamNodeMaxEntries, StreamNodeMaxBytes int
 }
 
-// ReadValue decodes a value of type typ.
+// DefaultLimits are Redis's default thresholds.
+var DefaultLimits = Limits{
+	HashMaxListpackEntries: 128, HashMaxListpackValue: 64,
+	SetMaxIntsetEntries:    512,
+	ZSetMaxListpackEntries: 128, ZSetMaxListpackValue: 64,
+	StreamNodeMaxEntries: 100, StreamNodeMaxBytes: 4096,
+}
+
+func emptyKey(r *Reader, at int, what string) error {
+	return &Error{Offset: at, Msg: "empty " + what, Err: ErrEmptyKey}
+}
+
+// ReadValue decodes a value of type typ. A value with no elements returns
+// an error wrapping ErrEmptyKey (Redis skips such keys when loading).
 func ReadValue(r *Reader, typ byte, lim Limits) (keyspace.Value, error) {
 	switch typ {
 	case TypeString:
@@ -82,13 +178,15 @@ func ReadValue(r *Reader, typ byte, lim Limits) (keyspace.Value, error) {
 			return nil, err
 		}
 		return types.NewString(append([]byte(nil), b...)), nil
+	case TypeList, TypeListZiplist, TypeListQuicklist, TypeListQuicklist2:
+		return readList(r, typ)
 	case TypeSet:
 		n, err := r.ReadPlainLen()
 		if err != nil {
 			return nil, err
 		}
 		if n == 0 {
-			return nil, r.Errorf(r.Pos(), "empty set")
+			return nil, emptyKey(r, r.Pos(), "set")
 		}
 		var s *types.Set
 		for i := uint64(0); i < n; i++ {
@@ -105,13 +203,29 @@ func ReadValue(r *Reader, typ byte, lim Limits) (keyspace.Value, error) {
 			}
 		}
 		return s, nil
+	case TypeSetIntset:
+		at := r.Pos()
+		b, err := r.ReadString()
+		if err != nil {
+			return nil, err
+		}
+		vals, err := IntsetValues(b)
+		if err != nil {
+			return nil, &Error{Offset: at, Msg: fmt.Sprintf("intset: %v", err), Err: err}
+		}
+		s := types.NewIntset()
+		s.WidenIntset(int(binary.LittleEndian.Uint32(b)))
+		for _, v := range vals {
+			s.Add(strconv.AppendInt(nil, v, 10), lim.SetMaxIntsetEntries)
+		}
+		return s, nil
 	case TypeHash:
 		n, err := r.ReadPlainLen()
 		if err != nil {
 			return nil, err
 		}
 		if n == 0 {
-			return nil, r.Errorf(r.Pos(), "empty hash")
+			return nil, emptyKey(r, r.Pos(), "hash")
 		}
 		h := types.NewHash()
 		for i := uint64(0); i < n; i++ {
@@ -130,16 +244,20 @@ func ReadValue(r *Reader, typ byte, lim Limits) (keyspace.Value, error) {
 			h.Set(append([]byte(nil), f...), append([]byte(nil), v...), lim.HashMaxListpackEntries, lim.HashMaxListpackValue)
 		}
 		return h, nil
+	case TypeHashZipmap, TypeHashZiplist, TypeHashListpack:
+		return readCompactHash(r, typ, lim)
 	case TypeZSet, TypeZSet2:
 		n, err := r.ReadPlainLen()
 		if err != nil {
 			return nil, err
 		}
 		if n == 0 {
-			return nil, r.Errorf(r.Pos(), "empty zset")
+			return nil, emptyKey(r, r.Pos(), "zset")
 		}
 		zl := types.ZSetLimits{MaxEntries: lim.ZSetMaxListpackEntries, MaxValue: lim.ZSetMaxListpackValue}
-		z := types.NewZSetFor(int(min(n, 1<<20)), zl)
+		// built as a skiplist and shrunk to a listpack after loading when
+		// it fits, as rdbLoadObject does
+		z := types.NewZSet(false)
 		for i := uint64(0); i < n; i++ {
 			start := r.Pos()
 			m, err := r.ReadString()
@@ -155,6 +273,9 @@ func ReadValue(r *Reader, typ byte, lim Limits) (keyspace.Value, error) {
 			if err != nil {
 				return nil, err
 			}
+			if math.IsNaN(score) {
+				return nil, r.Errorf(start, "zset score is NaN")
+			}
 			if _, ok := z.Score(m); ok {
 				return nil, r.Errorf(start, "duplicate zset member")
 			}
@@ -162,6 +283,132 @@ func ReadValue(r *Reader, typ byte, lim Limits) (keyspace.Value, error) {
 		}
 		z.ShrinkIfFits(zl)
 		return z, nil
+	case TypeZSetZiplist, TypeZSetListpack:
+		return readCompactZSet(r, typ, lim)
+	case TypeStreamListpacks, TypeStreamListpacks2:
+		return readStream(r, typ, lim)
 	}
 	return nil, r.Errorf(r.Pos(), "unknown or unsupported value type %d", typ)
+}
+
+// readBlob reads the string holding a compact encoding; errors from
+// decoding it wrap the inner error (offsets inside the blob) and point at
+// the blob's start.
+func readBlob(r *Reader) (int, []byte, error) {
+	at := r.Pos()
+	b, err := r.ReadString()
+	return at, b, err
+}
+
+func blobErr(at int, what string, err error) error {
+	return &Error{Offset: at, Msg: fmt.Sprintf("%s: %v", what, err), Err: err}
+}
+
+func readCompactHash(r *Reader, typ byte, lim Limits) (keyspace.Value, error) {
+	at, b, err := readBlob(r)
+	if err != nil {
+		return nil, err
+	}
+	var pairs [][]byte
+	switch typ {
+	case TypeHashZipmap:
+		pairs, err = ZipmapPairs(b)
+	case TypeHashZiplist:
+		var es []Entry
+		es, err = ZiplistPairs(b)
+		pairs = entryBytes(es)
+	default:
+		var es []Entry
+		es, err = ListpackPairs(b)
+		pairs = entryBytes(es)
+	}
+	if err != nil {
+		return nil, blobErr(at, "hash", err)
+	}
+	if len(pairs) == 0 {
+		return nil, emptyKey(r, at, "hash")
+	}
+	h := types.NewHash()
+	// Redis converts a loaded listpack by its length only (and a zipmap
+	// also by its longest string)
+	maxValue := int64(math.MaxInt64)
+	if typ == TypeHashZipmap {
+		maxValue = lim.HashMaxListpackValue
+	}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if h.Exists(pairs[i]) {
+			return nil, r.Errorf(at, "hash: repeated field %q", trunc64(string(pairs[i])))
+		}
+		h.Set(pairs[i], pairs[i+1], lim.HashMaxListpackEntries, maxValue)
+	}
+	return h, nil
+}
+
+// entryBytes copies entries out as byte strings (the input may be reused).
+func entryBytes(es []Entry) [][]byte {
+	out := make([][]byte, len(es))
+	for i, e := range es {
+		out[i] = slices.Clone(e.Bytes())
+		if out[i] == nil {
+			out[i] = []byte{}
+		}
+	}
+	return out
+}
+
+func readCompactZSet(r *Reader, typ byte, lim Limits) (keyspace.Value, error) {
+	at, b, err := readBlob(r)
+	if err != nil {
+		return nil, err
+	}
+	var es []Entry
+	if typ == TypeZSetZiplist {
+		es, err = ZiplistPairs(b)
+	} else {
+		es, err = ListpackPairs(b)
+	}
+	if err != nil {
+		return nil, blobErr(at, "zset", err)
+	}
+	if len(es) == 0 {
+		return nil, emptyKey(r, at, "zset")
+	}
+	z := types.NewZSet(true)
+	for i := 0; i+1 < len(es); i += 2 {
+		score := float64(es[i+1].Int)
+		if !es[i+1].IsInt {
+			score = zzlStrtod(es[i+1].Str)
+			if math.IsNaN(score) {
+				return nil, r.Errorf(at, "zset: score %q is NaN", trunc64(string(es[i+1].Str)))
+			}
+		}
+		z.Insert(es[i].String(), score)
+	}
+	if int64(z.Len()) > lim.ZSetMaxListpackEntries {
+		z.ConvertToSkiplist()
+	}
+	return z, nil
+}
+
+// zzlStrtod reads a listpack zset score as Redis's zzlStrtod does: strtod
+// on at most the first 127 bytes, which takes the longest prefix that
+// reads as a number (after leading spaces) and gives 0 when there is none.
+func zzlStrtod(b []byte) float64 {
+	b = b[:min(len(b), 127)]
+	i := 0
+	for i < len(b) && (b[i] == ' ' || b[i] >= '\t' && b[i] <= '\r') {
+		i++
+	}
+	b = b[i:]
+	for n := len(b); n > 0; n-- {
+		p := string(b[:n])
+		if strings.ContainsRune(p, '_') {
+			continue // Go's digit separators; strtod has none
+		}
+		f, err := strconv.ParseFloat(p, 64)
+		if err == nil || errors.Is(err, strconv.ErrRange) {
+			return f
+		}
+	}
+	return 0
 }

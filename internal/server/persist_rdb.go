@@ -100,6 +100,10 @@ func (s *Server) newRDBJob() *rdbJob {
 	}
 	lru := !s.ks.UseLFU && strings.Contains(s.maxmemoryPolicy(), "-lru")
 	lfu := s.ks.UseLFU
+	opts := rdb.SaveOptions{
+		Compress: j.enc.Compress, ListFill: s.cfg.ListMaxListpackSize, ListCompressDepth: s.cfg.ListCompressDepth,
+		StreamNodeMaxEntries: int(s.cfg.StreamNodeMaxEntries), StreamNodeMaxBytes: int(s.cfg.StreamNodeMaxBytes),
+	}
 	j.snap = s.ks.StartSnapshot(func(dbID int, e *keyspace.Entry, exp int64) {
 		typ, err := rdb.TypeOf(e.Value)
 		if err != nil {
@@ -120,7 +124,7 @@ func (s *Server) newRDBJob() *rdbJob {
 			m.Freq = int(s.ks.LFUFreq(e))
 		}
 		j.enc.KeyHeader([]byte(e.Key), typ, m)
-		j.enc.SetBuffer(rdb.AppendValue(j.enc.Buffer(), e.Value, j.enc.Compress))
+		j.enc.SetBuffer(rdb.AppendValue(j.enc.Buffer(), e.Value, opts))
 		j.keys++
 	})
 	return j
@@ -433,6 +437,11 @@ func (s *Server) loadRDBBytes(data []byte) error {
 				return err
 			}
 			v, err := rdb.ReadValue(r, typ, lim)
+			if errors.Is(err, rdb.ErrEmptyKey) {
+				// as Redis, a saved value with no elements is skipped
+				expireAt = -1
+				continue
+			}
 			if err != nil {
 				return err
 			}
@@ -480,6 +489,8 @@ func (s *Server) rdbLimits() rdb.Limits {
 		SetMaxIntsetEntries:    s.cfg.SetMaxIntsetEntries,
 		ZSetMaxListpackEntries: s.cfg.ZsetMaxListpackEntries,
 		ZSetMaxListpackValue:   s.cfg.ZsetMaxListpackValue,
+		StreamNodeMaxEntries:   int(s.cfg.StreamNodeMaxEntries),
+		StreamNodeMaxBytes:     int(s.cfg.StreamNodeMaxBytes),
 	}
 }
 

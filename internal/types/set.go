@@ -241,3 +241,15 @@ func (s *Set) ReplaceWith(o *Set) { *s = *o }
 func (s *Set) Scan(cursor uint64, fn func(m string)) uint64 {
 	return s.ht.Scan(cursor, func(e *keyspace.Entry) { fn(e.Key) })
 }
+
+// IntWidth is the element size (2, 4 or 8 bytes) of an intset-encoded
+// set's Redis intset: the widest member it has ever held.
+func (s *Set) IntWidth() int { return int(s.intWidth) }
+
+// WidenIntset raises an intset's element size to w, as a set loaded from
+// an intset keeps its saved width.
+func (s *Set) WidenIntset(w int) {
+	if s.ht == nil && w > int(s.intWidth) && w <= 8 {
+		s.intWidth = uint8(w)
+	}
+}

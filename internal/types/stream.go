@@ -592,3 +592,16 @@ func raxCount(keys [][16]byte, d int) int {
 	}
 	return total
 }
+
+// ForEachStored calls fn for every entry the stream's nodes still hold,
+// deleted ones (tombstones) included, in ID order. fv aliases the stream.
+func (s *Stream) ForEachStored(fn func(id StreamID, fv [][]byte, deleted bool)) {
+	var fv [][]byte
+	for _, n := range s.nodes {
+		for p := 0; p < len(n.buf); {
+			e, q := n.decodeHeader(p)
+			fv, p = n.decodeBody(e.flags, q, fv[:0])
+			fn(e.id, fv, e.flags&entDeleted != 0)
+		}
+	}
+}

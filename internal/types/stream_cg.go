@@ -289,3 +289,16 @@ func (s *Stream) AdvanceGroup(g *StreamGroup, id StreamID) {
 	}
 	g.LastID = id
 }
+
+// AddPending records id as pending for c with the given delivery time and
+// count, as loading a saved group does. It reports false when id is
+// already pending in the group.
+func (g *StreamGroup) AddPending(id StreamID, c *StreamConsumer, deliveryTime, deliveryCount int64) bool {
+	if g.PEL.Get(id) != nil {
+		return false
+	}
+	n := &StreamNACK{DeliveryTime: deliveryTime, DeliveryCount: deliveryCount, Consumer: c}
+	g.PEL.Insert(id, n)
+	c.PEL.Insert(id, n)
+	return true
+}
