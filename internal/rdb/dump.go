@@ -35,18 +35,15 @@ func AppendDumpFooterVersion(payload []byte, v uint16) []byte {
 // rdbVersion is set whenever the payload is long enough to carry one, also
 // when the version or checksum is rejected.
 func VerifyDump(payload []byte) (body []byte, rdbVersion uint16, err error) {
-	if len(payload) < DumpFooterLen {
-		return nil, 0, ErrDumpShort
+	body, rdbVersion, err = VerifyDumpNoChecksum(payload)
+	if err != nil {
+		return nil, rdbVersion, err
 	}
-	n := len(payload) - DumpFooterLen
-	rdbVersion = binary.LittleEndian.Uint16(payload[n:])
-	if rdbVersion > Version {
-		return nil, rdbVersion, ErrDumpVersion
-	}
+	n := len(body)
 	if CRC64(0, payload[:n+2]) != binary.LittleEndian.Uint64(payload[n+2:]) {
 		return nil, rdbVersion, ErrDumpChecksum
 	}
-	return payload[:n:n], rdbVersion, nil
+	return body, rdbVersion, nil
 }
 
 // VerifyDumpNoChecksum is VerifyDump with the checksum not checked, as Redis

@@ -106,12 +106,9 @@ func functionFlushCommand(c *Client, args [][]byte) {
 		replySubcommandSyntaxError(c, args)
 		return
 	}
-	if len(args) == 3 {
-		m := strings.ToLower(string(args[2]))
-		if m != "sync" && m != "async" {
-			c.addError("ERR FUNCTION FLUSH only supports SYNC|ASYNC option")
-			return
-		}
+	if len(args) == 3 && !isSyncAsync(args[2]) {
+		c.addError("ERR FUNCTION FLUSH only supports SYNC|ASYNC option")
+		return
 	}
 	c.srv.functionEngine().FlushLibraries()
 	c.srv.markDirty(1)

@@ -271,16 +271,9 @@ func scriptExistsCommand(c *Client, args [][]byte) {
 }
 
 func scriptFlushCommand(c *Client, args [][]byte) {
-	if len(args) > 3 {
+	if len(args) > 3 || (len(args) == 3 && !isSyncAsync(args[2])) {
 		c.addError("ERR SCRIPT FLUSH only support SYNC|ASYNC option")
 		return
-	}
-	if len(args) == 3 {
-		m := strings.ToLower(string(args[2]))
-		if m != "sync" && m != "async" {
-			c.addError("ERR SCRIPT FLUSH only support SYNC|ASYNC option")
-			return
-		}
 	}
 	c.srv.scriptEngine().Flush()
 	c.w.OK()
@@ -351,4 +344,9 @@ func (s *Server) scriptMemory() scriptFigures {
 		}
 	}
 	return f
+}
+
+// isSyncAsync tells whether a is the SYNC or ASYNC of SCRIPT/FUNCTION FLUSH.
+func isSyncAsync(a []byte) bool {
+	return strings.EqualFold(string(a), "sync") || strings.EqualFold(string(a), "async")
 }
