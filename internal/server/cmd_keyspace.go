@@ -94,6 +94,7 @@ func cmdDel(c *Client, args [][]byte) {
 		if c.db.Delete(key) {
 			c.db.SignalModified(key)
 			c.db.Notify(keyspace.ClassGeneric, "del", key)
+			c.srv.markDirty(1)
 			deleted++
 		}
 	}
@@ -150,6 +151,7 @@ func renameGeneric(c *Client, args [][]byte, nx bool) {
 	c.db.SignalModified(dst)
 	c.db.Notify(keyspace.ClassGeneric, "rename_from", src)
 	c.db.Notify(keyspace.ClassGeneric, "rename_to", dst)
+	c.srv.markDirty(1)
 	if nx {
 		c.w.Int(1)
 	} else {
@@ -341,7 +343,7 @@ func cmdFlushDB(c *Client, args [][]byte) {
 		return
 	}
 	c.srv.ks.SignalFlushed(c.db) // before: watchers of existing keys are touched
-	c.db.Flush()
+	c.srv.markDirty(int64(c.db.Flush()))
 	c.w.OK()
 }
 
@@ -351,7 +353,7 @@ func cmdFlushAll(c *Client, args [][]byte) {
 	}
 	c.srv.ks.SignalFlushed(nil)
 	for _, db := range c.srv.ks.DBs {
-		db.Flush()
+		c.srv.markDirty(int64(db.Flush()))
 	}
 	c.w.OK()
 }
@@ -476,6 +478,7 @@ func cmdSwapDB(c *Client, args [][]byte) {
 		a.SwapWith(b)
 		c.srv.ks.SignalSwapped(a, b)
 	}
+	c.srv.markDirty(1)
 	c.w.OK()
 }
 
@@ -505,6 +508,7 @@ func cmdMove(c *Client, args [][]byte) {
 	dst.SignalModified(key)
 	c.db.Notify(keyspace.ClassGeneric, "move_from", key)
 	dst.Notify(keyspace.ClassGeneric, "move_to", key)
+	c.srv.markDirty(1)
 	c.w.Int(1)
 }
 
@@ -554,5 +558,6 @@ func cmdCopy(c *Client, args [][]byte) {
 	}
 	dst.SignalModified(newKey)
 	dst.Notify(keyspace.ClassGeneric, "copy_to", newKey)
+	c.srv.markDirty(1)
 	c.w.Int(1)
 }
