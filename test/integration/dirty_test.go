@@ -292,6 +292,144 @@ SELECT 0
 FLUSHALL
 FLUSHALL
 SET after v
+GETEX after EXAT 1
+SET after v
+EXPIRE after -5
+SET after v
+PEXPIREAT after 1
+SETEX sx 1000 v
+RESTORE-NOT-A-COMMAND x
+SET s v GET
+LPUSH wrong a
+SET wrong v GET
+GETSET wrong v
+INCRBYFLOAT wrong 1
+APPEND wrong x
+SETRANGE nsr 3 abc
+SETRANGE nsr 0 ""
+SETBIT nsb 0 0
+BITFIELD nsb2 SET u8 0 0
+BITFIELD nsb2 SET u8 0 0
+BITFIELD nsb2 INCRBY u8 0 0
+BITOP AND nothing n1 n2
+HINCRBYFLOAT hf x 2.5
+HINCRBYFLOAT hf x notnum
+HSET wrong a b
+HSETNX hf y 1
+HMSET hf y 2 z 3
+HDEL hf x y z
+ZINCRBY zn +inf a
+ZINCRBY zn -inf a
+ZADD zn 1 b nan c
+ZADD zn XX 5 nosuch
+ZADD zn NX 9 b
+ZADD zn GT CH 0 b 2 b
+ZADD nozset XX 1 a
+ZREMRANGEBYRANK zn 10 20
+ZREMRANGEBYSCORE nosuch 0 1
+ZREMRANGEBYLEX zn [a [a
+ZADD zw 1 a 2 b
+ZADD zw2 3 a
+ZINTERSTORE zwi 2 zw zw2 WEIGHTS 2 3 AGGREGATE MAX
+ZUNIONSTORE zwi 1 nosuch
+ZUNIONSTORE zwi 1 nosuch
+ZDIFFSTORE zwd 1 zw
+ZRANGESTORE zwr zw 0 0 REV
+ZPOPMIN zw 0
+ZPOPMAX nosuch 3
+ZMPOP 1 zw MAX COUNT 10
+RPUSH li a b c d e a
+LINSERT li BEFORE c x
+LINSERT li BEFORE nosuch x
+LREM li 0 a
+LREM li 0 nosuch
+LTRIM li 1 2
+LTRIM li 0 -1
+LTRIM li 5 10
+RPUSHX li a
+RPUSHX nosuch a
+LPOS li a
+SADD sx2 a b c d
+SPOP sx2 2
+SPOP sx2
+SREM sx2 nosuch
+SMOVE sx2 sx3 nosuch
+SUNIONSTORE su sx2 sx3
+SDIFFSTORE sd sx2 sx2
+SINTERSTORE si2 nosuch sx2
+SRANDMEMBER su 2
+@bsend BLMPOP 0 1 bm LEFT COUNT 5
+RPUSH bm a b c
+@bread
+@bsend BLMOVE bmv bmd LEFT RIGHT 0
+RPUSH bmv a
+@bread
+@bsend BZMPOP 0 1 bzm MIN COUNT 2
+ZADD bzm 1 a 2 b 3 c
+@bread
+XGROUP CREATE bn gn $ MKSTREAM
+@bsend XREADGROUP GROUP gn c NOACK BLOCK 0 STREAMS bn >
+XADD bn 1-1 f v
+@bread
+XADD bn MAXLEN 1 2-1 f v
+XADD bn MAXLEN ~ 1 3-1 f v
+XGROUP CREATE bn gx 0 ENTRIESREAD 1
+XREADGROUP GROUP gx c1 STREAMS bn >
+XREADGROUP GROUP gx c1 STREAMS bn >
+XDEL bn 3-1
+XCLAIM bn gx c2 0 3-1
+XCLAIM bn gx c2 0 9-9 LASTID 50-0
+XCLAIM bn gx c2 0 9-9 LASTID 50-0
+XADD bn 60-1 f v
+XREADGROUP GROUP gx c1 STREAMS bn >
+XDEL bn 60-1
+XAUTOCLAIM bn gx c9 0 0
+XAUTOCLAIM bn gx c9 0 0
+XINFO GROUPS bn
+XGROUP SETID bn gx $
+XGROUP CREATECONSUMER bn gx c9
+XGROUP DELCONSUMER bn gx c9
+PFADD hx a
+PFDEBUG TODENSE hx
+PFDEBUG TODENSE hx
+PFADD hy a
+PFDEBUG GETREG hy
+PFDEBUG GETREG hy
+PFDEBUG ENCODING hy
+PFCOUNT hx
+PFCOUNT hx
+COPY s cs DB 1
+COPY s cs DB 1
+SWAPDB 0 0
+SWAPDB 0 99
+FLUSHDB ASYNC
+MSET q1 1 q2 2
+FLUSHALL SYNC
+MULTI
+SET m1 v
+LPUSH m1 x
+INCR m2
+EXEC
+MULTI
+SET m3 v
+EXPIRE m3 100
+PERSIST m3
+DEL m3
+EXEC
+WATCH w
+SET w v
+MULTI
+SET w v2
+EXEC
+EVAL "redis.call('INCR','ei') redis.call('INCR','ei') return redis.call('GET','ei')" 0
+EVAL "redis.call('SET','ej','v') return redis.pcall('LPUSH','ej','x')" 0
+EVAL "redis.call('SET','ek','v') return redis.call('LPUSH','ek','x')" 0
+EVAL "return redis.call('ZADD','ez','1','a','2','b','3','c')" 0
+SCRIPT FLUSH
+FUNCTION LOAD "#!lua name=lib2\nredis.register_function('g', function(k, a) return redis.call('SET', k[1], a[1]) end)"
+FCALL g 1 gk gv
+FUNCTION FLUSH
+FUNCTION FLUSH
 `
 
 // splitDirtyLine splits on spaces, keeping double-quoted words (with \n
