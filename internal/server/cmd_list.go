@@ -223,9 +223,10 @@ func cmdLset(c *Client, args [][]byte) {
 	c.srv.markDirty(1)
 }
 
-// listElementsRemoved finishes a pop of count elements from key: the pop
-// event, deletion of an emptied list with its "del" event, the WATCH
-// signal. It reports whether the key was deleted.
+// listElementsRemoved finishes a pop from key: the pop event, deletion of
+// an emptied list with its "del" event, the WATCH signal, and count
+// changes to the dirty counter (the elements popped; 0 for a served
+// BLPOP/BRPOP). It reports whether the key was deleted.
 func (c *Client) listElementsRemoved(key []byte, head bool, l *types.List, count int) bool {
 	c.db.Notify(keyspace.ClassList, listEvent(head, "lpop", "rpop"), key)
 	deleted := false
