@@ -87,6 +87,7 @@ func cmdSetbit(c *Client, args [][]byte) {
 		v.B[idx] = v.B[idx]&^(1<<shift) | byte(on)<<shift
 		c.db.SignalModified(args[1])
 		c.db.Notify(keyspace.ClassString, "setbit", args[1])
+		c.srv.markDirty(1)
 	}
 	c.w.Int(int64(old))
 }
@@ -353,9 +354,11 @@ func cmdBitop(c *Client, args [][]byte) {
 		c.db.Set(dst, &types.String{B: res, Enc: types.EncRaw}, false)
 		c.db.SignalModified(dst)
 		c.db.Notify(keyspace.ClassString, "set", dst)
+		c.srv.markDirty(1)
 	} else if c.db.LookupNoStats(dst) != nil && c.db.Delete(dst) {
 		c.db.SignalModified(dst)
 		c.db.Notify(keyspace.ClassGeneric, "del", dst)
+		c.srv.markDirty(1)
 	}
 	c.w.Int(int64(len(res)))
 }
@@ -487,6 +490,7 @@ func (c *Client) bitfield(args [][]byte, readOnly bool) {
 	if changes > 0 {
 		c.db.SignalModified(args[1])
 		c.db.Notify(keyspace.ClassString, "setbit", args[1])
+		c.srv.markDirty(int64(changes))
 	}
 }
 

@@ -107,6 +107,7 @@ func expireGeneric(c *Client, args [][]byte, basetime, unit int64) {
 		c.db.Delete(key)
 		c.db.SignalModified(key)
 		c.db.Notify(keyspace.ClassGeneric, "del", key)
+		c.srv.markDirty(1)
 		c.w.Int(1)
 		return
 	}
@@ -114,6 +115,7 @@ func expireGeneric(c *Client, args [][]byte, basetime, unit int64) {
 	c.w.Int(1) // Redis replies before it notifies here
 	c.db.SignalModified(key)
 	c.db.Notify(keyspace.ClassGeneric, "expire", key)
+	c.srv.markDirty(1)
 }
 
 // expireIsPast tells whether an expire time should delete the key now.
@@ -157,5 +159,6 @@ func cmdPersist(c *Client, args [][]byte) {
 	}
 	c.db.SignalModified(args[1])
 	c.db.Notify(keyspace.ClassGeneric, "persist", args[1])
+	c.srv.markDirty(1)
 	c.w.Int(1)
 }

@@ -99,6 +99,7 @@ func cmdHset(c *Client, args [][]byte) {
 	}
 	c.db.SignalModified(args[1])
 	c.db.Notify(keyspace.ClassHash, "hset", args[1])
+	c.srv.markDirty(int64(len(args)-2) / 2)
 }
 
 func cmdHsetnx(c *Client, args [][]byte) {
@@ -115,6 +116,7 @@ func cmdHsetnx(c *Client, args [][]byte) {
 	c.w.Int(1)
 	c.db.SignalModified(args[1])
 	c.db.Notify(keyspace.ClassHash, "hset", args[1])
+	c.srv.markDirty(1)
 }
 
 func cmdHget(c *Client, args [][]byte) {
@@ -174,6 +176,7 @@ func cmdHdel(c *Client, args [][]byte) {
 		if removed {
 			c.db.Notify(keyspace.ClassGeneric, "del", args[1])
 		}
+		c.srv.markDirty(int64(deleted))
 	}
 	c.w.Int(int64(deleted))
 }
@@ -276,6 +279,7 @@ func cmdHincrby(c *Client, args [][]byte) {
 	c.w.Int(cur)
 	c.db.SignalModified(args[1])
 	c.db.Notify(keyspace.ClassHash, "hincrby", args[1])
+	c.srv.markDirty(1)
 }
 
 // HINCRBYFLOAT adds in (emulated) x87 long double, as INCRBYFLOAT, and
@@ -312,6 +316,7 @@ func cmdHincrbyfloat(c *Client, args [][]byte) {
 	c.w.Bulk(text)
 	c.db.SignalModified(args[1])
 	c.db.Notify(keyspace.ClassHash, "hincrbyfloat", args[1])
+	c.srv.markDirty(1)
 }
 
 // HRANDFIELD key [count [WITHVALUES]]

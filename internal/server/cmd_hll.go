@@ -67,6 +67,7 @@ func cmdPfadd(c *Client, args [][]byte) {
 	if updated > 0 {
 		c.db.SignalModified(key)
 		c.db.Notify(keyspace.ClassString, "pfadd", key)
+		c.srv.markDirty(int64(updated))
 		types.HLLInvalidateCache(v)
 		c.w.Int(1)
 		return
@@ -115,6 +116,7 @@ func cmdPfcount(c *Client, args [][]byte) {
 		}
 		types.HLLSetCachedCount(v, card)
 		c.db.SignalModified(args[1])
+		c.srv.markDirty(1) // the cached cardinality changed the value
 	}
 	c.w.Int(int64(card))
 }
@@ -163,6 +165,7 @@ func cmdPfmerge(c *Client, args [][]byte) {
 	types.HLLInvalidateCache(v)
 	c.db.SignalModified(dst)
 	c.db.Notify(keyspace.ClassString, "pfadd", dst)
+	c.srv.markDirty(1)
 	c.w.OK()
 }
 
@@ -181,9 +184,13 @@ func cmdPfdebug(c *Client, args [][]byte) {
 	v.Enc = types.EncRaw
 	switch {
 	case isOpt(sub, "getreg"):
+		wasSparse := types.HLLIsSparse(v.B)
 		if !types.HLLToDense(v) {
 			c.addError(errCorruptHLL)
 			return
+		}
+		if wasSparse {
+			c.srv.markDirty(1) // an encoding change
 		}
 		regs := types.HLLRegisterValues(v.B)
 		c.w.ArrayLen(len(regs))
@@ -211,6 +218,7 @@ func cmdPfdebug(c *Client, args [][]byte) {
 			c.addError(errCorruptHLL)
 			return
 		}
+		c.srv.markDirty(1) // an encoding change
 		c.w.Int(1)
 	default:
 		c.addError(fmt.Sprintf("ERR Unknown PFDEBUG subcommand '%s'", sub))

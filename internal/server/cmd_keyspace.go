@@ -94,6 +94,7 @@ func cmdDel(c *Client, args [][]byte) {
 		if c.db.Delete(key) {
 			c.db.SignalModified(key)
 			c.db.Notify(keyspace.ClassGeneric, "del", key)
+			c.srv.markDirty(1)
 			deleted++
 		}
 	}
@@ -150,6 +151,7 @@ func renameGeneric(c *Client, args [][]byte, nx bool) {
 	c.db.SignalModified(dst)
 	c.db.Notify(keyspace.ClassGeneric, "rename_from", src)
 	c.db.Notify(keyspace.ClassGeneric, "rename_to", dst)
+	c.srv.markDirty(1)
 	if nx {
 		c.w.Int(1)
 	} else {
@@ -341,7 +343,7 @@ func cmdFlushDB(c *Client, args [][]byte) {
 		return
 	}
 	c.srv.ks.SignalFlushed(c.db) // before: watchers of existing keys are touched
-	c.db.Flush()
+	c.srv.markDirty(int64(c.db.Flush()))
 	c.w.OK()
 }
 
@@ -352,7 +354,7 @@ func cmdFlushAll(c *Client, args [][]byte) {
 	s := c.srv
 	s.ks.SignalFlushed(nil)
 	for _, db := range s.ks.DBs {
-		db.Flush()
+		s.markDirty(int64(db.Flush()))
 	}
 	// as Redis's flushAllDataAndResetRDB: a running BGSAVE is cancelled
 	// and, with save rules, the now empty dataset is saved at once
@@ -483,6 +485,7 @@ func cmdSwapDB(c *Client, args [][]byte) {
 		a.SwapWith(b)
 		c.srv.ks.SignalSwapped(a, b)
 	}
+	c.srv.markDirty(1)
 	c.w.OK()
 }
 
@@ -512,6 +515,7 @@ func cmdMove(c *Client, args [][]byte) {
 	dst.SignalModified(key)
 	c.db.Notify(keyspace.ClassGeneric, "move_from", key)
 	dst.Notify(keyspace.ClassGeneric, "move_to", key)
+	c.srv.markDirty(1)
 	c.w.Int(1)
 }
 
@@ -561,5 +565,6 @@ func cmdCopy(c *Client, args [][]byte) {
 	}
 	dst.SignalModified(newKey)
 	dst.Notify(keyspace.ClassGeneric, "copy_to", newKey)
+	c.srv.markDirty(1)
 	c.w.Int(1)
 }

@@ -223,9 +223,10 @@ func cmdLset(c *Client, args [][]byte) {
 	c.srv.markDirty(1)
 }
 
-// listElementsRemoved finishes a pop of count elements from key: the pop
-// event, deletion of an emptied list with its "del" event, the WATCH
-// signal. It reports whether the key was deleted.
+// listElementsRemoved finishes a pop from key: the pop event, deletion of
+// an emptied list with its "del" event, the WATCH signal, and count
+// changes to the dirty counter (the elements popped; 0 for a served
+// BLPOP/BRPOP). It reports whether the key was deleted.
 func (c *Client) listElementsRemoved(key []byte, head bool, l *types.List, count int) bool {
 	c.db.Notify(keyspace.ClassList, listEvent(head, "lpop", "rpop"), key)
 	deleted := false
@@ -644,7 +645,7 @@ func (c *Client) blockingPop(keys [][]byte, timeoutArg []byte, head bool, count 
 		if !found || l.Len() == 0 {
 			continue
 		}
-		c.servePop(key, l, head, count)
+		c.servePop(key, l, head, count, false)
 		return
 	}
 	if c.denyBlocking() {
@@ -652,14 +653,14 @@ func (c *Client) blockingPop(keys [][]byte, timeoutArg []byte, head bool, count 
 		return
 	}
 	c.blockForKeys(keyspace.KindList, keys, timeout, func(r *Client, key []byte, e *keyspace.Entry) bool {
-		r.servePop(key, e.Value.(*types.List), head, count)
+		r.servePop(key, e.Value.(*types.List), head, count, true)
 		return true
 	}, nil)
 }
 
 // servePop pops for BLPOP/BRPOP/BLMPOP, directly or when served after
 // blocking, with Redis's reply shapes.
-func (c *Client) servePop(key []byte, l *types.List, head bool, count int64) {
+func (c *Client) servePop(key []byte, l *types.List, head bool, count int64, served bool) {
 	if count != -1 {
 		c.popRangeWithKey(key, l, head, count)
 		return
@@ -668,7 +669,13 @@ func (c *Client) servePop(key []byte, l *types.List, head bool, count int64) {
 	c.w.ArrayLen(2)
 	c.w.Bulk(key)
 	c.w.Bulk(v)
-	c.listElementsRemoved(key, head, l, 1)
+	// serveClientBlockedOnList does not count a served BLPOP/BRPOP as a
+	// change (a served BLMPOP it does, through listElementsRemoved)
+	dirty := 1
+	if served {
+		dirty = 0
+	}
+	c.listElementsRemoved(key, head, l, dirty)
 }
 
 func cmdBlmove(c *Client, args [][]byte) {
@@ -733,5 +740,5 @@ func (c *Client) serveMove(src []byte, sl *types.List, dst []byte, fromHead, toH
 		c.db.Delete(src)
 		c.db.Notify(keyspace.ClassGeneric, "del", src)
 	}
-	c.srv.markDirty(1)
+	// no change counted, as serveClientBlockedOnList
 }

@@ -312,6 +312,7 @@ func cmdXadd(c *Client, args [][]byte) {
 	c.w.Bulk(id.AppendTo(idBuf[:0]))
 	c.db.SignalModified(args[1])
 	c.db.Notify(keyspace.ClassStream, "xadd", args[1])
+	c.srv.markDirty(1)
 	if a.strategy != 0 {
 		if streamTrim(s, &a) > 0 {
 			c.db.Notify(keyspace.ClassStream, "xtrim", args[1])
@@ -454,6 +455,7 @@ func cmdXdel(c *Client, args [][]byte) {
 	if deleted > 0 {
 		c.db.SignalModified(args[1])
 		c.db.Notify(keyspace.ClassStream, "xdel", args[1])
+		c.srv.markDirty(int64(deleted))
 	}
 	c.w.Int(int64(deleted))
 }
@@ -475,6 +477,7 @@ func cmdXtrim(c *Client, args [][]byte) {
 	if n > 0 {
 		c.db.SignalModified(args[1])
 		c.db.Notify(keyspace.ClassStream, "xtrim", args[1])
+		c.srv.markDirty(n)
 	}
 	c.w.Int(n)
 }
@@ -544,6 +547,7 @@ func cmdXsetid(c *Client, args [][]byte) {
 		s.MaxDeletedID = maxDel
 	}
 	c.w.OK()
+	c.srv.markDirty(1)
 	c.db.SignalModified(args[1])
 	c.db.Notify(keyspace.ClassStream, "xsetid", args[1])
 }

@@ -72,6 +72,7 @@ const xreadBlockedDefaultCount = 1000
 func (c *Client) createConsumer(g *types.StreamGroup, name []byte, key []byte) *types.StreamConsumer {
 	cons := g.CreateConsumer(string(name), c.srv.now())
 	if cons != nil {
+		c.srv.markDirty(1)
 		c.db.Notify(keyspace.ClassStream, "xgroup-createconsumer", key)
 	}
 	return cons
@@ -293,6 +294,9 @@ func cmdXread(c *Client, args [][]byte) {
 		} else {
 			c.streamReplyRange(s, start, count, groups[i], cons, noack)
 		}
+		if group != nil {
+			c.srv.markDirty(1)
+		}
 	}
 	if served > 0 {
 		if c.w.Proto == 2 {
@@ -432,6 +436,7 @@ func cmdXgroup(c *Client, args [][]byte) {
 			return
 		}
 		c.w.OK()
+		c.srv.markDirty(1)
 		c.db.Notify(keyspace.ClassStream, "xgroup-create", key)
 	case "setid":
 		if len(args) != 5 && len(args) != 7 {
@@ -450,6 +455,7 @@ func cmdXgroup(c *Client, args [][]byte) {
 		g.LastID = id
 		g.EntriesRead = entriesRead
 		c.w.OK()
+		c.srv.markDirty(1)
 		c.db.Notify(keyspace.ClassStream, "xgroup-setid", key)
 	case "destroy":
 		if g == nil {
@@ -458,6 +464,7 @@ func cmdXgroup(c *Client, args [][]byte) {
 		}
 		s.DestroyGroup(name)
 		c.w.Int(1)
+		c.srv.markDirty(1)
 		c.db.Notify(keyspace.ClassStream, "xgroup-destroy", key)
 		// XREADGROUP clients blocked on the group get -NOGROUP.
 		if c.srv.blocking.byKind[keyspace.KindStream] > 0 {
@@ -475,6 +482,7 @@ func cmdXgroup(c *Client, args [][]byte) {
 		if n < 0 {
 			n = 0
 		} else {
+			c.srv.markDirty(1)
 			c.db.Notify(keyspace.ClassStream, "xgroup-delconsumer", key)
 		}
 		c.w.Int(int64(n))
@@ -501,6 +509,7 @@ func cmdXack(c *Client, args [][]byte) {
 			n++
 		}
 	}
+	c.srv.markDirty(int64(n))
 	c.w.Int(int64(n))
 }
 
@@ -732,8 +741,12 @@ func cmdXclaim(c *Client, args [][]byte) {
 			return
 		}
 	}
+	// a raised group last ID is a change of its own unless an XCLAIM of
+	// an entry carries it (Redis's propagate_last_id)
+	propagateLastID := false
 	if g.LastID.Less(lastID) {
 		g.LastID = lastID
+		propagateLastID = true
 	}
 	if delivery != -1 {
 		if delivery < 0 || delivery > now {
@@ -750,6 +763,8 @@ func cmdXclaim(c *Client, args [][]byte) {
 		if !entryExists(s, id) {
 			if nack != nil {
 				g.Ack(id)
+				propagateLastID = false
+				c.srv.markDirty(1)
 			}
 			continue
 		}
@@ -781,6 +796,11 @@ func cmdXclaim(c *Client, args [][]byte) {
 		}
 		c.writeClaimed(s, id, justID)
 		n++
+		propagateLastID = false
+		c.srv.markDirty(1)
+	}
+	if propagateLastID {
+		c.srv.markDirty(1)
 	}
 	c.w.SetArrayLen(d, n)
 }
@@ -916,6 +936,11 @@ func cmdXautoclaim(c *Client, args [][]byte) {
 	// goes here.
 	if created {
 		c.db.Notify(keyspace.ClassStream, "xgroup-createconsumer", args[1])
+	}
+	// one change per deleted and per claimed entry, plus the consumer
+	c.srv.markDirty(int64(len(deleted) + len(claimed)))
+	if created {
+		c.srv.markDirty(1)
 	}
 	for _, id := range claimed {
 		c.writeClaimed(s, id, justID)

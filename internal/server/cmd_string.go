@@ -202,6 +202,7 @@ func (c *Client) setGeneric(flags int, key, val, expire []byte, replies setRepli
 		return
 	}
 	e = c.storeString(e, key, val, flags&optKeepTTL != 0)
+	c.srv.markDirty(1)
 	c.db.Notify(keyspace.ClassString, "set", key)
 	if expire != nil {
 		c.db.SetExpire(e, when)
@@ -281,14 +282,17 @@ func cmdGetex(c *Client, args [][]byte) {
 		c.db.Delete(args[1])
 		c.db.SignalModified(args[1])
 		c.db.Notify(keyspace.ClassGeneric, "del", args[1])
+		c.srv.markDirty(1)
 	case expire != nil:
 		c.db.SetExpire(e, when)
 		c.db.SignalModified(args[1])
 		c.db.Notify(keyspace.ClassGeneric, "expire", args[1])
+		c.srv.markDirty(1)
 	case flags&optPersist != 0:
 		if c.db.Persist(e) {
 			c.db.SignalModified(args[1])
 			c.db.Notify(keyspace.ClassGeneric, "persist", args[1])
+			c.srv.markDirty(1)
 		}
 	}
 }
@@ -298,6 +302,7 @@ func cmdGetdel(c *Client, args [][]byte) {
 		c.db.Delete(args[1])
 		c.db.SignalModified(args[1])
 		c.db.Notify(keyspace.ClassGeneric, "del", args[1])
+		c.srv.markDirty(1)
 	}
 }
 
@@ -307,6 +312,7 @@ func cmdGetset(c *Client, args [][]byte) {
 	}
 	c.storeString(c.db.LookupNoStats(args[1]), args[1], args[2], false)
 	c.db.Notify(keyspace.ClassString, "set", args[1])
+	c.srv.markDirty(1)
 }
 
 // MGET answers null for missing keys and for keys of other types.
@@ -348,6 +354,7 @@ func (c *Client) msetGeneric(args [][]byte, nx bool) {
 		c.storeString(c.db.LookupNoStats(args[j]), args[j], args[j+1], false)
 		c.db.Notify(keyspace.ClassString, "set", args[j])
 	}
+	c.srv.markDirty(int64(len(args) / 2))
 	if nx {
 		c.w.Int(1)
 	} else {
@@ -373,6 +380,7 @@ func cmdAppend(c *Client, args [][]byte) {
 		c.db.Add(key, types.NewString(tail))
 		c.db.SignalModified(key)
 		c.db.Notify(keyspace.ClassString, "append", key)
+		c.srv.markDirty(1)
 		c.w.Int(int64(len(tail)))
 		return
 	}
@@ -383,6 +391,7 @@ func cmdAppend(c *Client, args [][]byte) {
 	v.Append(tail)
 	c.db.SignalModified(key)
 	c.db.Notify(keyspace.ClassString, "append", key)
+	c.srv.markDirty(1)
 	c.w.Int(int64(len(v.B)))
 }
 
@@ -448,6 +457,7 @@ func (c *Client) incrDecr(key []byte, incr int64) {
 	}
 	c.db.SignalModified(key)
 	c.db.Notify(keyspace.ClassString, "incrby", key)
+	c.srv.markDirty(1)
 	c.w.Int(n)
 }
 
@@ -486,6 +496,7 @@ func cmdIncrbyfloat(c *Client, args [][]byte) {
 	}
 	c.db.SignalModified(args[1])
 	c.db.Notify(keyspace.ClassString, "incrbyfloat", args[1])
+	c.srv.markDirty(1)
 	c.w.Bulk(text)
 }
 
@@ -545,6 +556,7 @@ func cmdSetrange(c *Client, args [][]byte) {
 	v.SetRange(int(offset), val)
 	c.db.SignalModified(key)
 	c.db.Notify(keyspace.ClassString, "setrange", key)
+	c.srv.markDirty(1)
 	c.w.Int(int64(len(v.B)))
 }
 

@@ -103,12 +103,14 @@ func (c *Client) zsetStore(dst []byte, z *types.ZSet, event string) {
 		c.db.SignalModified(dst)
 		c.w.Int(int64(z.Len()))
 		c.db.Notify(keyspace.ClassZSet, event, dst)
+		c.srv.markDirty(1)
 		return
 	}
 	c.w.Int(0)
 	if c.db.Delete(dst) {
 		c.db.SignalModified(dst)
 		c.db.Notify(keyspace.ClassGeneric, "del", dst)
+		c.srv.markDirty(1)
 	}
 }
 
@@ -383,6 +385,7 @@ options:
 	default:
 		c.w.Int(int64(added))
 	}
+	c.srv.markDirty(int64(added + updated))
 	c.zaddNotify(key, added+updated, incr)
 }
 
@@ -525,6 +528,7 @@ func cmdZrem(c *Client, args [][]byte) {
 		}
 		c.db.SignalModified(key)
 	}
+	c.srv.markDirty(int64(deleted))
 	c.w.Int(int64(deleted))
 }
 
@@ -631,6 +635,7 @@ func (c *Client) zremrange(args [][]byte, kind int) {
 			c.db.Notify(keyspace.ClassGeneric, "del", key)
 		}
 	}
+	c.srv.markDirty(int64(len(doomed)))
 	c.w.Int(int64(len(doomed)))
 }
 
@@ -1121,6 +1126,7 @@ func (c *Client) zpopGeneric(keys [][]byte, fromMax, withKey bool, count int64, 
 			node = z.Last()
 		}
 		z.Remove([]byte(node.Member))
+		c.srv.markDirty(1)
 		if i == 0 {
 			c.db.Notify(keyspace.ClassZSet, event, key)
 			c.db.SignalModified(key)
