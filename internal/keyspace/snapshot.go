@@ -22,6 +22,8 @@
 // keyspace.
 package keyspace
 
+import "unsafe"
+
 // SnapshotSink receives one key of the snapshot: the database number it
 // belongs to, the entry, and its expiry in unix ms (-1 for none). The
 // entry is only valid during the call.
@@ -123,7 +125,9 @@ func (p *dictSnap) emitBucket(e *Entry) int64 {
 	for ; e != nil; e = e.next {
 		exp := int64(-1)
 		if e.volatile {
-			if x := p.expires.findHashed([]byte(e.Key), hashString(e.Key)); x != nil {
+			// the key's bytes, not a copy: findHashed only reads them
+			key := unsafe.Slice(unsafe.StringData(e.Key), len(e.Key))
+			if x := p.expires.findHashed(key, hashString(e.Key)); x != nil {
 				exp = int64(x.Value.(expireAt))
 			}
 		}

@@ -3,6 +3,8 @@ package rdb
 import (
 	"encoding/binary"
 	"strconv"
+
+	"github.com/redoubt/redoubt/internal/resp"
 )
 
 // AppendLen appends n in RDB length encoding (rdbSaveLen): 6-bit, 14-bit,
@@ -51,21 +53,9 @@ func AppendInt64String(dst []byte, v int64) []byte {
 
 // parseCanonicalInt reports whether s is exactly the decimal text of an
 // int64 (no sign '+', no leading zeros, no "-0", no spaces): the strings
-// Redis's string2ll accepts.
-func parseCanonicalInt(s []byte) (int64, bool) {
-	if len(s) == 0 || len(s) > 20 {
-		return 0, false
-	}
-	v, err := strconv.ParseInt(string(s), 10, 64)
-	if err != nil {
-		return 0, false
-	}
-	var buf [20]byte
-	if string(strconv.AppendInt(buf[:0], v, 10)) != string(s) {
-		return 0, false
-	}
-	return v, true
-}
+// Redis's string2ll accepts. (resp's parser allocates nothing, which
+// matters here: a save tries every short string.)
+func parseCanonicalInt(s []byte) (int64, bool) { return resp.ParseInt(s) }
 
 // AppendString appends s in RDB string encoding, choosing the form Redis's
 // rdbSaveRawString chooses: strings of up to 11 bytes that are the canonical

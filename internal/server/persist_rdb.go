@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/redoubt/redoubt/internal/keyspace"
 	"github.com/redoubt/redoubt/internal/rdb"
@@ -123,7 +124,9 @@ func (s *Server) newRDBJob() *rdbJob {
 		} else if lfu {
 			m.Freq = int(s.ks.LFUFreq(e))
 		}
-		j.enc.KeyHeader([]byte(e.Key), typ, m)
+		// the key's bytes, not a copy (a million keys, a million garbage
+		// slices otherwise): KeyHeader only reads them
+		j.enc.KeyHeader(unsafe.Slice(unsafe.StringData(e.Key), len(e.Key)), typ, m)
 		j.enc.SetBuffer(rdb.AppendValue(j.enc.Buffer(), e.Value, opts))
 		j.keys++
 	})
