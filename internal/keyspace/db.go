@@ -253,6 +253,22 @@ func (db *DB) Add(key []byte, v Value) *Entry {
 	return e
 }
 
+// AddLoaded adds a key read from a file (RDB, AOF base): one hash and one
+// chain walk for the duplicate check and the insert, and no keyspace
+// event, as Redis's loader. It reports false, adding nothing, when the key
+// exists.
+func (db *DB) AddLoaded(key []byte, v Value) (*Entry, bool) {
+	if e, h := db.dict.FindWithHash(key); e == nil {
+		db.beforeWrite(key)
+		e = NewEntry(key)
+		e.Value, e.Access = v, db.ks.newAccess()
+		db.dict.AddHashed(e, h)
+		db.markDirty(e)
+		return e, true
+	}
+	return nil, false
+}
+
 // Set stores v at key, creating it or replacing its value. A replaced key
 // loses its TTL unless keepTTL.
 func (db *DB) Set(key []byte, v Value, keepTTL bool) *Entry {
@@ -312,6 +328,13 @@ func (db *DB) removeExpire(e *Entry) {
 	db.beforeWriteEntry(e)
 	db.expires.Delete([]byte(e.Key))
 	e.volatile = false
+}
+
+// Expand presizes the tables for keys keys, expires of them with a TTL
+// (RESIZEDB while loading).
+func (db *DB) Expand(keys, expires int) {
+	db.dict.Expand(keys)
+	db.expires.Expand(expires)
 }
 
 // Flush removes every key and returns how many there were.

@@ -177,7 +177,7 @@ func ReadValue(r *Reader, typ byte, lim Limits) (keyspace.Value, error) {
 		if err != nil {
 			return nil, err
 		}
-		return types.NewString(append([]byte(nil), b...)), nil
+		return types.NewString(b), nil // NewString copies
 	case TypeList, TypeListZiplist, TypeListQuicklist, TypeListQuicklist2:
 		return readList(r, typ)
 	case TypeSet:

@@ -386,12 +386,17 @@ func (s *Server) loadRDBBytes(data []byte) error {
 			}
 			db = s.ks.DBs[n]
 		case rdb.OpResizeDB:
-			if _, err := r.ReadPlainLen(); err != nil {
+			keys, err := r.ReadPlainLen()
+			if err != nil {
 				return err
 			}
-			if _, err := r.ReadPlainLen(); err != nil {
+			expires, err := r.ReadPlainLen()
+			if err != nil {
 				return err
 			}
+			// presize the tables, as Redis does, so loading spends no
+			// time rehashing (a hint: bounded by what the file could hold)
+			db.Expand(int(min(keys, uint64(r.Remaining()))), int(min(expires, uint64(r.Remaining()))))
 		case rdb.OpExpireTimeMS:
 			if expireAt, err = r.ReadMillisecondTime(); err != nil {
 				return err
@@ -451,13 +456,14 @@ func (s *Server) loadRDBBytes(data []byte) error {
 			if expireAt >= 0 && expireAt < now {
 				expired++ // a master drops keys that expired while saved
 			} else {
-				if db.Peek(key) != nil {
+				e, added := db.AddLoaded(key, v)
+				if !added {
 					if !s.persist.loadMerge {
 						return r.Errorf(at, "Duplicate key '%s' found in RDB file", key)
 					}
 					db.Delete(key)
+					e, _ = db.AddLoaded(key, v)
 				}
-				e := db.Add(append([]byte(nil), key...), v)
 				if expireAt >= 0 {
 					db.SetExpire(e, expireAt)
 				}
