@@ -95,3 +95,22 @@ func (ks *Keyspace) lfuLogIncr(counter uint32) uint32 {
 	}
 	return counter
 }
+
+// SetAccess sets e's access record as RESTORE's IDLETIME (seconds) or FREQ
+// give it, for the policy in use; a negative value leaves it alone.
+func (ks *Keyspace) SetAccess(e *Entry, idleSeconds, freq int64) {
+	if ks.UseLFU {
+		if freq >= 0 {
+			e.Access = ks.lfuMinutes()<<8 | uint32(freq)
+		}
+		return
+	}
+	if idleSeconds >= 0 {
+		ticks := idleSeconds * 1000 / lruResolution
+		now := int64(ks.LRUClock())
+		if ticks > now {
+			now += LRUClockMax
+		}
+		e.Access = uint32((now - ticks) % (LRUClockMax + 1))
+	}
+}

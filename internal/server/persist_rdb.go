@@ -101,10 +101,7 @@ func (s *Server) newRDBJob() *rdbJob {
 	}
 	lru := !s.ks.UseLFU && strings.Contains(s.maxmemoryPolicy(), "-lru")
 	lfu := s.ks.UseLFU
-	opts := rdb.SaveOptions{
-		Compress: j.enc.Compress, ListFill: s.cfg.ListMaxListpackSize, ListCompressDepth: s.cfg.ListCompressDepth,
-		StreamNodeMaxEntries: int(s.cfg.StreamNodeMaxEntries), StreamNodeMaxBytes: int(s.cfg.StreamNodeMaxBytes),
-	}
+	opts := s.rdbSaveOptions()
 	j.snap = s.ks.StartSnapshot(func(dbID int, e *keyspace.Entry, exp int64) {
 		typ, err := rdb.TypeOf(e.Value)
 		if err != nil {
@@ -526,5 +523,14 @@ func (s *Server) abortSave() {
 		j.aborted = true
 		j.snap.Abort()
 		s.log.Warn("Background saving terminated by signal 10") // as Redis's killed child
+	}
+}
+
+// rdbSaveOptions are the encoding choices values are saved with, from the
+// configuration (files and DUMP alike).
+func (s *Server) rdbSaveOptions() rdb.SaveOptions {
+	return rdb.SaveOptions{
+		Compress: s.cfg.RDBCompression, ListFill: s.cfg.ListMaxListpackSize, ListCompressDepth: s.cfg.ListCompressDepth,
+		StreamNodeMaxEntries: int(s.cfg.StreamNodeMaxEntries), StreamNodeMaxBytes: int(s.cfg.StreamNodeMaxBytes),
 	}
 }
