@@ -254,6 +254,9 @@ func (s *Server) bgsaveStart() {
 		err := s.writeRDB(j, path, s.mu.Lock, s.mu.Unlock)
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		if s.persist.job != j {
+			return // cancelled (abortSave); another save may run now
+		}
 		s.persist.job = nil
 		s.persist.lastBgsaveSec = int64(time.Since(j.start).Seconds())
 		s.saveDone(j, err, true)
@@ -522,6 +525,7 @@ func (s *Server) abortSave() {
 	if j := s.persist.job; j != nil && !j.aborted {
 		j.aborted = true
 		j.snap.Abort()
+		s.persist.job = nil // its goroutine drops the temp file on its own
 		s.log.Warn("Background saving terminated by signal 10") // as Redis's killed child
 	}
 }

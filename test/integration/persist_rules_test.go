@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -117,4 +118,39 @@ func TestSaveRulesMisconfAndShutdown(t *testing.T) {
 			t.Fatalf("after restart k4 = %q", v)
 		}
 	}, "--enable-protected-configs", "yes")
+}
+
+// TestFlushallCancelsBgsave: FLUSHALL during a BGSAVE cancels it (its temp
+// file is removed) without marking the save failed, and a new BGSAVE can
+// start at once and succeed.
+func TestFlushallCancelsBgsave(t *testing.T) {
+	p := testutil.StartRedoubt(t)
+	ctx := context.Background()
+	c := redis.NewClient(&redis.Options{Addr: p.Addr})
+	defer c.Close()
+	pipe := c.Pipeline()
+	for i := 0; i < 300000; i++ {
+		pipe.Set(ctx, "key:"+strconv.Itoa(i), strings.Repeat("v", 50), 0)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.BgSave(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.FlushAll(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.BgSave(ctx).Err(); err != nil {
+		t.Fatalf("BGSAVE right after FLUSHALL cancelled the running one: %v", err)
+	}
+	waitBgsave(t, c)
+	if st := infoText(t, c, "persistence", "rdb_last_bgsave_status"); st != "ok" {
+		t.Fatalf("status after a cancelled and a completed save: %s", st)
+	}
+	time.Sleep(100 * time.Millisecond)
+	matches, _ := filepath.Glob(filepath.Join(p.Dir, "temp-*.rdb"))
+	if len(matches) != 0 {
+		t.Fatalf("temp files left: %v", matches)
+	}
 }
