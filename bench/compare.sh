@@ -13,7 +13,8 @@
 #   TESTS=get,set,lpush,lpop,sadd,hset,zadd,lrange_100,zrangebyscore (also: xadd, xreadgroup, evalsha)
 #   PIPES="1 16" ROUNDS=3 CLIENTS=50 N1=600000 N16=5000000 RAND=100000
 #   KEYS=1000000 ELEMS=1000000 MEMORY=strings,list,hash,set,zset,stream,stream_pel
-# Quick run: TESTS=get,set ROUNDS=1 N1=100000 N16=1000000 MEMORY=
+#   PERSIST=rdb  (RDB figures on a mixed 1M-key dataset; PERSIST= skips them)
+# Quick run: TESTS=get,set ROUNDS=1 N1=100000 N16=1000000 MEMORY= PERSIST=
 # Both servers run on 127.0.0.1, on free ports, with --save '' --appendonly no;
 # every process started here is stopped on exit.
 set -euo pipefail
@@ -28,6 +29,7 @@ TESTS=${TESTS-get,set,lpush,lpop,sadd,hset,zadd,lrange_100,zrangebyscore}
 PIPES=${PIPES:-1 16}
 RAND=${RAND-100000} # keyspace/member range for __rand_int__ (-r)
 MEMORY=${MEMORY-strings,list,hash,set,zset,stream,stream_pel}
+PERSIST=${PERSIST-rdb} # empty: skip the persistence figures
 IFS=, read -r -a TEST_LIST <<<"$TESTS"
 IFS=, read -r -a MEMORY_LIST <<<"$MEMORY"
 
@@ -50,7 +52,7 @@ for tool in redis-server redis-benchmark redis-cli go; do
 done
 
 echo "building redoubt..." >&2
-(cd "$ROOT" && go build -o "$WORK/redoubt" ./cmd/redoubt)
+(cd "$ROOT" && go build -o "$WORK/redoubt" ./cmd/redoubt && go build -o "$WORK/stall" ./bench/stall)
 
 freeport() {
 	local port
@@ -316,4 +318,73 @@ if [[ -s $WORK/memsum ]]; then
 	echo
 	echo "memory summary"
 	cat "$WORK/memsum"
+fi
+
+# Persistence (RDB): a mixed dataset of KEYS keys (80% strings, 10% small
+# hashes, 5% small lists, 5% small sorted sets). For each server: BGSAVE
+# time, file size, peak RSS growth during BGSAVE (% of the dataset's RSS),
+# the longest GET round trip of a client polling every 1 ms during BGSAVE
+# (bench/stall), and the time to load the file at start-up (the servers'
+# own "DB loaded from disk" line).
+gen_mixed() {
+	awk -v n="$KEYS" 'BEGIN {
+		for (i = 0; i < n; i++) {
+			r = i % 20; k = "key:" i
+			if (r < 16) { v = sprintf("v%015d", i); printf "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$16\r\n%s\r\n", length(k), k, v }
+			else if (r < 18) printf "*6\r\n$4\r\nHSET\r\n$%d\r\n%s\r\n$4\r\nname\r\n$5\r\nalice\r\n$3\r\nage\r\n$2\r\n42\r\n", length(k), k
+			else if (r < 19) printf "*6\r\n$5\r\nRPUSH\r\n$%d\r\n%s\r\n$1\r\na\r\n$1\r\nb\r\n$5\r\n12345\r\n$6\r\nlonger\r\n", length(k), k
+			else printf "*6\r\n$4\r\nZADD\r\n$%d\r\n%s\r\n$1\r\n1\r\n$1\r\nx\r\n$3\r\n2.5\r\n$1\r\ny\r\n", length(k), k
+		}
+	}'
+}
+
+persist_rdb() {
+	gen_mixed >"$WORK/mixed.resp"
+	declare -A save load size stallms cow
+	for who in redoubt redis; do
+		start "$who"
+		local dir
+		dir=$(dirname "$LASTLOG")
+		load "$PORT" "$WORK/mixed.resp"
+		sleep 1
+		local base peak t0 t1 r
+		base=$(rss_bytes "$PID"); peak=$base
+		"$WORK/stall" -addr "127.0.0.1:$PORT" >"$WORK/stall.out" &
+		local sp=$!
+		sleep 0.5
+		t0=$(date +%s%N)
+		redis-cli -p "$PORT" bgsave >/dev/null
+		while redis-cli -p "$PORT" info persistence | grep -q 'rdb_bgsave_in_progress:1'; do
+			r=$(rss_bytes "$PID"); ((r > peak)) && peak=$r
+			sleep 0.005
+		done
+		t1=$(date +%s%N)
+		sleep 0.5
+		kill -TERM "$sp"; wait "$sp" 2>/dev/null || true
+		save[$who]=$(( (t1 - t0) / 1000000 ))
+		size[$who]=$(stat -c %s "$dir/dump.rdb")
+		stallms[$who]=$(cat "$WORK/stall.out")
+		cow[$who]=$(awk -v p="$peak" -v b="$base" 'BEGIN { printf "%.1f", (p - b) * 100 / b }')
+		stop "$PID"
+		# load: a fresh server of the same kind on the same directory
+		if [[ $who == redoubt ]]; then
+			"$WORK/redoubt" server --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" >"$dir/load.log" 2>&1 &
+		else
+			redis-server --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" >"$dir/load.log" 2>&1 &
+		fi
+		PID=$!; PIDS+=("$PID")
+		for _ in $(seq 600); do grep -q 'DB loaded from disk' "$dir/load.log" && break; sleep 0.1; done
+		load[$who]=$(grep -o 'DB loaded from disk: [0-9.]*' "$dir/load.log" | awk '{ print $NF * 1000 }')
+		stop "$PID"
+		echo "  $who: bgsave_ms=${save[$who]} rdb_bytes=${size[$who]} bgsave_peak_rss_growth=${cow[$who]}% max_get_stall_ms=${stallms[$who]} load_ms=${load[$who]}"
+	done
+	awk -v a="${save[redoubt]}" -v b="${save[redis]}" -v c="${size[redoubt]}" -v d="${size[redis]}" -v e="${load[redoubt]}" -v f="${load[redis]}" \
+		'BEGIN { printf "rdb ratios (redoubt/redis): bgsave_time=%.2f file_size=%.3f load_time=%.2f\n", a / b, c / d, e / f }'
+	rm -f "$WORK/mixed.resp"
+}
+
+if [[ $PERSIST == *rdb* ]]; then
+	echo
+	echo "persistence: $KEYS mixed keys (80% strings, 10% hashes, 5% lists, 5% sorted sets)"
+	persist_rdb
 fi
