@@ -28,16 +28,20 @@ func AppendIntset(dst []byte, vals []int64) []byte {
 	dst = binary.LittleEndian.AppendUint32(dst, uint32(enc))
 	dst = binary.LittleEndian.AppendUint32(dst, uint32(len(s)))
 	for _, v := range s {
-		switch enc {
-		case 2:
-			dst = binary.LittleEndian.AppendUint16(dst, uint16(v))
-		case 4:
-			dst = binary.LittleEndian.AppendUint32(dst, uint32(v))
-		default:
-			dst = binary.LittleEndian.AppendUint64(dst, uint64(v))
-		}
+		dst = appendIntsetValue(dst, enc, v)
 	}
 	return dst
+}
+
+// appendIntsetValue appends one intset member in the set's width.
+func appendIntsetValue(dst []byte, width int, v int64) []byte {
+	switch width {
+	case 2:
+		return binary.LittleEndian.AppendUint16(dst, uint16(v))
+	case 4:
+		return binary.LittleEndian.AppendUint32(dst, uint32(v))
+	}
+	return binary.LittleEndian.AppendUint64(dst, uint64(v))
 }
 
 // IntsetValues validates b as intsetValidateIntegrity(deep=1) does

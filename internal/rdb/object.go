@@ -132,14 +132,7 @@ func appendIntsetWidth(dst []byte, s *types.Set) []byte {
 	dst = binary.LittleEndian.AppendUint32(dst, uint32(s.Len()))
 	s.ForEach(func(m string) bool {
 		v, _ := strconv.ParseInt(m, 10, 64)
-		switch w {
-		case 2:
-			dst = binary.LittleEndian.AppendUint16(dst, uint16(v))
-		case 4:
-			dst = binary.LittleEndian.AppendUint32(dst, uint32(v))
-		default:
-			dst = binary.LittleEndian.AppendUint64(dst, uint64(v))
-		}
+		dst = appendIntsetValue(dst, int(w), v)
 		return true
 	})
 	return dst
