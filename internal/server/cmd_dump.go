@@ -41,9 +41,8 @@ func cmdRestore(c *Client, args [][]byte) {
 		case opt == "absttl":
 			absTTL = true
 		case opt == "idletime" && more >= 1 && freq == -1:
-			v, ok := parseInt(args[j+1])
+			v, ok := c.intArg(args[j+1])
 			if !ok {
-				c.addError("ERR value is not an integer or out of range")
 				return
 			}
 			if v < 0 {
@@ -53,9 +52,8 @@ func cmdRestore(c *Client, args [][]byte) {
 			idle = v
 			j++
 		case opt == "freq" && more >= 1 && idle == -1:
-			v, ok := parseInt(args[j+1])
+			v, ok := c.intArg(args[j+1])
 			if !ok {
-				c.addError("ERR value is not an integer or out of range")
 				return
 			}
 			if v < 0 || v > 255 {
@@ -74,9 +72,8 @@ func cmdRestore(c *Client, args [][]byte) {
 		c.addError("BUSYKEY Target key name already exists.")
 		return
 	}
-	ttl, ok := parseInt(args[2])
+	ttl, ok := c.intArg(args[2])
 	if !ok {
-		c.addError("ERR value is not an integer or out of range")
 		return
 	}
 	if ttl < 0 {

@@ -22,6 +22,13 @@ func init() {
 	register("function|stats", functionStatsCommand)
 	register("function|kill", func(c *Client, a [][]byte) { killScript(c, true) })
 	register("function|help", func(c *Client, a [][]byte) { replyHelpLines(c, a, functionHelp) })
+	for name, f := range map[string]func(*Client, [][]byte) (script.Flags, bool){
+		"fcall": fcallScriptFlags, "fcall_ro": fcallScriptFlags,
+		"eval": evalScriptFlags, "eval_ro": evalScriptFlags,
+		"evalsha": evalshaScriptFlags, "evalsha_ro": evalshaScriptFlags,
+	} {
+		scriptFlagProcs[name] = f
+	}
 }
 
 // functionEngine is the engine of function libraries, made on first use.
@@ -33,26 +40,23 @@ func (s *Server) functionEngine() *script.Engine {
 	return s.scripts.functions
 }
 
-// declaredScriptFlags are the flags of the script an EVAL-family or FCALL
-// command would run, when that script declares them (a shebang, or any
-// function); admission checks use them in place of the command's own.
-func (c *Client) declaredScriptFlags(sc *serverCommand, args [][]byte) (script.Flags, bool) {
-	if len(args) < 2 {
-		return script.Flags{}, false
-	}
-	switch sc.name {
-	case "fcall", "fcall_ro":
-		if f := c.srv.functionEngine().LookupFunction(string(args[1])); f != nil {
-			return f.Flags, true
-		}
-	case "eval", "eval_ro":
-		f, _ := script.ParseShebang(args[1])
-		return f, f.Shebang
-	case "evalsha", "evalsha_ro":
-		f := c.srv.scriptEngine().FlagsOf(strings.ToLower(string(args[1])))
-		return f, f.Shebang
+// The flags of the script a command would run, when that script declares
+// them (a shebang, or any function).
+func fcallScriptFlags(c *Client, args [][]byte) (script.Flags, bool) {
+	if f := c.srv.functionEngine().LookupFunction(string(args[1])); f != nil {
+		return f.Flags, true
 	}
 	return script.Flags{}, false
+}
+
+func evalScriptFlags(c *Client, args [][]byte) (script.Flags, bool) {
+	f, _ := script.ParseShebang(args[1])
+	return f, f.Shebang
+}
+
+func evalshaScriptFlags(c *Client, args [][]byte) (script.Flags, bool) {
+	f := c.srv.scriptEngine().FlagsOf(strings.ToLower(string(args[1])))
+	return f, f.Shebang
 }
 
 func fcallCommand(c *Client, args [][]byte, readOnly bool) {

@@ -213,10 +213,12 @@ func (c *Client) rejectsOnOOM(sc *serverCommand) bool {
 	if sc.has(cmdDenyOOM) {
 		return true
 	}
-	if f, ok := c.declaredScriptFlags(sc, c.argv); ok {
-		// a script that declares flags is refused unless it may not grow
-		// memory (Redis's scriptFlagsToCmdFlags)
-		return !f.AllowOOM && !f.NoWrites
+	if sc.scriptFlags != nil && len(c.argv) >= 2 {
+		if f, ok := sc.scriptFlags(c, c.argv); ok {
+			// a script that declares flags is refused unless it may
+			// not grow memory (Redis's scriptFlagsToCmdFlags)
+			return !f.AllowOOM && !f.NoWrites
+		}
 	}
 	if c.flags&flagMulti == 0 {
 		return false

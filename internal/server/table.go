@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/redoubt/redoubt/internal/command"
+	"github.com/redoubt/redoubt/internal/script"
 )
 
 // handler executes one command. args[0] is the command name.
@@ -41,12 +42,16 @@ var flagBits = map[string]int{
 
 // serverCommand is a command row with its handler and statistics.
 type serverCommand struct {
-	meta   *command.Command
-	name   string // full name, "config|get" for subcommands
-	flags  int
-	proc   handler
-	parent *serverCommand
-	subs   map[string]*serverCommand
+	meta  *command.Command
+	name  string // full name, "config|get" for subcommands
+	flags int
+	proc  handler
+	// scriptFlags, for commands that run a script (EVAL family, FCALL),
+	// returns the flags the script declares, which admission uses in
+	// place of the command's own (Redis's getCommandFlags)
+	scriptFlags func(c *Client, args [][]byte) (script.Flags, bool)
+	parent      *serverCommand
+	subs        map[string]*serverCommand
 
 	calls, usec, rejected, failed int64
 	// hist is the latency histogram, allocated on the first call.
@@ -56,6 +61,9 @@ type serverCommand struct {
 func (sc *serverCommand) has(f int) bool { return sc.flags&f != 0 }
 
 var handlers = map[string]handler{}
+
+// scriptFlagProcs are the scriptFlags functions, by command name.
+var scriptFlagProcs = map[string]func(c *Client, args [][]byte) (script.Flags, bool){}
 
 // register binds h to the command named name ("get", "config|get").
 func register(name string, h handler) {
@@ -103,7 +111,7 @@ func buildCommandTable() map[string]*serverCommand {
 }
 
 func newServerCommand(meta *command.Command, h handler) *serverCommand {
-	sc := &serverCommand{meta: meta, name: meta.Name, proc: h}
+	sc := &serverCommand{meta: meta, name: meta.Name, proc: h, scriptFlags: scriptFlagProcs[meta.Name]}
 	for _, f := range meta.Flags {
 		sc.flags |= flagBits[f]
 	}
