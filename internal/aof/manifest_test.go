@@ -58,6 +58,9 @@ func TestParseManifestAccepts(t *testing.T) {
 		{"file \"my file\\x01\\\"q\" seq 1 type b\n", "file \"my file\\x01\\\"q\" seq 1 type b\n"},
 		// an empty name is written bare (sdsneedsrepr of "" is false)
 		{"file \"\" seq 1 type b\n", "file  seq 1 type b\n"},
+		// and so is a name with a single quote, which sdssplitargs then
+		// cannot read back
+		{"file \"'\" seq 1 type b\n", "file ' seq 1 type b\n"},
 		{"file \"\\xe9t\\xc3\\xa9\" seq 1 type b\n", "file \"\\xe9t\\xc3\\xa9\" seq 1 type b\n"},
 		// a name quoted with a NUL is cut at it (sdsnew)
 		{"file \"ab\\x00cd\" seq 1 type b\n", "file ab seq 1 type b\n"},
