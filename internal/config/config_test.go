@@ -150,11 +150,11 @@ func TestParseValues(t *testing.T) {
 }
 
 func TestUnsupportedListed(t *testing.T) {
-	c, err := Parse("appendonly yes\nport 1\nappendonly no\nrename-command keys \"\"\n")
+	c, err := Parse("lazyfree-lazy-eviction yes\nport 1\nlazyfree-lazy-eviction no\nrename-command keys \"\"\n")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(c.Unsupported, ","); got != "appendonly,rename-command" {
+	if got := strings.Join(c.Unsupported, ","); got != "lazyfree-lazy-eviction,rename-command" {
 		t.Errorf("Unsupported = %q", got)
 	}
 	if len(c.RenameCommands) != 1 || c.RenameCommands[0] != [2]string{"keys", ""} {

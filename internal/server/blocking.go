@@ -235,7 +235,12 @@ func (s *Server) serveClientsBlockedOnKey(db *keyspace.DB, key string) {
 			continue
 		}
 		r.errorsInCall = 0
-		if !b.serve(r, kb, e) {
+		// each client served is one execution unit: its serve function
+		// rewrites what it propagates (BLPOP served as LPOP...)
+		dirtyBefore := s.beginPropagation(r)
+		served := b.serve(r, kb, e)
+		s.endPropagation(r, dirtyBefore)
+		if !served {
 			continue
 		}
 		if b.cmd != nil && r.errorsInCall > 0 {
@@ -272,7 +277,9 @@ func (c *Client) waitWhileBlocked() bool {
 	if b.timeout != 0 {
 		c.conn.SetReadDeadline(time.UnixMilli(b.timeout))
 	}
+	c.noteAOFWait()
 	s.mu.Unlock()
+	c.awaitAOF()
 	writeOK := c.writeOut(pending)
 	for {
 		var n int

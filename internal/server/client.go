@@ -73,6 +73,12 @@ type Client struct {
 	mstate multiState
 	// blocked is set while the client waits in a blocking command (blocking.go).
 	blocked *blockedOn
+	// prop is what the running command's handler asked of propagation
+	// (propagate.go).
+	prop clientPropagation
+	// aofWait is the AOF offset the client's replies wait for: what was
+	// appended when its batch ended (persist_aof.go).
+	aofWait int64
 }
 
 func (s *Server) serveConn(conn net.Conn) {
@@ -266,7 +272,9 @@ func (c *Client) processInput(batch *[][][]byte) bool {
 			}
 			closing = c.flags&(flagCloseAfterReply|flagCloseASAP) != 0
 			killed = c.flags&flagCloseASAP != 0
+			c.noteAOFWait()
 			s.mu.Unlock()
+			c.awaitAOF()
 		}
 		if perr == resp.ErrQueryBufferLimit {
 			s.mu.Lock()

@@ -109,6 +109,7 @@ func cmdRestore(c *Client, args [][]byte) {
 			c.db.SignalModified(key)
 			c.db.Notify('g', "del", key)
 			s.markDirty(1)
+			c.propagateAsDel(key, s.cfg.LazyfreeServerDel)
 		}
 		c.w.OK()
 		return
@@ -116,6 +117,12 @@ func cmdRestore(c *Client, args [][]byte) {
 	e := c.db.Add(key, v)
 	if ttl != 0 {
 		c.db.SetExpire(e, ttl)
+		if !absTTL {
+			// propagated with the absolute time it set
+			argv := append([][]byte(nil), args...)
+			argv[2] = []byte(itoa(ttl))
+			c.rewritePropagation(append(argv, []byte("ABSTTL"))...)
+		}
 	}
 	s.ks.SetAccess(e, idle, freq)
 	c.db.SignalModified(key)

@@ -108,10 +108,12 @@ func expireGeneric(c *Client, args [][]byte, basetime, unit int64) {
 		c.db.SignalModified(key)
 		c.db.Notify(keyspace.ClassGeneric, "del", key)
 		c.srv.markDirty(1)
+		c.propagateAsDel(key, c.srv.cfg.LazyfreeExpire)
 		c.w.Int(1)
 		return
 	}
 	c.db.SetExpire(e, when)
+	c.propagateAsPexpireat(key, when)
 	c.w.Int(1) // Redis replies before it notifies here
 	c.db.SignalModified(key)
 	c.db.Notify(keyspace.ClassGeneric, "expire", key)

@@ -317,6 +317,7 @@ func cmdHincrbyfloat(c *Client, args [][]byte) {
 	c.db.SignalModified(args[1])
 	c.db.Notify(keyspace.ClassHash, "hincrbyfloat", args[1])
 	c.srv.markDirty(1)
+	c.rewritePropagation([]byte("HSET"), args[1], args[2], append([]byte(nil), text...))
 }
 
 // HRANDFIELD key [count [WITHVALUES]]

@@ -293,6 +293,22 @@ func (c *Client) popRangeWithKey(key []byte, l *types.List, head bool, count int
 	c.w.Bulk(key)
 	n := c.popRange(l, head, count)
 	c.listElementsRemoved(key, head, l, n)
+	// propagated as [LR]POP key count, as Redis
+	c.rewritePropagation(popVerb(head), key, []byte(itoa(int64(n))))
+}
+
+func popVerb(head bool) []byte {
+	if head {
+		return []byte("LPOP")
+	}
+	return []byte("RPOP")
+}
+
+func listEnd(head bool) []byte {
+	if head {
+		return []byte("LEFT")
+	}
+	return []byte("RIGHT")
 }
 
 func (c *Client) popGeneric(args [][]byte, head bool) {
@@ -661,10 +677,14 @@ func (c *Client) blockingPop(keys [][]byte, timeoutArg []byte, head bool, count 
 // servePop pops for BLPOP/BRPOP/BLMPOP, directly or when served after
 // blocking, with Redis's reply shapes.
 func (c *Client) servePop(key []byte, l *types.List, head bool, count int64, served bool) {
+	if served {
+		c.forcePropagation(propAll) // propagated though not counted as a change
+	}
 	if count != -1 {
 		c.popRangeWithKey(key, l, head, count)
 		return
 	}
+	c.rewritePropagation(popVerb(head), key)
 	v := l.Pop(head)
 	c.w.ArrayLen(2)
 	c.w.Bulk(key)
@@ -710,6 +730,7 @@ func (c *Client) blockingMove(src, dst []byte, fromHead, toHead bool, timeout in
 	}
 	if found {
 		c.lmove(src, dst, fromHead, toHead)
+		c.rewritePropagation([]byte("LMOVE"), src, dst, listEnd(fromHead), listEnd(toHead))
 		return
 	}
 	if c.denyBlocking() {
@@ -740,5 +761,7 @@ func (c *Client) serveMove(src []byte, sl *types.List, dst []byte, fromHead, toH
 		c.db.Delete(src)
 		c.db.Notify(keyspace.ClassGeneric, "del", src)
 	}
-	// no change counted, as serveClientBlockedOnList
+	// no change counted, as serveClientBlockedOnList, but propagated
+	c.forcePropagation(propAll)
+	c.rewritePropagation([]byte("LMOVE"), src, dst, listEnd(fromHead), listEnd(toHead))
 }

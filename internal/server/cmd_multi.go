@@ -206,6 +206,8 @@ func cmdExec(c *Client, args [][]byte) {
 	}
 	c.cmd = execCmd
 	c.argv = args
+	// the queued commands propagated their effects, as one unit
+	c.preventPropagation()
 	// errors of the queued commands are theirs: EXEC itself succeeded
 	c.errorsInCall = 0
 	c.discardTransaction()

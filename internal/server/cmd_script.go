@@ -166,6 +166,8 @@ func (c *Client) runScript(name string, fcall bool, flags script.Flags, readOnly
 		s.feedMonitors(c, c.argv)
 	}
 	run(h)
+	// the commands the script ran propagated their effects, as one unit
+	c.preventPropagation()
 	if st.busy {
 		s.log.Warn("Slow script finished in " + itoa(time.Since(st.start).Milliseconds()) + " milliseconds")
 	}
@@ -236,8 +238,10 @@ func (h *scriptHost) Call(args [][]byte, proto int) ([]byte, *script.CallError) 
 	}
 	sc2.errorsInCall = 0
 	start := time.Now()
+	dirtyBefore := s.beginPropagation(sc2)
 	sc.proc(sc2, args)
 	s.ks.Settle()
+	s.endPropagation(sc2, dirtyBefore)
 	us := time.Since(start).Microseconds()
 	sc.calls++
 	if sc2.errorsInCall > 0 {

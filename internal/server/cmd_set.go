@@ -235,6 +235,7 @@ func cmdSpop(c *Client, args [][]byte) {
 	member := set.Pop()
 	c.db.Notify(keyspace.ClassSet, "spop", key)
 	c.w.BulkString(member)
+	c.rewritePropagation(argSrem, key, []byte(member))
 	if set.Len() == 0 {
 		c.db.Delete(key)
 		c.db.Notify(keyspace.ClassGeneric, "del", key)
@@ -276,14 +277,19 @@ func spopWithCount(c *Client, key, countArg []byte) {
 		c.db.Delete(key)
 		c.db.Notify(keyspace.ClassGeneric, "del", key)
 		c.db.SignalModified(key)
+		c.propagateAsDel(key, c.srv.cfg.LazyfreeServerDel)
 		return
 	}
 
+	// propagated as SREMs of what was popped
+	popped := make([][]byte, 0, count)
 	remaining := size - count
 	if remaining*spopMoveStrategyMul > count {
 		c.w.SetLen(count)
 		for range count {
-			c.w.BulkString(set.Pop())
+			m := set.Pop()
+			c.w.BulkString(m)
+			popped = append(popped, []byte(m))
 		}
 	} else {
 		// pick the members that stay into a new set and answer the rest
@@ -295,10 +301,15 @@ func spopWithCount(c *Client, key, countArg []byte) {
 			}
 			kept.Add(m, c.maxIntsetEntries())
 		}
-		c.replyMembers(set.Members())
+		members := set.Members()
+		c.replyMembers(members)
+		for _, m := range members {
+			popped = append(popped, []byte(m))
+		}
 		set.ReplaceWith(kept)
 	}
 	c.db.SignalModified(key)
+	c.propagateInBatches(argSrem, key, popped)
 }
 
 func cmdSrandmember(c *Client, args [][]byte) {

@@ -207,6 +207,8 @@ func (c *Client) setGeneric(flags int, key, val, expire []byte, replies setRepli
 	if expire != nil {
 		c.db.SetExpire(e, when)
 		c.db.Notify(keyspace.ClassGeneric, "expire", key)
+		// propagated with the absolute time it set
+		c.rewritePropagation(argSet, key, val, argPXAT, []byte(itoa(when)))
 	}
 	if flags&optGet == 0 {
 		replies.done(c)
@@ -283,16 +285,19 @@ func cmdGetex(c *Client, args [][]byte) {
 		c.db.SignalModified(args[1])
 		c.db.Notify(keyspace.ClassGeneric, "del", args[1])
 		c.srv.markDirty(1)
+		c.propagateAsDel(args[1], c.srv.cfg.LazyfreeExpire)
 	case expire != nil:
 		c.db.SetExpire(e, when)
 		c.db.SignalModified(args[1])
 		c.db.Notify(keyspace.ClassGeneric, "expire", args[1])
 		c.srv.markDirty(1)
+		c.propagateAsPexpireat(args[1], when)
 	case flags&optPersist != 0:
 		if c.db.Persist(e) {
 			c.db.SignalModified(args[1])
 			c.db.Notify(keyspace.ClassGeneric, "persist", args[1])
 			c.srv.markDirty(1)
+			c.rewritePropagation([]byte("PERSIST"), args[1])
 		}
 	}
 }
@@ -303,6 +308,7 @@ func cmdGetdel(c *Client, args [][]byte) {
 		c.db.SignalModified(args[1])
 		c.db.Notify(keyspace.ClassGeneric, "del", args[1])
 		c.srv.markDirty(1)
+		c.propagateAsDel(args[1], c.srv.cfg.LazyfreeUserDel)
 	}
 }
 
@@ -498,6 +504,8 @@ func cmdIncrbyfloat(c *Client, args [][]byte) {
 	c.db.Notify(keyspace.ClassString, "incrbyfloat", args[1])
 	c.srv.markDirty(1)
 	c.w.Bulk(text)
+	// the result, not the increment: float rounding must not differ on replay
+	c.rewritePropagation(argSet, args[1], append([]byte(nil), text...), argKeepTTL)
 }
 
 func cmdGetrange(c *Client, args [][]byte) {

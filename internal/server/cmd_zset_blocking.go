@@ -52,6 +52,7 @@ func (c *Client) blockingZpop(keys [][]byte, fromMax bool, count int64, nested b
 			continue
 		}
 		c.zpopGeneric([][]byte{key}, fromMax, true, count, nested, nested)
+		c.rewriteAsZpop(key, fromMax, count)
 		return
 	}
 	if c.denyBlocking() {
@@ -63,6 +64,22 @@ func (c *Client) blockingZpop(keys [][]byte, fromMax bool, count int64, nested b
 			return false
 		}
 		r.zpopGeneric([][]byte{key}, fromMax, true, count, nested, nested)
+		r.forcePropagation(propAll)
+		r.rewriteAsZpop(key, fromMax, count)
 		return true
 	}, nil)
+}
+
+// rewriteAsZpop makes a blocking pop propagate as the ZPOPMIN/ZPOPMAX it
+// amounted to.
+func (c *Client) rewriteAsZpop(key []byte, fromMax bool, count int64) {
+	verb := []byte("ZPOPMIN")
+	if fromMax {
+		verb = []byte("ZPOPMAX")
+	}
+	if count < 0 {
+		c.rewritePropagation(verb, key)
+		return
+	}
+	c.rewritePropagation(verb, key, []byte(itoa(count)))
 }

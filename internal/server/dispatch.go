@@ -87,6 +87,10 @@ func (c *Client) processCommand(args [][]byte) {
 		c.reject(sc, errMisconf)
 		return
 	}
+	if msg := s.aofWriteError(); msg != "" && (c.isWriteCommand(sc) || sc.name == "ping") {
+		c.reject(sc, msg)
+		return
+	}
 
 	// 4. RESP2 clients in subscribed state may only run pub/sub commands.
 	if c.flags&flagPubSub != 0 && c.w.Proto == 2 && !allowedInPubSub(sc) {
@@ -167,8 +171,10 @@ func (c *Client) call(sc *serverCommand, args [][]byte) {
 	c.argv = args
 	prevExecuting := s.pubsub.executing
 	s.pubsub.executing = c
+	dirtyBefore := s.beginPropagation(c)
 	sc.proc(c, args)
 	s.ks.Settle()
+	s.endPropagation(c, dirtyBefore)
 	s.pubsub.executing = prevExecuting
 	if !nested {
 		s.cmdTime = 0

@@ -200,6 +200,7 @@ func (s *Server) performEvictions() evictResult {
 func (s *Server) evictKey(db *keyspace.DB, key string) {
 	k := []byte(key)
 	db.Delete(k)
+	s.propagateDeletion(db.ID, key, s.cfg.LazyfreeEviction)
 	s.stats.evictedKeys++
 	db.SignalModified(k)
 	db.Notify(keyspace.ClassEvicted, "evicted", k)

@@ -321,19 +321,48 @@ func (s *Server) infoPersistence(b *strings.Builder) {
 		"rdb_last_cow_size", p.lastCOW,
 		"rdb_last_load_keys_expired", p.expiredOnLoad,
 		"rdb_last_load_keys_loaded", p.loadedKeys,
-		"aof_enabled", 0,
-		"aof_rewrite_in_progress", 0,
-		"aof_rewrite_scheduled", 0,
-		"aof_last_rewrite_time_sec", -1,
-		"aof_current_rewrite_time_sec", -1,
-		"aof_last_bgrewrite_status", "ok",
-		"aof_rewrites", 0,
-		"aof_rewrites_consecutive_failures", 0,
-		"aof_last_write_status", "ok",
-		"aof_last_cow_size", 0,
+	)
+	s.infoAOF(b)
+	infoLines(b,
 		"module_fork_in_progress", 0,
 		"module_fork_last_cow_size", 0,
 	)
+}
+
+// infoAOF is the aof_ part of INFO persistence; the sizes and buffers only
+// while the AOF is on, as Redis.
+func (s *Server) infoAOF(b *strings.Builder) {
+	a := &s.aof
+	lastRewrite, currentRewrite := int64(-1), int64(-1)
+	if a.rewrites > 0 || a.consecutiveFailures > 0 {
+		lastRewrite = a.lastRewriteSec
+	}
+	if a.job != nil {
+		currentRewrite = int64(time.Since(a.job.start).Seconds())
+	}
+	infoLines(b,
+		"aof_enabled", b2i(a.state != aofOff),
+		"aof_rewrite_in_progress", b2i(a.job != nil),
+		"aof_rewrite_scheduled", b2i(a.scheduled),
+		"aof_last_rewrite_time_sec", lastRewrite,
+		"aof_current_rewrite_time_sec", currentRewrite,
+		"aof_last_bgrewrite_status", okErr(a.lastRewriteOK),
+		"aof_rewrites", a.rewrites,
+		"aof_rewrites_consecutive_failures", a.consecutiveFailures,
+		"aof_last_write_status", okErr(a.writeErr.Load() == nil),
+		"aof_last_cow_size", a.lastCOW,
+	)
+	if a.state == aofOn {
+		pending := a.appendedOffset() - a.written.Load()
+		infoLines(b,
+			"aof_current_size", a.size.Load()+pending,
+			"aof_base_size", a.baseSize,
+			"aof_pending_rewrite", b2i(a.scheduled),
+			"aof_buffer_length", pending,
+			"aof_pending_bio_fsync", b2i(a.fsyncing.Load()),
+			"aof_delayed_fsync", 0,
+		)
+	}
 }
 
 func kbps(bytesPerSec int64) string {

@@ -45,12 +45,15 @@ type persistState struct {
 	// dirtyAtStart is the change count a running save started at: what it
 	// subtracts when it succeeds
 	dirtyAtStart int64
+	// loadEnd is the offset just past the last RDB loaded (the start of
+	// the AOF tail after an RDB preamble)
+	loadEnd int
 }
 
 // rdbJob is one BGSAVE in progress.
 type rdbJob struct {
 	snap    *keyspace.Snapshot
-	enc     *rdb.Encoder
+	enc     snapshotEncoder
 	start   time.Time
 	resized map[int]bool
 	sizes   map[int][2]uint64
@@ -78,22 +81,34 @@ func init() {
 
 func (s *Server) rdbPath() string { return filepath.Join(s.cfg.Dir, s.cfg.DBFilename) }
 
+// snapshotEncoder is what a snapshot job encodes into: an rdb.Encoder, or
+// the commands of an AOF base (persist_aof.go).
+type snapshotEncoder interface {
+	Len() int
+	End()
+	Take() []byte
+}
+
 // newRDBJob starts a snapshot of everything, with the file's head (magic,
 // aux fields, function libraries) already encoded.
-func (s *Server) newRDBJob() *rdbJob {
+func (s *Server) newRDBJob() *rdbJob { return s.newRDBJobFor(false) }
+
+// newRDBJobFor is newRDBJob; aofBase marks the file as an AOF's base.
+func (s *Server) newRDBJobFor(aofBase bool) *rdbJob {
 	j := &rdbJob{start: time.Now(), resized: map[int]bool{}, sizes: map[int][2]uint64{}}
-	j.enc = rdb.NewEncoder(s.cfg.RDBCompression, s.cfg.RDBChecksum)
-	j.enc.Aux("redis-ver", Version)
-	j.enc.Aux("redis-bits", "64")
-	j.enc.Aux("ctime", strconv.FormatInt(time.Now().Unix(), 10))
-	j.enc.Aux("used-mem", strconv.FormatUint(s.usedMemory(), 10))
-	j.enc.Aux("repl-stream-db", "0")
-	j.enc.Aux("repl-id", s.intro.replID)
-	j.enc.Aux("repl-offset", "0")
-	j.enc.Aux("aof-base", "0")
+	enc := rdb.NewEncoder(s.cfg.RDBCompression, s.cfg.RDBChecksum)
+	j.enc = enc
+	enc.Aux("redis-ver", Version)
+	enc.Aux("redis-bits", "64")
+	enc.Aux("ctime", strconv.FormatInt(time.Now().Unix(), 10))
+	enc.Aux("used-mem", strconv.FormatUint(s.usedMemory(), 10))
+	enc.Aux("repl-stream-db", "0")
+	enc.Aux("repl-id", s.intro.replID)
+	enc.Aux("repl-offset", "0")
+	enc.Aux("aof-base", strconv.Itoa(b2i(aofBase)))
 	if s.scripts != nil && s.scripts.functions != nil {
 		for _, l := range s.scripts.functions.Libraries() {
-			j.enc.Function(l.Code)
+			enc.Function(l.Code)
 		}
 	}
 	for _, db := range s.ks.DBs {
@@ -111,9 +126,9 @@ func (s *Server) newRDBJob() *rdbJob {
 			}
 			return
 		}
-		if j.enc.DB() != dbID {
+		if enc.DB() != dbID {
 			sz := j.sizes[dbID]
-			j.enc.SelectDB(dbID, sz[0], sz[1], !j.resized[dbID])
+			enc.SelectDB(dbID, sz[0], sz[1], !j.resized[dbID])
 			j.resized[dbID] = true
 		}
 		m := rdb.KeyMeta{ExpireAt: exp, Idle: -1, Freq: -1}
@@ -124,8 +139,8 @@ func (s *Server) newRDBJob() *rdbJob {
 		}
 		// the key's bytes, not a copy (a million keys, a million garbage
 		// slices otherwise): KeyHeader only reads them
-		j.enc.KeyHeader(unsafe.Slice(unsafe.StringData(e.Key), len(e.Key)), typ, m)
-		j.enc.SetBuffer(rdb.AppendValue(j.enc.Buffer(), e.Value, opts))
+		enc.KeyHeader(unsafe.Slice(unsafe.StringData(e.Key), len(e.Key)), typ, m)
+		enc.SetBuffer(rdb.AppendValue(enc.Buffer(), e.Value, opts))
 		j.keys++
 	})
 	return j
@@ -236,6 +251,11 @@ func (s *Server) saveDone(j *rdbJob, err error, background bool) {
 
 // rdbSave is SAVE: the whole snapshot written with the lock held.
 func (s *Server) rdbSave() error {
+	// one snapshot at a time: a running AOF rewrite starts again after
+	if s.aof.job != nil {
+		s.aofAbortRewrite()
+		s.aof.scheduled = true
+	}
 	j := s.newRDBJob()
 	s.persist.dirtyAtStart = s.intro.dirty
 	err := s.writeRDB(j, s.rdbPath(), func() {}, func() {})
@@ -304,6 +324,15 @@ func cmdBgsave(c *Client, args [][]byte) {
 		c.addError("ERR Background save already in progress")
 		return
 	}
+	if s.aof.job != nil {
+		if schedule {
+			s.persist.scheduled = true
+			c.w.Simple("Background saving scheduled")
+			return
+		}
+		c.addError("ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.")
+		return
+	}
 	s.bgsaveStart()
 	c.w.Simple("Background saving started")
 }
@@ -311,7 +340,7 @@ func cmdBgsave(c *Client, args [][]byte) {
 // saveRulesCron starts a BGSAVE when a save rule is met (serverCron).
 func (s *Server) saveRulesCron() {
 	r := &s.persist
-	if r.job != nil {
+	if r.job != nil || s.aof.job != nil {
 		return
 	}
 	now := time.Now()
@@ -379,6 +408,7 @@ func (s *Server) loadRDBBytes(data []byte) error {
 				}
 			}
 			s.persist.loadedKeys, s.persist.expiredOnLoad = loaded, expired
+			s.persist.loadEnd = r.Pos() // where an AOF tail would start
 			return nil
 		case rdb.OpSelectDB:
 			at := r.Pos()

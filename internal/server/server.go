@@ -41,6 +41,10 @@ type Server struct {
 	scripts  *scriptState // Lua engine and cache (cmd_script.go)
 	// persist is RDB persistence (persist_rdb.go)
 	persist persistState
+	// aof is the append-only file (persist_aof.go)
+	aof aofState
+	// prop collects what the running commands propagate (propagate.go)
+	prop propagationState
 	// preCommandOOM: memory was over maxmemory, with nothing left to
 	// evict, when the running command was admitted
 	preCommandOOM bool
@@ -111,6 +115,10 @@ func New(cfg *config.Config) *Server {
 	s.installWatchHooks()
 	s.installBlockingHooks()
 	s.installMemoryAccounting()
+	s.installPropagationHooks()
+	s.installAOFConfigHook()
+	s.aof.lastRewriteOK = true
+	s.aof.selDB = -1
 	s.persist.lastOK, s.persist.lastBgsaveSec = true, -1
 	// CONFIG REWRITE writes the live ACL users (without an aclfile)
 	cfg.DescribeUsers = s.aclUserLines
@@ -153,7 +161,7 @@ func (s *Server) Run() int {
 		s.log.Warn(err.Error())
 		return 1
 	}
-	if err := s.loadRDB(); err != nil {
+	if err := s.loadData(); err != nil {
 		s.log.Warn(err.Error())
 		return 1
 	}
@@ -307,6 +315,7 @@ func (s *Server) cron(hz int) {
 	s.stats.sample()
 	s.idleReleaseCron(hz)
 	s.saveRulesCron()
+	s.aofCron()
 }
 
 // Shutdown stops accepting, closes clients and makes Run return code.
@@ -320,6 +329,10 @@ func (s *Server) Shutdown(code int) {
 		s.mu.Lock()
 		for _, c := range s.clients {
 			c.conn.Close()
+		}
+		if s.aof.state != aofOff {
+			s.log.Info("Calling fsync() on the AOF file.")
+			s.aofFlushAndSync()
 		}
 		s.mu.Unlock()
 		if s.cfg.PidFile != "" {

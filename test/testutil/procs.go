@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -134,7 +135,14 @@ func startIn(t testing.TB, bin, dir string, args []string) *Proc {
 			head++
 		}
 		full := append(append(append([]string{}, args[:head]...), "--port", strconv.Itoa(port)), args[head:]...)
-		full = append(full, "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no")
+		full = append(full, "--bind", "127.0.0.1", "--dir", dir)
+		// persistence off unless the test asked for it
+		if !slices.Contains(args, "--save") {
+			full = append(full, "--save", "")
+		}
+		if !slices.Contains(args, "--appendonly") {
+			full = append(full, "--appendonly", "no")
+		}
 		logPath := filepath.Join(dir, fmt.Sprintf("server-%d.log", port))
 		logf, err := os.Create(logPath)
 		if err != nil {

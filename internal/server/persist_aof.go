@@ -1,0 +1,651 @@
+// persist_aof.go is the append-only file as Redis 7 keeps it: a directory
+// (appenddirname) holding a base file (RDB or AOF format), incremental
+// files of propagated commands, and a manifest naming them.
+//
+// Commands reach the AOF through the propagation stream (propagate.go):
+// feed appends their RESP form to a buffer under the executor lock. The
+// buffer is written to the current incr file before the replies of the
+// batch that produced it are sent (Client.awaitAOF), by whichever client
+// gets there first: one write (and, with appendfsync always, one fsync)
+// covers every client waiting at that moment. everysec fsyncs from the
+// cron in the background; no leaves it to the kernel.
+//
+// BGREWRITEAOF, like BGSAVE, walks a keyspace snapshot without fork: a new
+// incr file is opened at the instant the snapshot is taken, so the new
+// base plus the incr files from then on are exactly the data set.
+package server
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redoubt/redoubt/internal/aof"
+)
+
+type aofStatus int
+
+const (
+	aofOff aofStatus = iota
+	aofOn
+	// aofWaitRewrite: turned on at run time, writing to a temp incr file
+	// until the first rewrite produces the base (Redis's AOF_WAIT_REWRITE)
+	aofWaitRewrite
+)
+
+// aofState is the AOF side of persistence. Fields above the mutexes are
+// owned by the executor lock.
+type aofState struct {
+	state    aofStatus
+	manifest *aof.Manifest
+	selDB    int   // database of the last SELECT written (-1: none yet)
+	lastTS   int64 // unix second of the last #TS annotation
+	job      *aofRewriteJob
+	// scheduled: BGREWRITEAOF waiting for a BGSAVE to finish
+	scheduled bool
+
+	// statistics for INFO
+	rewrites, consecutiveFailures int64
+	lastRewriteOK                 bool
+	lastRewriteSec                int64
+	lastCOW                       int64
+	baseSize                      int64 // size of the data when the last rewrite ended
+	lastFsyncErrLogged            time.Time
+
+	// bmu guards the pending buffer, which the executor appends to and the
+	// writer takes.
+	bmu      sync.Mutex
+	buf      []byte
+	appended int64 // total bytes ever fed
+	file     *os.File
+	fileName string
+	// wmu is held by the one goroutine writing the buffer out.
+	wmu     sync.Mutex
+	spare   []byte
+	written atomic.Int64 // bytes of the stream written (write(2) done)
+	// size is the AOF's total size on disk (base + incrs), for INFO and
+	// automatic rewrite
+	size      atomic.Int64
+	writeErr  atomic.Pointer[error]
+	fsyncing  atomic.Bool
+	lastFsync atomic.Int64 // unix ms of the last fsync started
+	// syncedOffset is how much of the stream the last fsync covered.
+	syncedOffset atomic.Int64
+}
+
+// aofRewriteJob is one BGREWRITEAOF in progress.
+type aofRewriteJob struct {
+	rdb      *rdbJob
+	start    time.Time
+	tempBase string
+	aborted  bool
+}
+
+func init() {
+	register("bgrewriteaof", cmdBgrewriteaof)
+}
+
+func (s *Server) aofDir() string { return filepath.Join(s.cfg.Dir, s.cfg.AppendDirname) }
+
+func (s *Server) aofPath(name string) string { return filepath.Join(s.aofDir(), name) }
+
+// feed appends one propagated command (lock held).
+func (a *aofState) feed(s *Server, db int, argv [][]byte) {
+	a.bmu.Lock()
+	n := len(a.buf)
+	if s.cfg.AOFTimestampEnabled {
+		if now := time.Now().Unix(); now != a.lastTS {
+			a.buf = aof.AppendTimestamp(a.buf, now)
+			a.lastTS = now
+		}
+	}
+	if db != a.selDB {
+		a.buf = aof.AppendCommand(a.buf, []byte("SELECT"), []byte(strconv.Itoa(db)))
+		a.selDB = db
+	}
+	a.buf = aof.AppendCommand(a.buf, argv...)
+	a.appended += int64(len(a.buf) - n)
+	a.bmu.Unlock()
+}
+
+// appendedOffset is the end of the stream fed so far (lock held).
+func (a *aofState) appendedOffset() int64 {
+	a.bmu.Lock()
+	defer a.bmu.Unlock()
+	return a.appended
+}
+
+// awaitAOF writes the AOF up to what the client's batch produced before
+// its replies go out: a reply acknowledges a write only once the write is
+// in the file (and fsynced with appendfsync always). Lock not held.
+func (c *Client) awaitAOF() {
+	if c.aofWait == 0 {
+		return
+	}
+	target := c.aofWait
+	c.aofWait = 0
+	c.srv.aof.writeUpTo(c.srv, target)
+}
+
+// noteAOFWait records, at the end of a batch (lock held), what the
+// client's replies must wait for.
+func (c *Client) noteAOFWait() {
+	a := &c.srv.aof
+	if a.state == aofOff {
+		return
+	}
+	if off := a.appendedOffset(); off > a.written.Load() {
+		c.aofWait = off
+	}
+}
+
+// writeUpTo makes sure the stream up to target is written (and fsynced
+// under appendfsync always). Callers without the lock, or with it when
+// they must (switching files): the writer takes only bmu, never s.mu.
+func (a *aofState) writeUpTo(s *Server, target int64) {
+	if a.written.Load() >= target {
+		return
+	}
+	a.wmu.Lock()
+	defer a.wmu.Unlock()
+	if a.written.Load() >= target {
+		return
+	}
+	a.writeLocked(s)
+}
+
+// writeLocked writes everything pending (wmu held).
+func (a *aofState) writeLocked(s *Server) {
+	a.bmu.Lock()
+	data, end, f := a.buf, a.appended, a.file
+	a.buf = a.spare[:0]
+	a.bmu.Unlock()
+	if len(data) > 0 && f != nil {
+		if _, err := f.Write(data); err != nil {
+			a.recordWriteError(s, err)
+		} else {
+			a.writeErr.Store(nil)
+			a.size.Add(int64(len(data)))
+			if s.cfg.AppendFsync == "always" && !a.fsyncPaused(s) {
+				if err := fdatasync(f); err != nil {
+					a.recordWriteError(s, err)
+				}
+				a.syncedOffset.Store(end)
+			}
+		}
+	}
+	if cap(data) <= 1<<20 {
+		a.spare = data[:0]
+	} else {
+		a.spare = nil // do not keep a burst's buffer forever
+	}
+	a.written.Store(end)
+}
+
+func (a *aofState) recordWriteError(s *Server, err error) {
+	a.writeErr.Store(&err)
+	s.log.Warn("Error writing to the AOF file: " + err.Error())
+}
+
+// fsyncPaused is no-appendfsync-on-rewrite while a rewrite runs.
+func (a *aofState) fsyncPaused(s *Server) bool {
+	return s.cfg.NoAppendFsyncOnRewrite && a.job != nil
+}
+
+// aofCron writes what is pending (keys deleted by the expiry cycle have
+// no client waiting for them), fsyncs once a second under everysec and
+// starts an automatic rewrite when the file grew enough (lock held).
+func (s *Server) aofCron() {
+	a := &s.aof
+	if a.state == aofOff {
+		return
+	}
+	if a.appendedOffset() > a.written.Load() {
+		go a.writeUpTo(s, a.appended)
+	}
+	if s.cfg.AppendFsync == "everysec" && !a.fsyncPaused(s) {
+		now := time.Now().UnixMilli()
+		if now-a.lastFsync.Load() >= 1000 && a.written.Load() > a.syncedOffset.Load() && a.fsyncing.CompareAndSwap(false, true) {
+			a.lastFsync.Store(now)
+			f, upTo := a.file, a.written.Load()
+			go func() {
+				defer a.fsyncing.Store(false)
+				if err := fdatasync(f); err != nil && !errors.Is(err, os.ErrClosed) {
+					a.recordWriteError(s, err)
+					return
+				}
+				a.syncedOffset.Store(upTo)
+			}()
+		}
+	}
+	if a.scheduled && a.job == nil && s.persist.job == nil {
+		a.scheduled = false
+		s.aofRewriteStart()
+		return
+	}
+	perc, minSize := s.cfg.AutoAOFRewritePercentage, s.cfg.AutoAOFRewriteMinSize
+	if a.state == aofOn && perc > 0 && a.job == nil && s.persist.job == nil {
+		size, base := a.size.Load(), max(a.baseSize, 1)
+		if size > minSize {
+			if growth := size*100/base - 100; growth >= int64(perc) {
+				s.log.Info(fmt.Sprintf("Starting automatic rewriting of AOF on %d%% growth", growth))
+				s.aofRewriteStart()
+			}
+		}
+	}
+}
+
+func fdatasync(f *os.File) error {
+	if f == nil {
+		return nil
+	}
+	return f.Sync()
+}
+
+// aofFlushAndSync writes and fsyncs everything (SHUTDOWN, switching files;
+// lock held).
+func (s *Server) aofFlushAndSync() {
+	a := &s.aof
+	if a.state == aofOff {
+		return
+	}
+	a.wmu.Lock()
+	a.writeLocked(s)
+	if a.file != nil {
+		a.file.Sync()
+	}
+	a.syncedOffset.Store(a.written.Load())
+	a.wmu.Unlock()
+}
+
+// openIncr makes a new incr file the target of the stream (lock held):
+// what was fed before goes to the old file first. name is the file's
+// name in the AOF directory.
+func (s *Server) openIncr(name string) error {
+	a := &s.aof
+	f, err := os.OpenFile(s.aofPath(name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	a.wmu.Lock()
+	a.writeLocked(s)
+	old := a.file
+	a.bmu.Lock()
+	a.file, a.fileName = f, name
+	a.selDB = -1 // a new file starts with a SELECT
+	a.lastTS = 0
+	a.bmu.Unlock()
+	a.wmu.Unlock()
+	if old != nil {
+		old.Sync()
+		old.Close()
+	}
+	return nil
+}
+
+// persistManifest writes the manifest atomically (temp file, fsync,
+// rename, fsync of the directory).
+func (s *Server) persistManifest(m *aof.Manifest) error {
+	name := aof.ManifestName(s.cfg.AppendFilename)
+	tmp := s.aofPath("temp-" + name)
+	if err := writeFileSync(tmp, m.Encode()); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, s.aofPath(name)); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return syncDir(s.aofDir())
+}
+
+func writeFileSync(path string, data []byte) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// aofSizeOnDisk sums the sizes of the files the manifest names.
+func (s *Server) aofSizeOnDisk(m *aof.Manifest) (total, base int64) {
+	if m.Base != nil {
+		if st, err := os.Stat(s.aofPath(m.Base.Name)); err == nil {
+			base = st.Size()
+		}
+	}
+	total = base
+	for _, f := range m.Incrs {
+		if st, err := os.Stat(s.aofPath(f.Name)); err == nil {
+			total += st.Size()
+		}
+	}
+	return total, base
+}
+
+// aofStartOnBoot opens the AOF after the data was loaded (lock held or
+// not yet serving). With no AOF on disk it writes a base of the current
+// data first, as Redis does ("Creating AOF base file ... on server start").
+func (s *Server) aofStartOnBoot() error {
+	a := &s.aof
+	a.lastRewriteOK = true
+	if !s.cfg.AppendOnly {
+		return nil
+	}
+	if err := os.MkdirAll(s.aofDir(), 0o755); err != nil {
+		return fmt.Errorf("Can't open or create append-only dir %s: %v", s.cfg.AppendDirname, err)
+	}
+	m := a.manifest
+	if m == nil {
+		m = &aof.Manifest{}
+	}
+	if m.Base == nil && len(m.Incrs) == 0 {
+		base := m.NewBase(s.cfg.AppendFilename, s.cfg.AOFUseRDBPreamble)
+		if err := s.writeBaseSync(s.aofPath(base.Name), s.cfg.AOFUseRDBPreamble); err != nil {
+			return err
+		}
+		s.log.Info("Creating AOF base file " + base.Name + " on server start")
+	}
+	if len(m.Incrs) == 0 {
+		incr := m.NewIncr(s.cfg.AppendFilename)
+		s.log.Info("Creating AOF incr file " + incr.Name + " on server start")
+	}
+	a.manifest = m
+	if err := s.persistManifest(m); err != nil {
+		return err
+	}
+	last := m.Incrs[len(m.Incrs)-1]
+	a.state = aofOn
+	if err := s.openIncr(last.Name); err != nil {
+		a.state = aofOff
+		return err
+	}
+	total, base := s.aofSizeOnDisk(m)
+	a.size.Store(total)
+	a.baseSize = base
+	s.deleteHistoryFiles()
+	return nil
+}
+
+// writeBaseSync writes a base file of the current data with the lock held
+// throughout (start-up, where nobody else runs yet).
+func (s *Server) writeBaseSync(path string, rdbPreamble bool) error {
+	j := s.newBaseJob(rdbPreamble)
+	return s.writeRDB(j, path, func() {}, func() {})
+}
+
+// newBaseJob is the snapshot job a base file is written from: an RDB
+// (aof-use-rdb-preamble) or the commands that rebuild every key.
+func (s *Server) newBaseJob(rdbPreamble bool) *rdbJob {
+	if rdbPreamble {
+		return s.newRDBJobFor(true)
+	}
+	return s.newAOFCommandsJob()
+}
+
+// deleteHistoryFiles removes the files the manifest marked as history
+// (Redis does it in a background thread).
+func (s *Server) deleteHistoryFiles() {
+	m := s.aof.manifest
+	if m == nil || len(m.History) == 0 {
+		return
+	}
+	for _, h := range m.History {
+		s.log.Info("Removing the history file " + h.Name + " in the background")
+		os.Remove(s.aofPath(h.Name))
+	}
+	m.History = nil
+	s.persistManifest(m)
+}
+
+// aofRewriteStart starts a BGREWRITEAOF (lock held).
+func (s *Server) aofRewriteStart() error {
+	a := &s.aof
+	// the new incr file starts at the instant of the snapshot
+	if a.state == aofOn {
+		m := a.manifest.Clone()
+		incr := m.NewIncr(s.cfg.AppendFilename)
+		if err := s.openIncr(incr.Name); err != nil {
+			s.log.Warn("Can't open new incr AOF file: " + err.Error())
+			return err
+		}
+		if err := s.persistManifest(m); err != nil {
+			s.log.Warn("Can't persist the AOF manifest: " + err.Error())
+			return err
+		}
+		a.manifest = m
+		s.log.Info("Creating AOF incr file " + incr.Name + " on background rewrite")
+	} else if a.state == aofWaitRewrite {
+		if err := s.openIncr(aof.TempIncrName(s.cfg.AppendFilename)); err != nil {
+			s.log.Warn("Can't open the temp incr AOF file: " + err.Error())
+			return err
+		}
+	}
+	job := &aofRewriteJob{start: time.Now(), tempBase: s.aofPath(fmt.Sprintf("temp-rewriteaof-bg-%d.aof", os.Getpid()))}
+	job.rdb = s.newBaseJob(s.cfg.AOFUseRDBPreamble)
+	a.job = job
+	s.log.Info("Background append only file rewriting started")
+	go func() {
+		unlock := func() { s.mu.Unlock(); runtime.Gosched() }
+		err := s.writeRDB(job.rdb, job.tempBase, s.mu.Lock, unlock)
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if a.job != job {
+			return // cancelled
+		}
+		a.job = nil
+		s.aofRewriteDone(job, err)
+		if s.persist.scheduled && s.persist.job == nil {
+			s.persist.scheduled = false
+			s.bgsaveStart()
+		}
+	}()
+	return nil
+}
+
+// aofRewriteDone installs the new base (lock held).
+func (s *Server) aofRewriteDone(job *aofRewriteJob, err error) {
+	a := &s.aof
+	a.lastCOW = job.rdb.snap.PreservedEntries
+	a.lastRewriteSec = int64(time.Since(job.start).Seconds())
+	fail := func(err error) {
+		os.Remove(job.tempBase)
+		a.lastRewriteOK = false
+		a.consecutiveFailures++
+		s.log.Warn("Background AOF rewrite terminated with error: " + err.Error())
+	}
+	if err != nil {
+		if err != errSaveAborted {
+			fail(err)
+		}
+		return
+	}
+	s.log.Info("Background AOF rewrite terminated with success")
+	// turned on at run time, the files of an earlier AOF (if any) become
+	// history; their sequence numbers go on
+	m := &aof.Manifest{}
+	if a.manifest != nil {
+		m = a.manifest.Clone()
+	}
+	if a.state == aofWaitRewrite {
+		m.History = append(m.History, m.Incrs...)
+		m.Incrs = nil
+	}
+	base := m.NewBase(s.cfg.AppendFilename, s.cfg.AOFUseRDBPreamble)
+	if err := os.Rename(job.tempBase, s.aofPath(base.Name)); err != nil {
+		fail(err)
+		return
+	}
+	s.log.Info(fmt.Sprintf("Successfully renamed the temporary AOF base file %s into %s", filepath.Base(job.tempBase), base.Name))
+	if a.state == aofWaitRewrite {
+		incr := m.NewIncr(s.cfg.AppendFilename)
+		if err := os.Rename(s.aofPath(a.fileName), s.aofPath(incr.Name)); err != nil {
+			fail(err)
+			return
+		}
+		a.bmu.Lock()
+		a.fileName = incr.Name
+		a.bmu.Unlock()
+		s.log.Info(fmt.Sprintf("Successfully renamed the temporary AOF incr file %s into %s", aof.TempIncrName(s.cfg.AppendFilename), incr.Name))
+	} else {
+		m.MarkRewrittenIncrsAsHistory()
+	}
+	if err := s.persistManifest(m); err != nil {
+		fail(err)
+		return
+	}
+	a.manifest = m
+	if a.state == aofWaitRewrite {
+		a.state = aofOn
+		s.log.Info("AOF rewrite: now the server persists on AOF")
+	}
+	total, baseSize := s.aofSizeOnDisk(m)
+	a.size.Store(total + (a.appendedOffset() - a.written.Load()))
+	a.baseSize = baseSize
+	a.rewrites++
+	a.consecutiveFailures = 0
+	a.lastRewriteOK = true
+	s.deleteHistoryFiles()
+	s.log.Info("Background AOF rewrite finished successfully")
+}
+
+func cmdBgrewriteaof(c *Client, args [][]byte) {
+	s := c.srv
+	a := &s.aof
+	switch {
+	case a.job != nil:
+		c.addError("ERR Background append only file rewriting already in progress")
+	case s.persist.job != nil:
+		a.scheduled = true
+		c.w.Simple("Background append only file rewriting scheduled")
+	default:
+		if err := s.aofRewriteStart(); err != nil {
+			c.addError("ERR Can't execute an AOF background rewriting. Please check the server logs for more information.")
+			return
+		}
+		c.w.Simple("Background append only file rewriting started")
+	}
+}
+
+// aofAbortRewrite cancels a running rewrite (FLUSHALL, SHUTDOWN, turning
+// the AOF off; lock held).
+func (s *Server) aofAbortRewrite() {
+	a := &s.aof
+	if j := a.job; j != nil {
+		j.rdb.aborted = true
+		j.rdb.snap.Abort()
+		a.job = nil
+		os.Remove(j.tempBase)
+		s.log.Info("Killing running AOF rewrite child")
+	}
+}
+
+// startAppendOnly is CONFIG SET appendonly yes: the AOF starts with a
+// rewrite; until it ends, commands go to a temp incr file.
+func (s *Server) startAppendOnly() error {
+	a := &s.aof
+	if err := os.MkdirAll(s.aofDir(), 0o755); err != nil {
+		return err
+	}
+	if s.persist.job != nil {
+		a.state = aofWaitRewrite
+		a.scheduled = true
+		if err := s.openIncr(aof.TempIncrName(s.cfg.AppendFilename)); err != nil {
+			a.state = aofOff
+			return err
+		}
+		s.log.Info("AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.")
+		return nil
+	}
+	if a.job != nil {
+		s.aofAbortRewrite()
+	}
+	a.state = aofWaitRewrite
+	if err := s.aofRewriteStart(); err != nil {
+		a.state = aofOff
+		s.log.Warn("Redis needs to enable the AOF but can't trigger a background AOF rewrite operation. Check the above logs for more info about the error.")
+		return errors.New("Redis needs to enable the AOF but can't trigger a background AOF rewrite operation")
+	}
+	return nil
+}
+
+// stopAppendOnly is CONFIG SET appendonly no.
+func (s *Server) stopAppendOnly() {
+	a := &s.aof
+	s.aofFlushAndSync()
+	s.aofAbortRewrite()
+	a.scheduled = false
+	a.bmu.Lock()
+	if a.file != nil {
+		a.file.Close()
+	}
+	a.file, a.fileName = nil, ""
+	a.buf = a.buf[:0]
+	a.bmu.Unlock()
+	a.written.Store(a.appended)
+	a.state = aofOff
+}
+
+// aofWriteError is the MISCONF text while the last AOF write failed.
+func (s *Server) aofWriteError() string {
+	if s.aof.state == aofOff {
+		return ""
+	}
+	if p := s.aof.writeErr.Load(); p != nil {
+		return "MISCONF Errors writing to the AOF file: " + (*p).Error()
+	}
+	return ""
+}
+
+// loadData loads the data set at start-up: from the AOF when appendonly
+// is on (even if a dump.rdb exists, as Redis), else from the RDB file.
+func (s *Server) loadData() error {
+	if !s.cfg.AppendOnly {
+		// an AOF left from before is remembered, so turning it on again
+		// continues its sequence numbers (Redis loads the manifest always)
+		if data, err := os.ReadFile(s.aofPath(aof.ManifestName(s.cfg.AppendFilename))); err == nil {
+			if m, err := aof.ParseManifest(data); err == nil {
+				s.aof.manifest = m
+			}
+		}
+		return s.loadRDB()
+	}
+	if err := s.loadAOF(); err != nil {
+		return err
+	}
+	return s.aofStartOnBoot()
+}
+
+// installAOFConfigHook turns the AOF on and off with CONFIG SET appendonly.
+func (s *Server) installAOFConfigHook() {
+	s.cfg.SetApply("appendonly", func() error {
+		if s.cfg.AppendOnly && s.aof.state == aofOff {
+			return s.startAppendOnly()
+		}
+		if !s.cfg.AppendOnly && s.aof.state != aofOff {
+			s.stopAppendOnly()
+		}
+		return nil
+	})
+}
