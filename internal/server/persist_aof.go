@@ -422,6 +422,11 @@ func (s *Server) deleteHistoryFiles() {
 // aofRewriteStart starts a BGREWRITEAOF (lock held).
 func (s *Server) aofRewriteStart() error {
 	a := &s.aof
+	// BGREWRITEAOF works with the AOF off too, as Redis: it writes a base
+	if err := os.MkdirAll(s.aofDir(), 0o755); err != nil {
+		s.log.Warn("Can't open or create append-only dir " + s.cfg.AppendDirname + ": " + err.Error())
+		return err
+	}
 	// the new incr file starts at the instant of the snapshot
 	if a.state == aofOn {
 		m := a.manifest.Clone()
