@@ -123,24 +123,24 @@ func cases(t *testing.T) []checkCase {
 
 		// manifests
 		{name: "multi part valid", files: map[string]string{
-			"d/a.manifest": manifest("file a.1.base.rdb seq 1 type b", "file a.0.incr.aof seq 0x type h", "file a.1.incr.aof seq 1 type i", "file a.2.incr.aof seq 2 type i"),
+			"d/a.manifest":   manifest("file a.1.base.rdb seq 1 type b", "file a.0.incr.aof seq 0x type h", "file a.1.incr.aof seq 1 type i", "file a.2.incr.aof seq 2 type i"),
 			"d/a.1.base.rdb": base, "d/a.1.incr.aof": setAB + multi + setAB + exec_, "d/a.2.incr.aof": "#TS:1\r\n" + setAB,
 		}, args: []string{"d/a.manifest"}},
 		{name: "multi part RESP base, empty incr", files: map[string]string{
-			"d/a.manifest": "# comment\n" + manifest("file a.1.incr.aof seq 1 type i", "file a.1.base.aof seq 1 type b"),
+			"d/a.manifest":   "# comment\n" + manifest("file a.1.incr.aof seq 1 type i", "file a.1.base.aof seq 1 type b"),
 			"d/a.1.base.aof": setAB, "d/a.1.incr.aof": "",
 		}, args: []string{"d/a.manifest"}},
 		{name: "multi part no files", files: map[string]string{"a.manifest": manifest("file a seq 1 type h")}, args: []string{"a.manifest"}},
 		{name: "multi part truncated last", files: map[string]string{
-			"d/a.manifest": manifest("file a.1.base.aof seq 1 type b", "file a.1.incr.aof seq 1 type i"),
+			"d/a.manifest":   manifest("file a.1.base.aof seq 1 type b", "file a.1.incr.aof seq 1 type i"),
 			"d/a.1.base.aof": setAB, "d/a.1.incr.aof": setAB + "*2",
 		}, args: []string{"d/a.manifest"}},
 		{name: "multi part fix last", files: map[string]string{
-			"d/a.manifest": manifest("file a.1.base.aof seq 1 type b", "file a.1.incr.aof seq 1 type i"),
+			"d/a.manifest":   manifest("file a.1.base.aof seq 1 type b", "file a.1.incr.aof seq 1 type i"),
 			"d/a.1.base.aof": setAB, "d/a.1.incr.aof": setAB + "*2",
 		}, args: []string{"--fix", "d/a.manifest"}, stdin: "y\n"},
 		{name: "multi part fix not last", files: map[string]string{
-			"d/a.manifest": manifest("file a.1.base.aof seq 1 type b", "file a.1.incr.aof seq 1 type i"),
+			"d/a.manifest":   manifest("file a.1.base.aof seq 1 type b", "file a.1.incr.aof seq 1 type i"),
 			"d/a.1.base.aof": setAB + "*2", "d/a.1.incr.aof": setAB,
 		}, args: []string{"--fix", "d/a.manifest"}, stdin: "y\n"},
 		{name: "multi part missing base", files: map[string]string{
@@ -152,11 +152,11 @@ func cases(t *testing.T) []checkCase {
 		{name: "multi part bad manifest", files: map[string]string{"a.manifest": manifest("file a.1.base.aof seq 1 type b", "file b seq 1 type b")}, args: []string{"a.manifest"}},
 		{name: "multi part manifest last line without newline", files: map[string]string{"a.manifest": "file a.1.base.aof seq 1 type b"}, args: []string{"a.manifest"}},
 		{name: "multi part timestamp in last", files: map[string]string{
-			"d/a.manifest": manifest("file a.1.base.aof seq 1 type b", "file a.1.incr.aof seq 1 type i"),
+			"d/a.manifest":   manifest("file a.1.base.aof seq 1 type b", "file a.1.incr.aof seq 1 type i"),
 			"d/a.1.base.aof": "#TS:10\r\n" + setAB, "d/a.1.incr.aof": "#TS:20\r\n" + setAB + "#TS:30\r\n" + setAB,
 		}, args: []string{"--truncate-to-timestamp", "25", "d/a.manifest"}},
 		{name: "multi part timestamp not in last", files: map[string]string{
-			"d/a.manifest": manifest("file a.1.base.aof seq 1 type b", "file a.1.incr.aof seq 1 type i"),
+			"d/a.manifest":   manifest("file a.1.base.aof seq 1 type b", "file a.1.incr.aof seq 1 type i"),
 			"d/a.1.base.aof": "#TS:10\r\n" + setAB + "#TS:20\r\n" + setAB, "d/a.1.incr.aof": "#TS:30\r\n" + setAB,
 		}, args: []string{"--truncate-to-timestamp", "15", "d/a.manifest"}},
 		{name: "multi part base is a directory", files: map[string]string{
