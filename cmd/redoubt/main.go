@@ -14,6 +14,7 @@ import (
 
 	"github.com/redoubt/redoubt/internal/config"
 	"github.com/redoubt/redoubt/internal/server"
+	"github.com/redoubt/redoubt/internal/tools/checkaof"
 	"github.com/redoubt/redoubt/internal/tools/checkrdb"
 )
 
@@ -29,6 +30,8 @@ func usage() {
 Roles:
   server [/path/to/redis.conf] [--directive value ...]   Redis-compatible server
   check-rdb <rdb-file-name>                              check an RDB file (redis-check-rdb)
+  check-aof [--fix|--truncate-to-timestamp $timestamp] <file.manifest|file.aof>
+                                                         check or fix an AOF (redis-check-aof)
   --version                                              print the version`)
 }
 
@@ -39,6 +42,8 @@ func main() {
 		os.Exit(runServer(args))
 	case "redis-check-rdb":
 		os.Exit(checkrdb.Main(args, os.Stdout))
+	case "redis-check-aof":
+		os.Exit(checkaof.Main(args, os.Stdin, os.Stdout))
 	}
 	if len(args) == 0 {
 		usage()
@@ -51,6 +56,8 @@ func main() {
 		os.Exit(runServer(args[1:]))
 	case "check-rdb":
 		os.Exit(checkrdb.Main(args[1:], os.Stdout))
+	case "check-aof":
+		os.Exit(checkaof.Main(args[1:], os.Stdin, os.Stdout))
 	case "-h", "--help", "help":
 		usage()
 	default:
