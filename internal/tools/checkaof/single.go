@@ -78,7 +78,7 @@ func (c *checker) readLong(f *file, prefix byte) (int64, bool) {
 	n := copy(buf[:], piece)
 	buf[n] = 0
 	if buf[0] != prefix {
-		c.setError("Expected prefix '%c', got: '%c'", prefix, buf[0])
+		c.setError("Expected prefix '%c', got: '%s'", prefix, buf[:1]) // %c writes the raw byte
 		return 0, false
 	}
 	// strtol reads the C string after the prefix
