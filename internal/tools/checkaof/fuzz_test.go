@@ -69,7 +69,9 @@ func FuzzAsRedisCheckAOF(f *testing.F) {
 		ourCode := Main(args(ours), strings.NewReader("y\n"), &ourOut)
 		// (data with a line starting "file" is read as a manifest, which
 		// logs with a pid and a time)
-		norm := func(s string) string { return logPrefix.ReplaceAllString(staleByte.ReplaceAllString(s, "$1??"), "<log> ") }
+		norm := func(s string) string {
+			return logPrefix.ReplaceAllString(staleByte.ReplaceAllString(s, "$1??"), "<log> ")
+		}
 		want := norm(strings.ReplaceAll(string(theirOut), theirs, ours))
 		got := norm(ourOut.String())
 		if got != want || ourCode != theirCode {
