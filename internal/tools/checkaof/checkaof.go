@@ -168,55 +168,73 @@ func strerror(err error) string {
 	return err.Error()
 }
 
-// readFile reads a file the way the C tool's fopen and reads see it: a
-// directory opens but cannot be read.
-func readFile(path string) (data []byte, isDir bool, err error) {
-	st, err := os.Stat(path)
-	if err == nil && st.IsDir() {
-		return nil, true, nil
+// open opens a file as the C tool's fopen(path, "r") sees it: a directory
+// opens, but reading it fails.
+func open(path string) (f *os.File, isDir bool, err error) {
+	f, err = os.Open(path)
+	if err != nil {
+		return nil, false, err
 	}
-	data, err = os.ReadFile(path)
-	return data, false, err
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, false, err
+	}
+	return f, st.IsDir(), nil
 }
 
 // fileIsManifest: a file with a line (outside '#' comments) that starts
-// with "file" is a manifest.
+// with "file" is a manifest. Lines are read as fgets(buf, 1025) reads
+// them, so a line longer than 1024 bytes is looked at in pieces.
 func (c *checker) fileIsManifest(path string) (bool, error) {
-	data, isDir, err := readFile(path)
+	f, isDir, err := open(path)
 	if err != nil {
 		c.printf("Cannot open file %s: %s\n", path, strerror(err))
 		return false, exit(1)
 	}
+	defer f.Close()
 	if isDir {
 		c.printf("Cannot read file: %s\n", path)
 		return false, exit(1)
 	}
-	for pos := 0; pos < len(data); {
-		// fgets(buf, MANIFEST_MAX_LINE+1)
-		end := min(pos+1024, len(data))
-		if i := strings.IndexByte(string(data[pos:end]), '\n'); i >= 0 {
-			end = pos + i + 1
+	r := bufio.NewReaderSize(f, 1<<16)
+	var head [4]byte // the first bytes of the current piece
+	col := 0         // position in the current piece
+	for {
+		b, err := r.ReadByte()
+		if err == io.EOF {
+			return false, nil
 		}
-		piece := data[pos:end]
-		pos = end
-		if piece[0] != '#' && strings.HasPrefix(string(piece), "file") {
-			return true, nil
+		if err != nil {
+			c.printf("Cannot read file: %s\n", path)
+			return false, exit(1)
+		}
+		if col < len(head) {
+			head[col] = b
+			if col == len(head)-1 && string(head[:]) == "file" {
+				return true, nil
+			}
+		}
+		if col++; b == '\n' || col == 1024 {
+			col = 0
 		}
 	}
-	return false, nil
 }
 
 // fileIsRDB: at least 8 bytes starting with "REDIS".
 func (c *checker) fileIsRDB(path string) (bool, error) {
-	data, isDir, err := readFile(path)
+	f, isDir, err := open(path)
 	if err != nil {
 		c.printf("Cannot open file %s: %s\n", path, strerror(err))
 		return false, exit(1)
 	}
+	defer f.Close()
 	if isDir {
 		return false, nil
 	}
-	return len(data) >= 8 && string(data[:5]) == "REDIS", nil
+	var sig [8]byte
+	_, err = io.ReadFull(f, sig[:])
+	return err == nil && string(sig[:5]) == "REDIS", nil
 }
 
 // dirname is glibc's dirname.

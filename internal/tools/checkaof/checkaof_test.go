@@ -120,6 +120,9 @@ func cases(t *testing.T) []checkCase {
 		one("preamble and garbage", base+"xyz"),
 		{name: "preamble fix", files: map[string]string{"x.aof": base + setAB + "*2\r\n"}, args: []string{"--fix", "x.aof"}, stdin: "y"},
 		one("short REDIS file is RESP", "REDIS12"),
+		one("commented file line is not a manifest", "#file a seq 1 type b\n"+setAB),
+		one("file at a 1024-byte piece is a manifest", strings.Repeat("x", 1024)+"file a seq 1 type b\n"),
+		one("file at byte 1023 is not", strings.Repeat("x", 1023)+"file a seq 1 type b\n"),
 
 		// manifests
 		{name: "multi part valid", files: map[string]string{
