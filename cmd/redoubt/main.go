@@ -14,6 +14,8 @@ import (
 
 	"github.com/redoubt/redoubt/internal/config"
 	"github.com/redoubt/redoubt/internal/server"
+	"github.com/redoubt/redoubt/internal/tools/checkaof"
+	"github.com/redoubt/redoubt/internal/tools/checkrdb"
 )
 
 const version = "0.1.0"
@@ -27,6 +29,9 @@ func usage() {
 
 Roles:
   server [/path/to/redis.conf] [--directive value ...]   Redis-compatible server
+  check-rdb <rdb-file-name>                              check an RDB file (redis-check-rdb)
+  check-aof [--fix|--truncate-to-timestamp $timestamp] <file.manifest|file.aof>
+                                                         check or fix an AOF (redis-check-aof)
   --version                                              print the version`)
 }
 
@@ -35,6 +40,10 @@ func main() {
 	switch filepath.Base(os.Args[0]) {
 	case "redis-server":
 		os.Exit(runServer(args))
+	case "redis-check-rdb":
+		os.Exit(checkrdb.Main(args, os.Stdout))
+	case "redis-check-aof":
+		os.Exit(checkaof.Main(args, os.Stdin, os.Stdout))
 	}
 	if len(args) == 0 {
 		usage()
@@ -45,6 +54,10 @@ func main() {
 		fmt.Println(versionLine())
 	case "server":
 		os.Exit(runServer(args[1:]))
+	case "check-rdb":
+		os.Exit(checkrdb.Main(args[1:], os.Stdout))
+	case "check-aof":
+		os.Exit(checkaof.Main(args[1:], os.Stdin, os.Stdout))
 	case "-h", "--help", "help":
 		usage()
 	default:
