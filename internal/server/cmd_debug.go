@@ -45,6 +45,8 @@ func cmdDebug(c *Client, args [][]byte) {
 		c.addError(string(args[2]))
 	case sub == "reload":
 		debugReload(c, args[2:])
+	case sub == "loadaof" && n == 2:
+		debugLoadAOF(c)
 	case sub == "protocol" && n == 3:
 		debugProtocol(c, strings.ToLower(string(args[2])))
 	default:
@@ -235,5 +237,29 @@ func debugReload(c *Client, opts [][]byte) {
 		return
 	}
 	s.log.Info("DB reloaded by DEBUG RELOAD")
+	c.w.OK()
+}
+
+// debugLoadAOF is DEBUG LOADAOF: the data set replaced by what the AOF on
+// disk holds (written out first when the AOF is on). As Redis, a file that
+// cannot be loaded ends the process.
+func debugLoadAOF(c *Client) {
+	s := c.srv
+	if s.aof.state == aofOn {
+		s.aofFlushAndSync()
+	}
+	s.ks.SignalFlushed(nil)
+	for _, db := range s.ks.DBs {
+		db.Flush()
+	}
+	s.persist.reloading = true
+	err := s.loadAOF()
+	s.persist.reloading = false
+	if err != nil {
+		s.log.Warn(err.Error())
+		os.Exit(1)
+	}
+	c.preventPropagation()
+	s.log.Info("Append Only File loaded by DEBUG LOADAOF")
 	c.w.OK()
 }

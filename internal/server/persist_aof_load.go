@@ -40,6 +40,14 @@ func (s *Server) loadAOF() error {
 	default:
 		m, err := aof.ParseManifest(data)
 		if err != nil {
+			var me *aof.ManifestError
+			if errors.As(err, &me) {
+				lines := me.LogLines()
+				for _, l := range lines[:len(lines)-1] {
+					s.log.Warn(strings.TrimRight(l, "\n"))
+				}
+				return errors.New(strings.TrimRight(lines[len(lines)-1], "\n"))
+			}
 			return err
 		}
 		s.aof.manifest = m

@@ -146,7 +146,8 @@ func (s *Server) beginPropagation(c *Client) int64 {
 // data, and the unit's ops are emitted when the outermost call ends.
 func (s *Server) endPropagation(c *Client, dirtyBefore int64) {
 	target := c.prop.force
-	if s.intro.dirty != dirtyBefore {
+	// the counter can also go down (SAVE, DEBUG LOADAOF): not a change
+	if s.intro.dirty > dirtyBefore {
 		target |= propAll
 	}
 	argv := c.argv
