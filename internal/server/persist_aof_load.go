@@ -121,7 +121,7 @@ func (s *Server) loadAOFFile(name string, last bool) error {
 	if len(data) >= 5 && string(data[:5]) == "REDIS" {
 		s.log.Info("Reading RDB base file on AOF loading...")
 		if err := s.loadRDBBytes(data); err != nil {
-			return fmt.Errorf("Error reading the RDB base file %s, AOF loading aborted: %v", name, err)
+			return fmt.Errorf("Error reading the RDB base file %s, AOF loading aborted: %w", name, err)
 		}
 		tailStart = s.persist.loadEnd
 		tail = data[tailStart:]
