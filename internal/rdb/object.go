@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -297,85 +296,125 @@ func blobErr(at int, what string, err error) error {
 	return &Error{Offset: at, Msg: fmt.Sprintf("%s: %v", what, err), Err: err}
 }
 
+// walkPairs walks a hash or zset listpack (or ziplist) as pairs, with the
+// structure checks of ListpackPairs but without collecting the entries:
+// the loader's hot path (the caller checks for repeated fields as it
+// builds the value). Entries alias b.
+func walkPairs(b []byte, ziplist bool, fn func(f, v Entry) error) error {
+	var first Entry
+	n := 0
+	step := func(off int, e Entry) error {
+		n++
+		if n%2 == 1 {
+			first = e
+			return nil
+		}
+		return fn(first, e)
+	}
+	var err error
+	if ziplist {
+		if _, err = walkZiplist(b, step); err == nil && n%2 != 0 {
+			err = zlErr(8, "odd number of entries (%d) for pairs", n)
+		}
+	} else if _, err = walkListpack(b, step); err == nil && n%2 != 0 {
+		err = lpErr(4, "odd number of entries (%d) for pairs", n)
+	}
+	return err
+}
+
+// entryText is e's bytes, an integer written into scratch.
+func entryText(e Entry, scratch []byte) []byte {
+	if e.IsInt {
+		return strconv.AppendInt(scratch[:0], e.Int, 10)
+	}
+	if e.Str == nil {
+		return []byte{}
+	}
+	return e.Str
+}
+
 func readCompactHash(r *Reader, typ byte, lim Limits) (keyspace.Value, error) {
 	at, b, err := readBlob(r)
 	if err != nil {
 		return nil, err
 	}
-	var pairs [][]byte
-	switch typ {
-	case TypeHashZipmap:
-		pairs, err = ZipmapPairs(b)
-	case TypeHashZiplist:
-		var es []Entry
-		es, err = ZiplistPairs(b)
-		pairs = entryBytes(es)
-	default:
-		var es []Entry
-		es, err = ListpackPairs(b)
-		pairs = entryBytes(es)
+	h := types.NewHash()
+	if typ == TypeHashZipmap {
+		pairs, err := ZipmapPairs(b)
+		if err != nil {
+			return nil, blobErr(at, "hash", err)
+		}
+		if len(pairs) == 0 {
+			return nil, emptyKey(r, at, "hash")
+		}
+		// Redis converts a loaded zipmap by its length and its longest
+		// string, a listpack by its length only
+		for i := 0; i+1 < len(pairs); i += 2 {
+			if h.Exists(pairs[i]) {
+				return nil, r.Errorf(at, "hash: repeated field %q", trunc64(string(pairs[i])))
+			}
+			h.Set(pairs[i], pairs[i+1], lim.HashMaxListpackEntries, lim.HashMaxListpackValue)
+		}
+		return h, nil
+	}
+	var fs, vs [24]byte
+	var dup []byte
+	err = walkPairs(b, typ == TypeHashZiplist, func(fe, ve Entry) error {
+		f := entryText(fe, fs[:])
+		if h.Exists(f) {
+			dup = f
+			return errRepeated
+		}
+		h.Set(f, entryText(ve, vs[:]), lim.HashMaxListpackEntries, math.MaxInt64) // Set copies
+		return nil
+	})
+	if dup != nil {
+		return nil, r.Errorf(at, "hash: repeated field %q", trunc64(string(dup)))
 	}
 	if err != nil {
 		return nil, blobErr(at, "hash", err)
 	}
-	if len(pairs) == 0 {
+	if h.Len() == 0 {
 		return nil, emptyKey(r, at, "hash")
-	}
-	h := types.NewHash()
-	// Redis converts a loaded listpack by its length only (and a zipmap
-	// also by its longest string)
-	maxValue := int64(math.MaxInt64)
-	if typ == TypeHashZipmap {
-		maxValue = lim.HashMaxListpackValue
-	}
-	for i := 0; i+1 < len(pairs); i += 2 {
-		if h.Exists(pairs[i]) {
-			return nil, r.Errorf(at, "hash: repeated field %q", trunc64(string(pairs[i])))
-		}
-		h.Set(pairs[i], pairs[i+1], lim.HashMaxListpackEntries, maxValue)
 	}
 	return h, nil
 }
 
-// entryBytes copies entries out as byte strings (the input may be reused).
-func entryBytes(es []Entry) [][]byte {
-	out := make([][]byte, len(es))
-	for i, e := range es {
-		out[i] = slices.Clone(e.Bytes())
-		if out[i] == nil {
-			out[i] = []byte{}
-		}
-	}
-	return out
-}
+var errRepeated = errors.New("repeated field")
 
 func readCompactZSet(r *Reader, typ byte, lim Limits) (keyspace.Value, error) {
 	at, b, err := readBlob(r)
 	if err != nil {
 		return nil, err
 	}
-	var es []Entry
-	if typ == TypeZSetZiplist {
-		es, err = ZiplistPairs(b)
-	} else {
-		es, err = ListpackPairs(b)
+	z := types.NewZSet(true)
+	var ms [24]byte
+	var bad error
+	err = walkPairs(b, typ == TypeZSetZiplist, func(me, se Entry) error {
+		m := entryText(me, ms[:])
+		if _, ok := z.Score(m); ok {
+			bad = r.Errorf(at, "zset: repeated field %q", trunc64(string(m)))
+			return bad
+		}
+		score := float64(se.Int)
+		if !se.IsInt {
+			score = zzlStrtod(se.Str)
+			if math.IsNaN(score) {
+				bad = r.Errorf(at, "zset: score %q is NaN", trunc64(string(se.Str)))
+				return bad
+			}
+		}
+		z.Insert(string(m), score)
+		return nil
+	})
+	if bad != nil {
+		return nil, bad
 	}
 	if err != nil {
 		return nil, blobErr(at, "zset", err)
 	}
-	if len(es) == 0 {
+	if z.Len() == 0 {
 		return nil, emptyKey(r, at, "zset")
-	}
-	z := types.NewZSet(true)
-	for i := 0; i+1 < len(es); i += 2 {
-		score := float64(es[i+1].Int)
-		if !es[i+1].IsInt {
-			score = zzlStrtod(es[i+1].Str)
-			if math.IsNaN(score) {
-				return nil, r.Errorf(at, "zset: score %q is NaN", trunc64(string(es[i+1].Str)))
-			}
-		}
-		z.Insert(es[i].String(), score)
 	}
 	if int64(z.Len()) > lim.ZSetMaxListpackEntries {
 		z.ConvertToSkiplist()
