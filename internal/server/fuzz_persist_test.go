@@ -176,9 +176,16 @@ func FuzzLoadAOF(f *testing.F) {
 		cmds = aof.AppendCommand(cmds, bytesArgs(argv...)...)
 	}
 	f.Add(cmds)
+	// one directory for all inputs, in memory when it can be: a temp dir
+	// per input made the fuzzer wait on the disk of a busy host
+	dir, err := os.MkdirTemp("/dev/shm", "fuzzaof")
+	if err != nil {
+		dir = f.TempDir()
+	} else {
+		f.Cleanup(func() { os.RemoveAll(dir) })
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		defer fuzzWatchdog().Stop()
-		dir := t.TempDir()
 		cfg := config.Default()
 		cfg.Dir = dir
 		cfg.RDBChecksum = false
