@@ -605,3 +605,16 @@ func (s *Stream) ForEachStored(fn func(id StreamID, fv [][]byte, deleted bool)) 
 		}
 	}
 }
+
+// FirstStoredID is the ID of the first entry the nodes hold, a tombstone
+// included, or the maximum ID when there is none: what Redis propagates as
+// the MINID an approximate trim amounted to (streamGetEdgeID without
+// skipping tombstones).
+func (s *Stream) FirstStoredID() StreamID {
+	if len(s.nodes) == 0 {
+		return MaxStreamID
+	}
+	n := s.nodes[0]
+	e, _ := n.decodeHeader(0)
+	return e.id
+}
