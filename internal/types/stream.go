@@ -510,7 +510,8 @@ func (s *Stream) Trim(byID bool, maxLen int64, minID StreamID, approx bool, limi
 			whole = int64(s.length)-int64(n.live) >= maxLen
 		}
 		if whole {
-			if limit > 0 && removed+int64(n.count) > limit {
+			// the work cap counts live entries, as Redis's node header
+			if limit > 0 && removed+int64(n.live) > limit {
 				break
 			}
 			removed += int64(n.live)
