@@ -4,7 +4,8 @@
 // the same commands (generated IDs concrete, approximate trims exact,
 // consumer-group reads and claims as XCLAIMs with absolute times); only
 // wall-clock values are masked. The state must then survive a restart from
-// the AOF, and redis-server must load redoubt's AOF into the same state.
+// the AOF, redis-server must load redoubt's AOF into the same state, and
+// so again after a BGREWRITEAOF.
 package integration
 
 import (
@@ -240,6 +241,44 @@ func TestAOFStreamPropagationLikeRedis(t *testing.T) {
 	for _, k := range streamAOFKeys {
 		if got := xinfoFull(t, r3.Addr, k, false); got != after[k] {
 			t.Errorf("XINFO STREAM %s FULL, redoubt's AOF loaded by redis-server\nredoubt %s\nredis   %s", k, after[k], got)
+		}
+	}
+	r3.Cmd.Process.Kill()
+	<-r3.Exited
+
+	// then through a rewritten AOF (a base of commands): a rewrite keeps
+	// no NACK of an entry no longer in the stream (its XCLAIM finds no
+	// entry on loading), so the state is compared with redis-server's
+	// own after the same rewrite
+	rewriteAndRestart := func(dir string, start func(testing.TB, string, ...string) *testutil.Proc, running *testutil.Proc) *testutil.Proc {
+		t.Helper()
+		if running == nil {
+			running = start(t, dir, streamAOFArgs...)
+		}
+		c := newClient(t, running.Addr)
+		if err := c.BgRewriteAOF(context.Background()).Err(); err != nil {
+			t.Fatal(err)
+		}
+		waitAOFRewrite(t, c)
+		running.Cmd.Process.Kill()
+		<-running.Exited
+		return start(t, dir, streamAOFArgs...)
+	}
+	p4 := rewriteAndRestart(redoubtDir, testutil.StartRedoubtIn, nil)
+	r4 := rewriteAndRestart(redisDir, testutil.StartRedisIn, r2)
+	rewritten := map[string]string{}
+	for _, k := range streamAOFKeys {
+		rewritten[k] = xinfoFull(t, p4.Addr, k, false)
+		if want, got := xinfoFull(t, r4.Addr, k, true), maskTime(rewritten[k]); want != got {
+			t.Errorf("XINFO STREAM %s FULL after BGREWRITEAOF and restart\nredis-server %s\nredoubt      %s", k, want, got)
+		}
+	}
+	p4.Cmd.Process.Kill()
+	<-p4.Exited
+	r5 := testutil.StartRedisIn(t, redoubtDir, streamAOFArgs...)
+	for _, k := range streamAOFKeys {
+		if got := xinfoFull(t, r5.Addr, k, false); got != rewritten[k] {
+			t.Errorf("XINFO STREAM %s FULL, redoubt's rewritten AOF loaded by redis-server\nredoubt %s\nredis   %s", k, rewritten[k], got)
 		}
 	}
 }
