@@ -103,6 +103,7 @@ func streamAOFOps(t *testing.T, addr string) []string {
 	do("XREADGROUP", "GROUP", "g2", "ivan", "STREAMS", "s", ">")
 	do("EXEC")
 	do("EVAL", "for i = 1, 10 do redis.call('xadd', KEYS[1], '500-*', 'f', i) end; return redis.call('xtrim', KEYS[1], 'MAXLEN', '~', '1')", "1", "s3")
+	do("EVAL", "redis.call('xgroup', 'create', KEYS[1], 'lg', '0'); local r = redis.call('xreadgroup', 'group', 'lg', 'lua', 'count', 3, 'streams', KEYS[1], '>'); redis.call('xack', KEYS[1], 'lg', r[1][2][1][1]); return redis.call('xautoclaim', KEYS[1], 'lg', 'lua2', 0, 0)", "1", "s3")
 	do("XTRIM", "s", "MAXLEN", "6")
 	do("XGROUP", "DESTROY", "s2", "g")
 	return out
@@ -198,7 +199,7 @@ func TestAOFStreamPropagationLikeRedis(t *testing.T) {
 	// the effects must be there, not the commands as sent
 	joined := strings.Join(gotAOF, "\n")
 	for _, want := range []string{"XADD s MAXLEN = ", "XTRIM s MINID = ", "XCLAIM s g alice 0 ", "XGROUP CREATECONSUMER s g bob",
-		"XGROUP SETID s g ", "XCLAIM s g2 dave 0 70-0 TIME <time> RETRYCOUNT 1 FORCE JUSTID LASTID 70-0", "XADD s <time> f clock"} {
+		"XGROUP SETID s g ", "XCLAIM s3 lg lua2 0 500-", "xack s3 lg 500-", "XCLAIM s g2 dave 0 70-0 TIME <time> RETRYCOUNT 1 FORCE JUSTID LASTID 70-0", "XADD s <time> f clock"} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("redoubt's AOF has no %q:\n%s", want, joined)
 		}
