@@ -43,8 +43,8 @@ func streamAOFOps(t *testing.T, addr string) []string {
 		v, err := c.Do(ctx, args...).Result()
 		out = append(out, maskTime(fmt.Sprintf("%v -> %v %v", args, v, err)))
 	}
-	// served later by another client's XADD
-	blocked := func(args ...any) {
+	// served later by another client's XADD (or by the commands of serve)
+	blocked := func(serve func(), args ...any) {
 		t.Helper()
 		b := dedicatedClient(t, addr)
 		done := make(chan string, 1)
@@ -53,7 +53,11 @@ func streamAOFOps(t *testing.T, addr string) []string {
 			done <- fmt.Sprintf("%v -> %v %v", args, v, err)
 		}()
 		waitBlocked(t, c, 1)
-		do("XADD", "s", "70-*", "late", "1")
+		if serve == nil {
+			do("XADD", "s", "70-*", "late", "1")
+		} else {
+			serve()
+		}
 		out = append(out, maskTime(<-done))
 	}
 	do("XADD", "s", "1-1", "f", "v")
@@ -74,15 +78,16 @@ func streamAOFOps(t *testing.T, addr string) []string {
 	do("XGROUP", "CREATE", "s", "g", "0")
 	do("XGROUP", "CREATE", "s", "g2", "$")
 	do("XGROUP", "CREATE", "s2", "g", "$", "MKSTREAM")
+	do("XGROUP", "CREATE", "s4", "g", "$", "MKSTREAM")
 	do("XREADGROUP", "GROUP", "g", "alice", "COUNT", "3", "STREAMS", "s", ">")
 	do("XREADGROUP", "GROUP", "g", "bob", "COUNT", "2", "NOACK", "STREAMS", "s", ">")
 	do("XREADGROUP", "GROUP", "g", "alice", "STREAMS", "s", "0")
 	do("XREADGROUP", "GROUP", "g", "bob", "COUNT", "2", "STREAMS", "s", ">")
 	do("XREADGROUP", "GROUP", "g", "carol", "NOACK", "STREAMS", "s", "0")
-	blocked("XREADGROUP", "GROUP", "g2", "dave", "BLOCK", "0", "STREAMS", "s", ">")
-	blocked("XREADGROUP", "GROUP", "g2", "erin", "NOACK", "BLOCK", "0", "STREAMS", "s", ">")
+	blocked(nil, "XREADGROUP", "GROUP", "g2", "dave", "BLOCK", "0", "STREAMS", "s", ">")
+	blocked(nil, "XREADGROUP", "GROUP", "g2", "erin", "NOACK", "BLOCK", "0", "STREAMS", "s", ">")
 	do("XREADGROUP", "GROUP", "g", "alice", "COUNT", "100", "STREAMS", "s", ">")
-	blocked("XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "s", ">")
+	blocked(nil, "XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "s", ">")
 	do("XCLAIM", "s", "g", "bob", "0", "18", "20-0", "99-0", "JUSTID")
 	do("XCLAIM", "s", "g", "frank", "0", "21-0", "RETRYCOUNT", "5", "IDLE", "1000")
 	do("XCLAIM", "s", "g", "frank", "0", "99-0", "LASTID", "80-0")
@@ -104,6 +109,13 @@ func streamAOFOps(t *testing.T, addr string) []string {
 	do("EXEC")
 	do("EVAL", "for i = 1, 10 do redis.call('xadd', KEYS[1], '500-*', 'f', i) end; return redis.call('xtrim', KEYS[1], 'MAXLEN', '~', '1')", "1", "s3")
 	do("EVAL", "redis.call('xgroup', 'create', KEYS[1], 'lg', '0'); local r = redis.call('xreadgroup', 'group', 'lg', 'lua', 'count', 3, 'streams', KEYS[1], '>'); redis.call('xack', KEYS[1], 'lg', r[1][2][1][1]); return redis.call('xautoclaim', KEYS[1], 'lg', 'lua2', 0, 0)", "1", "s3")
+	// served by a transaction: the reader's claims follow its EXEC
+	blocked(func() {
+		do("MULTI")
+		do("XADD", "s4", "1-1", "f", "v")
+		do("XADD", "s4", "1-2", "f", "v")
+		do("EXEC")
+	}, "XREADGROUP", "GROUP", "g", "jo", "BLOCK", "0", "STREAMS", "s4", ">")
 	do("XTRIM", "s", "MAXLEN", "6")
 	do("XGROUP", "DESTROY", "s2", "g")
 	return out
@@ -181,7 +193,7 @@ func maskEntriesRead(s string) string {
 	return entriesReadLag.ReplaceAllString(s, "entries-read <n> lag <n>")
 }
 
-var streamAOFKeys = []string{"s", "s2", "s3"}
+var streamAOFKeys = []string{"s", "s2", "s3", "s4"}
 
 func TestAOFStreamPropagationLikeRedis(t *testing.T) {
 	redisDir, redoubtDir := t.TempDir(), t.TempDir()
@@ -199,7 +211,7 @@ func TestAOFStreamPropagationLikeRedis(t *testing.T) {
 	// the effects must be there, not the commands as sent
 	joined := strings.Join(gotAOF, "\n")
 	for _, want := range []string{"XADD s MAXLEN = ", "XTRIM s MINID = ", "XCLAIM s g alice 0 ", "XGROUP CREATECONSUMER s g bob",
-		"XGROUP SETID s g ", "XCLAIM s3 lg lua2 0 500-", "xack s3 lg 500-", "XCLAIM s g2 dave 0 70-0 TIME <time> RETRYCOUNT 1 FORCE JUSTID LASTID 70-0", "XADD s <time> f clock"} {
+		"XGROUP SETID s g ", "XCLAIM s3 lg lua2 0 500-", "xack s3 lg 500-", "EXEC\nMULTI\nXCLAIM s4 g jo 0 1-1 TIME <time> RETRYCOUNT 1 FORCE JUSTID LASTID 1-1", "XCLAIM s g2 dave 0 70-0 TIME <time> RETRYCOUNT 1 FORCE JUSTID LASTID 70-0", "XADD s <time> f clock"} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("redoubt's AOF has no %q:\n%s", want, joined)
 		}
