@@ -25,6 +25,9 @@ const (
 	flagMonitor
 	flagUnixSocket
 	flagScript // the client scripts run their redis.call commands as
+	// flagObey marks the client replaying the AOF (Redis's mustObeyClient):
+	// its commands are applied as written, without the limits put on users
+	flagObey
 )
 
 // Client is one connected client.

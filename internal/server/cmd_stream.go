@@ -133,6 +133,9 @@ type addTrimArgs struct {
 	approx    bool
 	limit     int64
 	limitSeen bool
+	// trimArgIdx is the index of MAXLEN's count or MINID's id, where the
+	// propagated command says what an approximate trim did
+	trimArgIdx int
 }
 
 // parseAddTrim is streamParseAddOrTrimArgsOrReply: it returns the index of
@@ -147,6 +150,12 @@ func (c *Client) parseAddTrim(args [][]byte, a *addTrimArgs, xadd bool) int {
 			goto done
 		case (strings.EqualFold(string(opt), "maxlen") || strings.EqualFold(string(opt), "minid")) && more >= 1:
 			isMaxLen := strings.EqualFold(string(opt), "maxlen")
+			// a second strategy, even the same one, is refused
+			if a.strategy != 0 {
+				c.addError("ERR syntax error, MAXLEN and MINID options at the same time are not compatible")
+				return -1
+			}
+			a.approx = false
 			next := args[i+1]
 			if more >= 2 && len(next) == 1 && next[0] == '~' {
 				a.approx = true
@@ -155,10 +164,6 @@ func (c *Client) parseAddTrim(args [][]byte, a *addTrimArgs, xadd bool) int {
 				i++
 			}
 			if isMaxLen {
-				if a.strategy == 2 {
-					c.addError("ERR syntax error, MAXLEN and MINID options at the same time are not compatible")
-					return -1
-				}
 				n, ok := parseInt(args[i+1])
 				if !ok {
 					c.addError(errNotInt)
@@ -171,10 +176,6 @@ func (c *Client) parseAddTrim(args [][]byte, a *addTrimArgs, xadd bool) int {
 				a.maxLen = n
 				a.strategy = 1
 			} else {
-				if a.strategy == 1 {
-					c.addError("ERR syntax error, MAXLEN and MINID options at the same time are not compatible")
-					return -1
-				}
 				id, _, ok := c.parseStreamID(args[i+1], 0, true, false)
 				if !ok {
 					return -1
@@ -183,6 +184,7 @@ func (c *Client) parseAddTrim(args [][]byte, a *addTrimArgs, xadd bool) int {
 				a.strategy = 2
 			}
 			i++
+			a.trimArgIdx = i
 		case more >= 1 && strings.EqualFold(string(opt), "limit"):
 			n, ok := parseInt(args[i+1])
 			if !ok {
@@ -211,7 +213,8 @@ func (c *Client) parseAddTrim(args [][]byte, a *addTrimArgs, xadd bool) int {
 		}
 	}
 done:
-	if a.limitSeen && a.strategy == 0 {
+	// a LIMIT of 0 is left to the ~ check below, as in Redis
+	if a.limit != 0 && a.strategy == 0 {
 		c.addError("ERR syntax error, LIMIT cannot be used without specifying a trimming strategy")
 		return -1
 	}
@@ -219,18 +222,23 @@ done:
 		c.addError("ERR syntax error, XTRIM must be called with a trimming strategy")
 		return -1
 	}
-	if a.limitSeen && !a.approx {
+	switch {
+	case c.flags&flagObey != 0:
+		// the AOF and a master send the exact trim the approximate one
+		// amounted to (with its LIMIT left in place): no work cap
+		a.limit = 0
+	case a.limitSeen && !a.approx:
 		c.addError("ERR syntax error, LIMIT cannot be used without the special ~ option")
 		return -1
-	}
-	if a.approx {
-		if !a.limitSeen {
-			a.limit = c.srv.cfg.StreamNodeMaxEntries * 100
-			if a.limit <= 0 || a.limit > 1000000 {
-				a.limit = 10000
-			}
+	case a.limitSeen:
+	case a.approx:
+		// at most 100 nodes' worth of work, capped both ways
+		a.limit = c.srv.cfg.StreamNodeMaxEntries * 100
+		if a.limit <= 0 {
+			a.limit = 10000
 		}
-	} else {
+		a.limit = min(a.limit, 1000000)
+	default:
 		a.limit = 0
 	}
 	return i
@@ -317,6 +325,14 @@ func cmdXadd(c *Client, args [][]byte) {
 		if streamTrim(s, &a) > 0 {
 			c.db.Notify(keyspace.ClassStream, "xtrim", args[1])
 		}
+	}
+	// replayed, the command must add this very ID and trim exactly
+	if generated := !a.idGiven || !a.seqGiven; (generated || a.approx) && c.srv.propagating() {
+		idArg := -1
+		if generated {
+			idArg = idpos
+		}
+		c.rewriteXaddOrXtrim(args, s, &a, idArg, id.AppendTo(nil))
 	}
 	c.streamSignalReady(args[1])
 }
@@ -475,8 +491,11 @@ func cmdXtrim(c *Client, args [][]byte) {
 	}
 	n := streamTrim(s, &a)
 	if n > 0 {
-		c.db.SignalModified(args[1])
 		c.db.Notify(keyspace.ClassStream, "xtrim", args[1])
+		if a.approx && c.srv.propagating() {
+			c.rewriteXaddOrXtrim(args, s, &a, -1, nil)
+		}
+		c.db.SignalModified(args[1])
 		c.srv.markDirty(n)
 	}
 	c.w.Int(n)

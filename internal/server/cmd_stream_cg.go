@@ -78,36 +78,56 @@ func (c *Client) createConsumer(g *types.StreamGroup, name []byte, key []byte) *
 	return cons
 }
 
-// lookupConsumer is streamLookupConsumer(SLC_DEFAULT): it refreshes the
-// seen time; created when missing.
-func (c *Client) consumerFor(g *types.StreamGroup, name, key []byte) *types.StreamConsumer {
-	cons := g.Consumer(string(name))
+// consumerFor is streamLookupConsumer(SLC_DEFAULT): it refreshes the
+// seen time; created (and then reported) when missing.
+func (c *Client) consumerFor(g *types.StreamGroup, name, key []byte) (cons *types.StreamConsumer, created bool) {
+	cons = g.Consumer(string(name))
 	if cons == nil {
 		cons = c.createConsumer(g, name, key)
+		created = true
 	}
 	cons.SeenTime = c.srv.now()
-	return cons
+	return cons, created
+}
+
+// groupRead names what a consumer-group read delivers to, for its reply
+// and its propagation (Redis's streamPropInfo plus the consumer).
+type groupRead struct {
+	g         *types.StreamGroup
+	cons      *types.StreamConsumer
+	key       []byte
+	groupName []byte
+	noack     bool
 }
 
 // streamReplyRange writes the entries with id >= start (at most count, 0
 // for all) as an array, delivering them to the group's consumer unless
-// noack, as Redis's streamReplyWithRange with a group. It returns the
-// number of entries.
-func (c *Client) streamReplyRange(s *types.Stream, start types.StreamID, count int64, g *types.StreamGroup, cons *types.StreamConsumer, noack bool) int {
+// noack, as Redis's streamReplyWithRange with a group (gr nil without).
+// Each delivery propagates as an XCLAIM; a NOACK read that moved the
+// group propagates its new last ID. It returns the number of entries.
+func (c *Client) streamReplyRange(s *types.Stream, start types.StreamID, count int64, gr *groupRead) int {
 	d := c.w.Defer()
 	n := 0
 	now := c.srv.now()
+	lastIDMoved := false
 	s.Range(start, types.MaxStreamID, false, func(id types.StreamID, fv [][]byte) bool {
-		if g != nil {
-			s.AdvanceGroup(g, id)
+		if gr != nil && gr.g.LastID.Less(id) {
+			s.AdvanceGroup(gr.g, id)
+			lastIDMoved = true
 		}
 		writeStreamEntry(c.w, id, fv)
-		if g != nil && !noack {
-			g.Deliver(id, cons, now)
+		if gr != nil && !gr.noack {
+			gr.g.Deliver(id, gr.cons, now)
+			if c.srv.propagating() {
+				c.propagateXclaim(gr.key, gr.groupName, gr.g, id.AppendTo(nil), gr.g.PEL.Get(id))
+			}
 		}
 		n++
 		return count == 0 || int64(n) < count
 	})
+	if gr != nil && gr.noack && lastIDMoved && c.srv.propagating() {
+		c.propagateGroupID(gr.key, gr.groupName, gr.g)
+	}
 	c.w.SetArrayLen(d, n)
 	return n
 }
@@ -285,19 +305,29 @@ func cmdXread(c *Client, args [][]byte) {
 		}
 		c.w.Bulk(key)
 		// created only when served, after the key (its event lands there)
+		var gr *groupRead
 		if group != nil {
-			cons = c.consumerFor(groups[i], consumer, key)
+			var created bool
+			cons, created = c.consumerFor(groups[i], consumer, key)
+			// without NOACK the XCLAIMs of the deliveries create it
+			if created && noack && c.srv.propagating() {
+				c.propagateConsumerCreation(key, group, cons.Name)
+			}
+			gr = &groupRead{g: groups[i], cons: cons, key: key, groupName: group, noack: noack}
 		}
 		start, _ := gt.Incr()
 		if history {
 			c.streamReplyHistory(s, start, count, cons)
 		} else {
-			c.streamReplyRange(s, start, count, groups[i], cons, noack)
+			c.streamReplyRange(s, start, count, gr)
 		}
 		if group != nil {
 			c.srv.markDirty(1)
 		}
 	}
+	// what a group read changed propagates as its effects (above), never
+	// as the read itself
+	c.preventPropagation()
 	if served > 0 {
 		if c.w.Proto == 2 {
 			c.w.SetArrayLen(d, served)
@@ -348,9 +378,13 @@ func (c *Client) blockOnStreams(keys [][]byte, ids []types.StreamID, timeout, co
 			return false
 		}
 		start, _ := gt.Incr()
-		var cons *types.StreamConsumer
+		var gr *groupRead
 		if g != nil {
-			cons = r.consumerFor(g, consumer, key)
+			cons, created := r.consumerFor(g, consumer, key)
+			if created && noack && r.srv.propagating() {
+				r.propagateConsumerCreation(key, group, cons.Name)
+			}
+			gr = &groupRead{g: g, cons: cons, key: key, groupName: group, noack: noack}
 		}
 		if r.w.Proto == 2 {
 			r.w.ArrayLen(1)
@@ -359,7 +393,7 @@ func (c *Client) blockOnStreams(keys [][]byte, ids []types.StreamID, timeout, co
 			r.w.MapLen(1)
 		}
 		r.w.Bulk(key)
-		r.streamReplyRange(s, start, count, g, cons, noack)
+		r.streamReplyRange(s, start, count, gr)
 		return true
 	}, nil)
 }
@@ -758,10 +792,17 @@ func cmdXclaim(c *Client, args [][]byte) {
 	var cons *types.StreamConsumer
 	d := c.w.Defer()
 	n := 0
-	for _, id := range ids {
+	// each change propagates as an XCLAIM of the ID as the caller wrote it
+	prop := c.srv.propagating()
+	for i, id := range ids {
 		nack := g.PEL.Get(id)
 		if !entryExists(s, id) {
 			if nack != nil {
+				// replayed, this XCLAIM finds no entry either and drops
+				// the NACK
+				if prop {
+					c.propagateXclaim(args[1], args[2], g, args[5+i], nack)
+				}
 				g.Ack(id)
 				propagateLastID = false
 				c.srv.markDirty(1)
@@ -779,7 +820,7 @@ func cmdXclaim(c *Client, args [][]byte) {
 			continue
 		}
 		if cons == nil {
-			cons = c.consumerFor(g, args[3], args[1])
+			cons, _ = c.consumerFor(g, args[3], args[1])
 		}
 		if nack.Consumer != cons && nack.Consumer != nil {
 			nack.Consumer.PEL.Remove(id)
@@ -796,12 +837,19 @@ func cmdXclaim(c *Client, args [][]byte) {
 		}
 		c.writeClaimed(s, id, justID)
 		n++
+		if prop {
+			c.propagateXclaim(args[1], args[2], g, args[5+i], nack)
+		}
 		propagateLastID = false
 		c.srv.markDirty(1)
 	}
 	if propagateLastID {
+		if prop {
+			c.propagateGroupID(args[1], args[2], g)
+		}
 		c.srv.markDirty(1)
 	}
+	c.preventPropagation()
 	c.w.SetArrayLen(d, n)
 }
 
@@ -875,6 +923,10 @@ func cmdXautoclaim(c *Client, args [][]byte) {
 	}
 	attempts := count * 10
 	now := c.srv.now()
+	// every claim and every dropped NACK propagates as an XCLAIM, in PEL
+	// order; the command itself never does
+	prop := c.srv.propagating()
+	c.preventPropagation()
 	var cons *types.StreamConsumer
 	var deleted, claimed []types.StreamID
 	created := false
@@ -902,6 +954,9 @@ func cmdXautoclaim(c *Client, args [][]byte) {
 		next, more := id.Incr()
 		cursor = next
 		if !entryExists(s, id) {
+			if prop {
+				c.propagateXclaim(args[1], args[2], g, id.AppendTo(nil), nack)
+			}
 			g.Ack(id)
 			deleted = append(deleted, id)
 			count--
@@ -921,6 +976,9 @@ func cmdXautoclaim(c *Client, args [][]byte) {
 			nack.DeliveryTime = now
 			if !justID {
 				nack.DeliveryCount++
+			}
+			if prop {
+				c.propagateXclaim(args[1], args[2], g, id.AppendTo(nil), nack)
 			}
 			claimed = append(claimed, id)
 			count--

@@ -161,7 +161,7 @@ var errIncompleteMulti = errors.New("incomplete MULTI/EXEC transaction")
 // replayAOF runs the commands of data. On error it returns how much of
 // data was valid (where a truncated file would be cut).
 func (s *Server) replayAOF(data []byte) (int64, error) {
-	c := &Client{srv: s, w: resp.NewWriter(), authenticated: true, user: "default", addr: "?:0", db: s.ks.DBs[0], created: time.Now()}
+	c := &Client{srv: s, w: resp.NewWriter(), authenticated: true, user: "default", addr: "?:0", db: s.ks.DBs[0], created: time.Now(), flags: flagObey}
 	r := aof.NewReader(data)
 	var queue [][][]byte
 	inMulti := false

@@ -510,7 +510,8 @@ func (s *Stream) Trim(byID bool, maxLen int64, minID StreamID, approx bool, limi
 			whole = int64(s.length)-int64(n.live) >= maxLen
 		}
 		if whole {
-			if limit > 0 && removed+int64(n.count) > limit {
+			// the work cap counts live entries, as Redis's node header
+			if limit > 0 && removed+int64(n.live) > limit {
 				break
 			}
 			removed += int64(n.live)
@@ -604,4 +605,17 @@ func (s *Stream) ForEachStored(fn func(id StreamID, fv [][]byte, deleted bool)) 
 			fn(e.id, fv, e.flags&entDeleted != 0)
 		}
 	}
+}
+
+// FirstStoredID is the ID of the first entry the nodes hold, a tombstone
+// included, or the maximum ID when there is none: what Redis propagates as
+// the MINID an approximate trim amounted to (streamGetEdgeID without
+// skipping tombstones).
+func (s *Stream) FirstStoredID() StreamID {
+	if len(s.nodes) == 0 {
+		return MaxStreamID
+	}
+	n := s.nodes[0]
+	e, _ := n.decodeHeader(0)
+	return e.id
 }

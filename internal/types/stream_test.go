@@ -92,3 +92,28 @@ func TestStreamModel(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamFirstStoredID: the first entry a node still holds, deleted or
+// not, until its node goes; the maximum ID once the stream holds none.
+func TestStreamFirstStoredID(t *testing.T) {
+	s := NewStream()
+	if got := s.FirstStoredID(); got != MaxStreamID {
+		t.Fatalf("empty stream: %v", got)
+	}
+	for i := uint64(1); i <= 6; i++ {
+		s.Append(StreamID{i, 0}, [][]byte{[]byte("f"), []byte("v")}, 3, 4096)
+	}
+	s.Delete(StreamID{1, 0})
+	if got := s.FirstStoredID(); got != (StreamID{1, 0}) {
+		t.Errorf("after deleting the first entry: %v, want its tombstone 1-0", got)
+	}
+	s.Delete(StreamID{2, 0})
+	s.Delete(StreamID{3, 0})
+	if got := s.FirstStoredID(); got != (StreamID{4, 0}) {
+		t.Errorf("after emptying the first node: %v, want 4-0", got)
+	}
+	s.Trim(false, 0, StreamID{}, false, 0)
+	if got := s.FirstStoredID(); got != MaxStreamID {
+		t.Errorf("after trimming everything: %v", got)
+	}
+}

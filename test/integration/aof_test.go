@@ -94,9 +94,53 @@ func aofEffectOps(t *testing.T, addr string) {
 		must(<-done)
 		b.Close()
 	}
-	// BLMPOP's key is the third argument: push to it while it waits
+	aofStreamEffectOps(t, c, addr)
 	must(c.FunctionLoad(ctx, "#!lua name=efflib\nredis.register_function('effset', function(keys, args) return redis.call('set', keys[1], args[1]) end)").Err())
 	must(c.FCall(ctx, "effset", []string{"eff:fcall"}, "fromfunction").Err())
+}
+
+// aofStreamEffectOps: generated IDs, approximate trims, consumer-group
+// reads (one blocked, served by another client), claims and auto-claims
+// of a deleted entry. Each group's last read is a NOACK one: Redis 7.0
+// propagates a group's entries-read only then (XGROUP SETID).
+func aofStreamEffectOps(t *testing.T, c *redis.Client, addr string) {
+	t.Helper()
+	ctx := context.Background()
+	must := func(err error) {
+		t.Helper()
+		if err != nil && err != redis.Nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 20; i++ {
+		must(c.XAdd(ctx, &redis.XAddArgs{Stream: "eff:stream", Values: []any{"f", i}}).Err())
+	}
+	must(c.XAdd(ctx, &redis.XAddArgs{Stream: "eff:stream", MaxLen: 12, Approx: true, Values: []any{"f", "trim"}}).Err())
+	must(c.Do(ctx, "XTRIM", "eff:stream", "MAXLEN", "~", "3", "LIMIT", "7").Err())
+	must(c.XGroupCreate(ctx, "eff:stream", "g", "0").Err())
+	must(c.XGroupCreate(ctx, "eff:stream", "g2", "$").Err())
+	must(c.XReadGroup(ctx, &redis.XReadGroupArgs{Group: "g", Consumer: "c1", Streams: []string{"eff:stream", ">"}, Count: 4}).Err())
+	pending := c.XPendingExt(ctx, &redis.XPendingExtArgs{Stream: "eff:stream", Group: "g", Start: "-", End: "+", Count: 10}).Val()
+	if len(pending) != 4 {
+		t.Fatalf("XPENDING after XREADGROUP: %v", pending)
+	}
+	must(c.Do(ctx, "XCLAIM", "eff:stream", "g", "c2", "0", pending[0].ID, "IDLE", "5000").Err())
+	must(c.XDel(ctx, "eff:stream", pending[1].ID).Err())
+	must(c.Do(ctx, "XAUTOCLAIM", "eff:stream", "g", "c3", "0", "0", "COUNT", "2").Err())
+	must(c.XAck(ctx, "eff:stream", "g", pending[3].ID).Err())
+	b := redis.NewClient(&redis.Options{Addr: addr})
+	defer b.Close()
+	done := make(chan error, 1)
+	go func() {
+		done <- b.XReadGroup(ctx, &redis.XReadGroupArgs{Group: "g2", Consumer: "c4", Streams: []string{"eff:stream", ">"}, Block: 5 * time.Second}).Err()
+	}()
+	waitBlocked(t, c, 1)
+	must(c.XAdd(ctx, &redis.XAddArgs{Stream: "eff:stream", ID: "*", Values: []any{"f", "late"}}).Err())
+	must(<-done)
+	must(c.XAdd(ctx, &redis.XAddArgs{Stream: "eff:stream", Values: []any{"f", "last"}}).Err())
+	for _, g := range []string{"g", "g2"} {
+		must(c.XReadGroup(ctx, &redis.XReadGroupArgs{Group: g, Consumer: "c5", Streams: []string{"eff:stream", ">"}, NoAck: true}).Err())
+	}
 }
 
 // aofState is rdbDatasetState plus what AOF replay must also keep exactly:
@@ -111,8 +155,13 @@ func aofState(t *testing.T, addr string) []string {
 	slices.Sort(keys)
 	for _, k := range keys {
 		out = append(out, fmt.Sprintf("%s pexpiretime=%d", k, c.PExpireTime(ctx, k).Val()))
-		if c.Type(ctx, k).Val() == "hash" {
+		switch c.Type(ctx, k).Val() {
+		case "hash":
 			out = append(out, fmt.Sprint(k, c.HGetAll(ctx, k).Val()))
+		case "stream":
+			// delivery times included: the AOF carries them
+			v := c.Do(ctx, "XINFO", "STREAM", k, "FULL", "COUNT", "0").Val()
+			out = append(out, fmt.Sprint(k, maskSeenTime(v)))
 		}
 	}
 	out = append(out, fmt.Sprint("functions ", c.Do(ctx, "FUNCTION", "LIST").Val()))
