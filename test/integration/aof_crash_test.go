@@ -351,7 +351,9 @@ func crashLoop(t *testing.T, fsync string, rounds int) {
 		killAt := time.Now()
 		p.Cmd.Process.Kill()
 		<-p.Exited
+		tk := time.Since(killAt)
 		wg.Wait()
+		tw := time.Since(killAt)
 
 		tore := round%5 == 2 && tearTail(t, dir, rng, ws)
 		if tore {
@@ -375,9 +377,12 @@ func crashLoop(t *testing.T, fsync string, rounds int) {
 			<-r.Exited
 		}
 
+		t0 := time.Now()
 		p = testutil.StartRedoubtIn(t, dir, args...)
+		ts := time.Since(t0)
 		c := redis.NewClient(&redis.Options{Addr: p.Addr})
 		sts := crashCheckAll(t, c, ws, 0)
+		t.Logf("TIMING kill %v writers %v start %v check %v", tk, tw, ts, time.Since(t0))
 		if tore {
 			log, _ := os.ReadFile(p.Log)
 			if !strings.Contains(string(log), "!!! Truncating the AOF") {
@@ -427,3 +432,154 @@ func checkLoss(t *testing.T, round int, fsync string, w *crashWriter, st crashSt
 
 func TestAOFCrashAlways(t *testing.T)   { crashLoop(t, "always", 20) }
 func TestAOFCrashEverysec(t *testing.T) { crashLoop(t, "everysec", 20) }
+
+// checkManifest fails unless the manifest names one base and increasing
+// incr files that all exist; it returns the files of the AOF directory
+// (and temp files of dir) the manifest does not name.
+func checkManifest(t *testing.T, dir string) (stray []string) {
+	t.Helper()
+	aofDir := filepath.Join(dir, "appendonlydir")
+	m, err := os.ReadFile(filepath.Join(aofDir, "appendonly.aof.manifest"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := map[string]bool{"appendonly.aof.manifest": true}
+	bases, lastSeq := 0, 0
+	for _, l := range strings.Split(strings.TrimSpace(string(m)), "\n") {
+		f := strings.Fields(l)
+		if len(f) < 6 || f[0] != "file" || f[2] != "seq" || f[4] != "type" {
+			t.Fatalf("manifest line %q:\n%s", l, m)
+		}
+		seq, _ := strconv.Atoi(f[3])
+		switch f[5] {
+		case "b":
+			bases++
+		case "i":
+			if seq <= lastSeq {
+				t.Fatalf("incr seq %d after %d:\n%s", seq, lastSeq, m)
+			}
+			lastSeq = seq
+		}
+		if f[5] != "h" {
+			if _, err := os.Stat(filepath.Join(aofDir, f[1])); err != nil {
+				t.Fatalf("manifest names %s: %v\n%s", f[1], err, m)
+			}
+		}
+		named[f[1]] = true
+	}
+	if bases != 1 || lastSeq == 0 {
+		t.Fatalf("manifest with %d bases, last incr seq %d:\n%s", bases, lastSeq, m)
+	}
+	ents, _ := os.ReadDir(aofDir)
+	for _, e := range ents {
+		if !named[e.Name()] {
+			stray = append(stray, "appendonlydir/"+e.Name())
+		}
+	}
+	ents, _ = os.ReadDir(dir)
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), "temp-") {
+			stray = append(stray, e.Name())
+		}
+	}
+	return stray
+}
+
+// TestAOFCrashDuringRewrite kills redoubt (appendfsync always) while
+// BGREWRITEAOF walks a data set big enough to take a while, under write
+// load: every acknowledged write and every preloaded key must load, from
+// a manifest that names existing files; then a rewrite that completes,
+// a last kill, and redis-server loads the same directory.
+func TestAOFCrashDuringRewrite(t *testing.T) {
+	seed := time.Now().UnixNano()
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewSource(seed))
+	dir := t.TempDir()
+	args := []string{"--appendonly", "yes", "--appendfsync", "always", "--save", ""}
+	p := testutil.StartRedoubtIn(t, dir, args...)
+	ctx := context.Background()
+	const preload = 200000
+	c := redis.NewClient(&redis.Options{Addr: p.Addr})
+	for from := 0; from < preload; from += 5000 {
+		pipe := c.Pipeline()
+		for i := from; i < from+5000; i++ {
+			pipe.Set(ctx, fmt.Sprintf("pre:%d", i), strings.Repeat("p", i%50), 0)
+		}
+		if _, err := pipe.Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// how long a rewrite takes here, to kill inside the next ones
+	t0 := time.Now()
+	if err := c.BgRewriteAOF(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	waitAOFRewrite(t, c)
+	took := time.Since(t0)
+	c.Close()
+	t.Logf("a rewrite of %d keys takes %v", preload, took)
+
+	ws := make([]*crashWriter, crashWriters)
+	for i := range ws {
+		ws[i] = &crashWriter{id: i, ackAt: []time.Time{{}}}
+	}
+	const rounds = 5
+	midRewrite := 0
+	for round := 0; round <= rounds; round++ {
+		final := round == rounds
+		var wg sync.WaitGroup
+		for _, w := range ws {
+			wg.Add(1)
+			go func() { defer wg.Done(); w.run(p.Addr) }()
+		}
+		c := redis.NewClient(&redis.Options{Addr: p.Addr})
+		time.Sleep(time.Duration(10+rng.Intn(30)) * time.Millisecond)
+		if err := c.BgRewriteAOF(ctx).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if final {
+			waitAOFRewrite(t, c)
+			time.Sleep(time.Duration(10+rng.Intn(50)) * time.Millisecond)
+		} else {
+			time.Sleep(time.Duration(rng.Int63n(int64(took) * 3 / 4)))
+			if infoText(t, c, "persistence", "aof_rewrite_in_progress") == "1" {
+				midRewrite++
+			}
+		}
+		c.Close()
+		p.Cmd.Process.Kill()
+		<-p.Exited
+		wg.Wait()
+
+		for _, f := range checkManifest(t, dir) {
+			// a rewrite cut short leaves its temp file, as in Redis
+			if !strings.HasPrefix(filepath.Base(f), "temp-") {
+				t.Fatalf("round %d: after the kill, %s is in no manifest", round, f)
+			}
+		}
+		p = testutil.StartRedoubtIn(t, dir, args...)
+		c = redis.NewClient(&redis.Options{Addr: p.Addr})
+		sts := crashCheckAll(t, c, ws, preload)
+		for i, w := range ws {
+			checkLoss(t, round, "always", w, sts[i], time.Now())
+			w.resume(t, c, sts[i])
+		}
+		c.Close()
+		checkManifest(t, dir)
+	}
+	if midRewrite == 0 {
+		t.Errorf("no kill landed during a rewrite (a rewrite takes %v)", took)
+	}
+	t.Logf("%d of %d kills during a rewrite", midRewrite, rounds)
+
+	// redis-server loads what redoubt left, to the same keys
+	p.Cmd.Process.Kill()
+	<-p.Exited
+	d := t.TempDir()
+	copyDir(t, filepath.Join(dir, "appendonlydir"), filepath.Join(d, "appendonlydir"))
+	r := testutil.StartRedisIn(t, d, "--appendonly", "yes")
+	rc := redis.NewClient(&redis.Options{Addr: r.Addr})
+	defer rc.Close()
+	waitLoaded(t, rc)
+	crashCheckAll(t, rc, ws, preload)
+}
