@@ -466,7 +466,9 @@ func (s *Server) aofRewriteStart() error {
 			return err
 		}
 	}
-	job := &aofRewriteJob{start: time.Now(), tempBase: s.aofPath(fmt.Sprintf("temp-rewriteaof-bg-%d.aof", os.Getpid()))}
+	// the temp base is written in dir, not in the AOF directory, as Redis:
+	// a rewrite cut short by a crash leaves nothing the manifest lacks there
+	job := &aofRewriteJob{start: time.Now(), tempBase: filepath.Join(s.cfg.Dir, aof.TempRewriteBgName(os.Getpid()))}
 	job.rdb = s.newBaseJob(s.cfg.AOFUseRDBPreamble)
 	a.job = job
 	s.log.Info("Background append only file rewriting started")
