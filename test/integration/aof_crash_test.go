@@ -50,11 +50,25 @@ func (w *crashWriter) value(s int) string {
 	return fmt.Sprintf("%d:%d:%s", w.id, s, strings.Repeat("v", (s*7+w.id)%90))
 }
 
+// startWriters connects the writers and sets them writing.
+func startWriters(t *testing.T, addr string, ws []*crashWriter) *sync.WaitGroup {
+	t.Helper()
+	var wg sync.WaitGroup
+	for _, w := range ws {
+		// connected before the kill is timed, so every writer writes
+		c := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, PoolSize: 1})
+		if err := c.Ping(context.Background()).Err(); err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); defer c.Close(); w.run(c) }()
+	}
+	return &wg
+}
+
 // run writes seq after seq until a command fails (the server was killed).
-func (w *crashWriter) run(addr string) {
+func (w *crashWriter) run(c *redis.Client) {
 	ctx := context.Background()
-	c := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, PoolSize: 1})
-	defer c.Close()
 	for {
 		s := w.acked + 1
 		var err error
@@ -341,13 +355,9 @@ func crashLoop(t *testing.T, fsync string, rounds int) {
 	}
 	p := testutil.StartRedoubtIn(t, dir, args...)
 	ctx := context.Background()
-	lost, torn, compared := 0, 0, 0
+	lost, tornLost, torn, compared := 0, 0, 0, 0
 	for round := 0; round < rounds; round++ {
-		var wg sync.WaitGroup
-		for _, w := range ws {
-			wg.Add(1)
-			go func() { defer wg.Done(); w.run(p.Addr) }()
-		}
+		wg := startWriters(t, p.Addr, ws)
 		time.Sleep(time.Duration(50+rng.Intn(350)) * time.Millisecond)
 		killAt := time.Now()
 		p.Cmd.Process.Kill()
@@ -398,7 +408,8 @@ func crashLoop(t *testing.T, fsync string, rounds int) {
 		}
 		for i, w := range ws {
 			checkLoss(t, round, fsync, w, sts[i], killAt)
-			lost += max(0, w.acked-sts[i].nKey)
+			lost += max(0, w.floor-sts[i].nKey)
+			tornLost += max(0, w.acked-max(sts[i].nKey, w.floor))
 			w.resume(t, c, sts[i])
 		}
 		c.Close()
@@ -407,7 +418,7 @@ func crashLoop(t *testing.T, fsync string, rounds int) {
 	for _, w := range ws {
 		total += w.acked
 	}
-	t.Logf("%s: %d rounds, %d seqs acknowledged in all, %d torn tails, %d compared with redis-server, %d acknowledged seqs lost", fsync, rounds, total, torn, compared, lost)
+	t.Logf("%s: %d rounds, %d seqs acknowledged in all, %d torn tails (%d compared with redis-server, %d acknowledged seqs torn off), %d acknowledged seqs lost otherwise", fsync, rounds, total, torn, compared, tornLost, lost)
 }
 
 // checkLoss fails when a restart lost more than the fsync policy allows:
@@ -442,7 +453,7 @@ func checkManifest(t *testing.T, dir string) (stray []string) {
 		t.Fatal(err)
 	}
 	named := map[string]bool{"appendonly.aof.manifest": true}
-	bases, lastSeq := 0, 0
+	bases, baseSeq, lastSeq := 0, 0, 0
 	for _, l := range strings.Split(strings.TrimSpace(string(m)), "\n") {
 		f := strings.Fields(l)
 		if len(f) < 6 || f[0] != "file" || f[2] != "seq" || f[4] != "type" {
@@ -451,7 +462,7 @@ func checkManifest(t *testing.T, dir string) (stray []string) {
 		seq, _ := strconv.Atoi(f[3])
 		switch f[5] {
 		case "b":
-			bases++
+			bases, baseSeq = bases+1, seq
 		case "i":
 			if seq <= lastSeq {
 				t.Fatalf("incr seq %d after %d:\n%s", seq, lastSeq, m)
@@ -470,6 +481,15 @@ func checkManifest(t *testing.T, dir string) (stray []string) {
 	}
 	ents, _ := os.ReadDir(aofDir)
 	for _, e := range ents {
+		var seq int
+		var format string
+		if _, err := fmt.Sscanf(e.Name(), "appendonly.aof.%d.base.%s", &seq, &format); err == nil && seq > baseSeq {
+			// a kill between the rename of a new base and the manifest
+			// naming it (Redis has the same window); the next rewrite
+			// takes the name again
+			t.Logf("base %s not yet in the manifest", e.Name())
+			continue
+		}
 		if !named[e.Name()] {
 			stray = append(stray, "appendonlydir/"+e.Name())
 		}
@@ -525,11 +545,7 @@ func TestAOFCrashDuringRewrite(t *testing.T) {
 	midRewrite := 0
 	for round := 0; round <= rounds; round++ {
 		final := round == rounds
-		var wg sync.WaitGroup
-		for _, w := range ws {
-			wg.Add(1)
-			go func() { defer wg.Done(); w.run(p.Addr) }()
-		}
+		wg := startWriters(t, p.Addr, ws)
 		c := redis.NewClient(&redis.Options{Addr: p.Addr})
 		time.Sleep(time.Duration(10+rng.Intn(30)) * time.Millisecond)
 		if err := c.BgRewriteAOF(ctx).Err(); err != nil {
