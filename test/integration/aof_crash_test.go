@@ -694,3 +694,60 @@ func TestAOFEnabledBehindBgsave(t *testing.T) {
 		})
 	}
 }
+
+// TestAOFTornNotLastFile: a torn tail in an incr file followed by another
+// (a torn write, then a rewrite that opened the next incr file) is cut
+// back, but the start fails with Redis's message, as in redis-server; the
+// next start loads what is left.
+func TestAOFTornNotLastFile(t *testing.T) {
+	dir := t.TempDir()
+	p := testutil.StartRedoubtIn(t, dir, "--appendonly", "yes", "--appendfsync", "always")
+	c := redis.NewClient(&redis.Options{Addr: p.Addr})
+	ctx := context.Background()
+	for i := 0; i < 10; i++ {
+		c.Set(ctx, fmt.Sprint("key", i), i, 0)
+	}
+	c.Close()
+	p.Cmd.Process.Kill()
+	<-p.Exited
+	aofDir := filepath.Join(dir, "appendonlydir")
+	incr := filepath.Join(aofDir, "appendonly.aof.1.incr.aof")
+	good, err := os.Stat(incr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := os.OpenFile(incr, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString("*3\r\n$3\r\nSET\r\n$4\r\nlost\r\n$5\r\nva")
+	f.Close()
+	m, _ := os.OpenFile(filepath.Join(aofDir, "appendonly.aof.manifest"), os.O_APPEND|os.O_WRONLY, 0)
+	m.WriteString("file appendonly.aof.2.incr.aof seq 2 type i\n")
+	m.Close()
+	os.WriteFile(filepath.Join(aofDir, "appendonly.aof.2.incr.aof"), nil, 0o644)
+
+	for _, bin := range []string{"redoubt", "redis"} {
+		t.Run(bin, func(t *testing.T) {
+			d := t.TempDir()
+			copyDir(t, aofDir, filepath.Join(d, "appendonlydir"))
+			out := runUntilExit(t, bin, d, "--appendonly", "yes")
+			if !strings.Contains(out, "!!! Truncating the AOF appendonly.aof.1.incr.aof at offset") ||
+				!strings.Contains(out, "Fatal error: the truncated file is not the last file") {
+				t.Errorf("first start:\n%s", out)
+			}
+			st, _ := os.Stat(filepath.Join(d, "appendonlydir", "appendonly.aof.1.incr.aof"))
+			if st.Size() != good.Size() {
+				t.Errorf("file cut back to %d, want %d", st.Size(), good.Size())
+			}
+			start := testutil.StartRedoubtIn
+			if bin == "redis" {
+				start = testutil.StartRedisIn
+			}
+			s := start(t, d, "--appendonly", "yes")
+			c := redis.NewClient(&redis.Options{Addr: s.Addr})
+			defer c.Close()
+			waitLoaded(t, c)
+			if n := c.DBSize(ctx).Val(); n != 10 {
+				t.Errorf("second start: %d keys, want 10", n)
+			}
+		})
+	}
+}
