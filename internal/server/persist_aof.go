@@ -265,17 +265,33 @@ func (s *Server) aofFlushAndSync() {
 	a.wmu.Unlock()
 }
 
-// openIncr makes a new incr file the target of the stream (lock held):
-// what was fed before goes to the old file first. name is the file's
-// name in the AOF directory.
-func (s *Server) openIncr(name string) error {
+// openIncr makes the incr file name (in the AOF directory) the target of
+// the stream (lock held); what was fed before goes to the old file first.
+// fresh empties the file, as Redis opens a new or temp incr file with
+// O_TRUNC: one left by a crash (a temp incr file of a CONFIG SET
+// appendonly yes cut short) must not bring back its commands, and
+// reopening the temp incr file when a scheduled rewrite starts drops what
+// the rewrite's snapshot holds. named, if set, persists the manifest
+// that names the file before the stream moves to it; on error the stream
+// stays on the old file.
+func (s *Server) openIncr(name string, fresh bool, named func() error) error {
 	a := &s.aof
-	f, err := os.OpenFile(s.aofPath(name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	a.wmu.Lock()
+	a.writeLocked(s) // before a fresh file of the same name is emptied
+	flags := os.O_CREATE | os.O_WRONLY | os.O_APPEND
+	if fresh {
+		flags |= os.O_TRUNC
+	}
+	f, err := os.OpenFile(s.aofPath(name), flags, 0o644)
+	if err == nil && named != nil {
+		if err = named(); err != nil {
+			f.Close()
+		}
+	}
 	if err != nil {
+		a.wmu.Unlock()
 		return err
 	}
-	a.wmu.Lock()
-	a.writeLocked(s)
 	old := a.file
 	a.bmu.Lock()
 	a.file, a.fileName = f, name
@@ -283,7 +299,7 @@ func (s *Server) openIncr(name string) error {
 	a.lastTS = 0
 	a.bmu.Unlock()
 	a.wmu.Unlock()
-	if old != nil {
+	if old != nil && old != f {
 		old.Sync()
 		old.Close()
 	}
@@ -378,7 +394,7 @@ func (s *Server) aofStartOnBoot() error {
 	}
 	last := m.Incrs[len(m.Incrs)-1]
 	a.state = aofOn
-	if err := s.openIncr(last.Name); err != nil {
+	if err := s.openIncr(last.Name, false, nil); err != nil {
 		a.state = aofOff
 		return err
 	}
@@ -432,23 +448,28 @@ func (s *Server) aofRewriteStart() error {
 	if a.state == aofOn {
 		m := a.manifest.Clone()
 		incr := m.NewIncr(s.cfg.AppendFilename)
-		if err := s.openIncr(incr.Name); err != nil {
-			s.log.Warn("Can't open new incr AOF file: " + err.Error())
-			return err
+		persist := func() error {
+			if err := s.persistManifest(m); err != nil {
+				s.log.Warn("Can't persist the AOF manifest: " + err.Error())
+				return err
+			}
+			return nil
 		}
-		if err := s.persistManifest(m); err != nil {
-			s.log.Warn("Can't persist the AOF manifest: " + err.Error())
+		if err := s.openIncr(incr.Name, true, persist); err != nil {
+			s.log.Warn("Can't open new incr AOF file: " + err.Error())
 			return err
 		}
 		a.manifest = m
 		s.log.Info("Creating AOF incr file " + incr.Name + " on background rewrite")
 	} else if a.state == aofWaitRewrite {
-		if err := s.openIncr(aof.TempIncrName(s.cfg.AppendFilename)); err != nil {
+		if err := s.openIncr(aof.TempIncrName(s.cfg.AppendFilename), true, nil); err != nil {
 			s.log.Warn("Can't open the temp incr AOF file: " + err.Error())
 			return err
 		}
 	}
-	job := &aofRewriteJob{start: time.Now(), tempBase: s.aofPath(fmt.Sprintf("temp-rewriteaof-bg-%d.aof", os.Getpid()))}
+	// the temp base is written in dir, not in the AOF directory, as Redis:
+	// a rewrite cut short by a crash leaves nothing the manifest lacks there
+	job := &aofRewriteJob{start: time.Now(), tempBase: filepath.Join(s.cfg.Dir, aof.TempRewriteBgName(os.Getpid()))}
 	job.rdb = s.newBaseJob(s.cfg.AOFUseRDBPreamble)
 	a.job = job
 	s.log.Info("Background append only file rewriting started")
@@ -577,7 +598,7 @@ func (s *Server) startAppendOnly() error {
 	if s.persist.job != nil {
 		a.state = aofWaitRewrite
 		a.scheduled = true
-		if err := s.openIncr(aof.TempIncrName(s.cfg.AppendFilename)); err != nil {
+		if err := s.openIncr(aof.TempIncrName(s.cfg.AppendFilename), true, nil); err != nil {
 			a.state = aofOff
 			return err
 		}

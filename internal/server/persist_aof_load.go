@@ -3,8 +3,9 @@
 // incr files, commands replayed by a client with no connection. A Redis 6
 // single appendonly.aof is moved into the directory layout first
 // (aofUpgradePrepare). A truncated last file is cut back to its last
-// complete command when aof-load-truncated allows it; anything else that
-// is wrong stops the server with Redis's message.
+// complete command when aof-load-truncated allows it (an earlier file is
+// cut back too, but stops the start, as in Redis); anything else that is
+// wrong stops the server with Redis's message.
 package server
 
 import (
@@ -142,7 +143,7 @@ func (s *Server) loadAOFFile(name string, last bool) error {
 		return err
 	}
 	cut := int64(tailStart) + validUpTo
-	if !last || !s.cfg.AOFLoadTruncated {
+	if !s.cfg.AOFLoadTruncated {
 		return fmt.Errorf("Unexpected end of file reading the append only file %s. You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server.", name)
 	}
 	s.log.Warn(fmt.Sprintf("!!! Warning: short read while loading the AOF file %s!!!", name))
@@ -151,6 +152,12 @@ func (s *Server) loadAOFFile(name string, last bool) error {
 		return fmt.Errorf("Error truncating the AOF file %s: %v", name, err)
 	}
 	s.log.Warn(fmt.Sprintf("AOF %s loaded anyway because aof-load-truncated is enabled", name))
+	// as Redis, a file other than the last is cut back all the same but
+	// the start fails (commands of later files may depend on the lost
+	// ones); the next start finds it complete and loads
+	if !last {
+		return errors.New("Fatal error: the truncated file is not the last file")
+	}
 	return nil
 }
 
