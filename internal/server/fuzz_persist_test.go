@@ -43,14 +43,8 @@ func fuzzAssets(f *testing.F, ext string) {
 // fuzzDataset fills a server with every type (small and large encodings)
 // and returns it locked.
 func fuzzDataset(f *testing.F) *Server {
-	cfg := config.Default()
-	cfg.HashMaxListpackEntries = 4
-	cfg.ZsetMaxListpackEntries = 4
-	cfg.SetMaxIntsetEntries = 4
-	cfg.ListMaxListpackSize = 4
-	s := New(cfg)
-	c := &Client{srv: s, rd: resp.NewReader(), w: resp.NewWriter(), db: s.ks.DBs[0], authenticated: true, user: "default"}
-	s.mu.Lock()
+	c := newSmallEncodingClient()
+	s := c.srv
 	for _, cmd := range [][]string{
 		{"SET", "s", "hello"}, {"SET", "n", "12345"}, {"SET", "long", strings.Repeat("abc", 40)},
 		{"RPUSH", "l", "a", "b", "1"}, {"RPUSH", "bigl", "1", "2", "3", "4", "5", "6"},

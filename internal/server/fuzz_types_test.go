@@ -92,6 +92,15 @@ type fuzzHarness struct {
 }
 
 func newFuzzHarness(t *testing.T) *fuzzHarness {
+	c := newSmallEncodingClient()
+	t.Cleanup(c.srv.mu.Unlock)
+	return &fuzzHarness{t: t, c: c}
+}
+
+// newSmallEncodingClient is a client of a new server, locked, whose
+// compact encodings convert after a few elements, so that small inputs
+// reach both encodings of every type.
+func newSmallEncodingClient() *Client {
 	cfg := config.Default()
 	cfg.HashMaxListpackEntries = 4
 	cfg.HashMaxListpackValue = 8
@@ -100,10 +109,8 @@ func newFuzzHarness(t *testing.T) *fuzzHarness {
 	cfg.SetMaxIntsetEntries = 4
 	cfg.ListMaxListpackSize = 4
 	s := New(cfg)
-	c := &Client{srv: s, rd: resp.NewReader(), w: resp.NewWriter(), db: s.ks.DBs[0], authenticated: true, user: "default"}
 	s.mu.Lock()
-	t.Cleanup(s.mu.Unlock)
-	return &fuzzHarness{t: t, c: c}
+	return &Client{srv: s, rd: resp.NewReader(), w: resp.NewWriter(), db: s.ks.DBs[0], authenticated: true, user: "default"}
 }
 
 func (h *fuzzHarness) do(args ...string) any {

@@ -702,16 +702,8 @@ func TestAOFEnabledBehindBgsave(t *testing.T) {
 // back, but the start fails with Redis's message, as in redis-server; the
 // next start loads what is left.
 func TestAOFTornNotLastFile(t *testing.T) {
-	dir := t.TempDir()
-	p := testutil.StartRedoubtIn(t, dir, "--appendonly", "yes", "--appendfsync", "always")
-	c := redis.NewClient(&redis.Options{Addr: p.Addr})
+	dir := tenKeysThenKill(t)
 	ctx := context.Background()
-	for i := 0; i < 10; i++ {
-		c.Set(ctx, fmt.Sprint("key", i), i, 0)
-	}
-	c.Close()
-	p.Cmd.Process.Kill()
-	<-p.Exited
 	aofDir := filepath.Join(dir, "appendonlydir")
 	incr := filepath.Join(aofDir, "appendonly.aof.1.incr.aof")
 	good, err := os.Stat(incr)

@@ -308,16 +308,8 @@ func TestAOFRedis6SingleFile(t *testing.T) {
 // the last complete command with aof-load-truncated yes (and is truncated
 // there), and stops the server with no, in redoubt as in redis-server.
 func TestAOFTruncatedTail(t *testing.T) {
-	dir := t.TempDir()
-	p := testutil.StartRedoubtIn(t, dir, "--appendonly", "yes", "--appendfsync", "always")
-	c := redis.NewClient(&redis.Options{Addr: p.Addr})
+	dir := tenKeysThenKill(t)
 	ctx := context.Background()
-	for i := 0; i < 10; i++ {
-		c.Set(ctx, fmt.Sprint("key", i), i, 0)
-	}
-	c.Close()
-	p.Cmd.Process.Kill()
-	<-p.Exited
 	incr := filepath.Join(dir, "appendonlydir", "appendonly.aof.1.incr.aof")
 	f, err := os.OpenFile(incr, os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
@@ -449,4 +441,19 @@ func TestAOFAutoRewrite(t *testing.T) {
 	if !strings.Contains(string(log), "Starting automatic rewriting of AOF on") {
 		t.Errorf("log:\n%s", log)
 	}
+}
+
+// tenKeysThenKill runs a redoubt with appendfsync always in a new
+// directory, sets key0..key9 and kills it with SIGKILL.
+func tenKeysThenKill(t *testing.T) string {
+	dir := t.TempDir()
+	p := testutil.StartRedoubtIn(t, dir, "--appendonly", "yes", "--appendfsync", "always")
+	c := redis.NewClient(&redis.Options{Addr: p.Addr})
+	for i := 0; i < 10; i++ {
+		c.Set(context.Background(), fmt.Sprint("key", i), i, 0)
+	}
+	c.Close()
+	p.Cmd.Process.Kill()
+	<-p.Exited
+	return dir
 }
