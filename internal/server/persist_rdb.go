@@ -19,6 +19,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 	"unsafe"
 
@@ -209,9 +210,6 @@ func (s *Server) writeRDB(j *rdbJob, path string, lock, unlock func()) error {
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
 	if err != nil {
 		lock()
 		j.snap.Abort()
@@ -219,7 +217,29 @@ func (s *Server) writeRDB(j *rdbJob, path string, lock, unlock func()) error {
 		os.Remove(tmp)
 		return fmt.Errorf("Write error saving DB on disk: %v", err)
 	}
+	// syscall.Rename: os.Rename reports a directory in the way as EEXIST,
+	// rename(2) (and so Redis's log) as EISDIR
+	if err := syscall.Rename(tmp, path); err != nil {
+		lock()
+		j.snap.Abort()
+		unlock()
+		os.Remove(tmp)
+		return fmt.Errorf("Error moving temp DB file %s on the final destination %s (in server root dir %s): %s",
+			filepath.Base(tmp), filepath.Base(path), filepath.Dir(path), cStrerror(err))
+	}
 	return nil
+}
+
+// cStrerror is C's strerror text for an error (capitalised, as Redis logs
+// it).
+func cStrerror(err error) string {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		if s := errno.Error(); s != "" {
+			return strings.ToUpper(s[:1]) + s[1:]
+		}
+	}
+	return err.Error()
 }
 
 // saveDone records the end of a save (lock held).
@@ -232,10 +252,12 @@ func (s *Server) saveDone(j *rdbJob, err error, background bool) {
 	if err != nil {
 		r.lastOK = false
 		r.lastTry = time.Now()
+		// the saving side's reason first, then the outcome, in Redis's
+		// order (its child logs before the parent)
+		s.log.Warn(err.Error())
 		if background {
 			s.log.Warn("Background saving error")
 		}
-		s.log.Warn(err.Error())
 		return
 	}
 	r.lastOK = true
