@@ -11,6 +11,9 @@ package integration
 import (
 	"context"
 	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -163,8 +166,15 @@ func (g *guideServer) waitPing(exited chan struct{}) {
 			g.t.Fatalf("%s exited at start:\n%s", g.kind, out)
 		default:
 		}
-		if out, err := exec.Command("redis-cli", "-p", strconv.Itoa(g.port), "ping").CombinedOutput(); err == nil && strings.TrimSpace(string(out)) == "PONG" {
-			return
+		if conn, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", g.port)); err == nil {
+			conn.SetDeadline(time.Now().Add(time.Second))
+			conn.Write([]byte("PING\r\n"))
+			buf := make([]byte, 7)
+			n, _ := io.ReadFull(conn, buf)
+			conn.Close()
+			if string(buf[:n]) == "+PONG\r\n" {
+				return
+			}
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -198,16 +208,31 @@ func (g *guideServer) cli(args ...string) string {
 	return strings.TrimSuffix(string(out), "\n")
 }
 
-// cliPipe feeds lines to redis-cli on stdin: the commands arrive together.
-func (g *guideServer) cliPipe(lines ...string) []string {
+// pipeline sends commands in one write, so the server reads them
+// together and runs them back to back, and returns the replies as
+// redis-cli prints simple strings, errors and bulk strings.
+func (g *guideServer) pipeline(cmds ...[]string) []string {
 	g.t.Helper()
-	cmd := exec.Command("redis-cli", "-p", strconv.Itoa(g.port))
-	cmd.Stdin = strings.NewReader(strings.Join(lines, "\n") + "\n")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		g.t.Fatalf("redis-cli < %v: %v\n%s", lines, err, out)
+	r := testutil.DialRaw(g.t, fmt.Sprintf("127.0.0.1:%d", g.port))
+	var req []byte
+	for _, c := range cmds {
+		req = append(req, testutil.EncodeCommand(c...)...)
 	}
-	return strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+	if _, err := r.Conn.Write(req); err != nil {
+		g.t.Fatal(err)
+	}
+	var out []string
+	for range cmds {
+		rep := r.Read()
+		switch rep.Kind {
+		case '$':
+			out = append(out, strings.ReplaceAll(rep.Body(), "\r\n", "\n"))
+		default:
+			out = append(out, strings.TrimSuffix(string(rep.Raw[1:]), "\r\n"))
+		}
+	}
+	r.Conn.Close()
+	return out
 }
 
 func (g *guideServer) client() *redis.Client {
@@ -216,16 +241,13 @@ func (g *guideServer) client() *redis.Client {
 	return c
 }
 
-// info returns one INFO field as redis-cli prints it.
+// info returns one INFO persistence field (read over a client: polling
+// through redis-cli processes would be slow).
 func (g *guideServer) info(field string) string {
 	g.t.Helper()
-	for _, l := range strings.Split(g.cli("info", "persistence"), "\n") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(l), field+":"); ok {
-			return v
-		}
-	}
-	g.t.Fatalf("INFO has no %s", field)
-	return ""
+	c := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", g.port)})
+	defer c.Close()
+	return infoText(g.t, c, "persistence", field)
 }
 
 // waitInfo waits until every field has its value.
@@ -479,9 +501,10 @@ func TestSeed002AOFRewrite(t *testing.T) {
 			g.start()
 			see(g.cli("config", "get", "auto-aof-rewrite-percentage"), g.cli("config", "get", "auto-aof-rewrite-min-size"))
 			// many writes to few keys: the log grows, the data does not
-			see(g.cli("-r", "2000", "incr", "counter"))
+			see(g.cli("-r", "300", "incr", "counter"))
+			tmp := g.client()
 			for i := 0; i < 20; i++ {
-				g.cli("set", fmt.Sprint("tmp", i), strings.Repeat("x", 100))
+				tmp.Set(context.Background(), fmt.Sprint("tmp", i), strings.Repeat("x", 100), 0)
 			}
 			g.cli("del", "tmp1", "tmp2", "tmp3")
 			aofDir := filepath.Join(dir, "appendonlydir")
@@ -511,29 +534,36 @@ func TestSeed002AOFRewrite(t *testing.T) {
 			diffStates(t, "after rewrite and kill -9", want, g.keys())
 
 			// "如果RDB在执行snapshotting，此时用户执行BGREWRITEAOF命令，那么等RDB快照生成之后，才会去执行AOF rewrite"
+			// enough data that the snapshot is still being written when the
+			// next command arrives: 8 MB that do not compress
 			c := g.client()
 			ctx := context.Background()
-			for i := 0; i < 100; i++ {
+			rng := rand.New(rand.NewPCG(2, 2))
+			val := make([]byte, 4096)
+			for i := 0; i < 2; i++ {
 				p := c.Pipeline()
 				for j := 0; j < 1000; j++ {
-					p.Set(ctx, fmt.Sprintf("key:%d", i*1000+j), strings.Repeat("v", 20), 0)
+					for k := range val {
+						val[k] = byte(rng.Uint32())
+					}
+					p.Set(ctx, fmt.Sprintf("key:%d", i*1000+j), string(val), 0)
 				}
 				if _, err := p.Exec(ctx); err != nil {
 					t.Fatal(err)
 				}
 			}
-			out := g.cliPipe("BGSAVE", "BGREWRITEAOF", "INFO persistence")
+			out := g.pipeline([]string{"BGSAVE"}, []string{"BGREWRITEAOF"}, []string{"INFO", "persistence"})
 			see(out[0], out[1])
-			info := strings.Join(out[2:], "\n")
+			info := out[2]
 			if !strings.Contains(info, "rdb_bgsave_in_progress:1") || !strings.Contains(info, "aof_rewrite_scheduled:1") || !strings.Contains(info, "aof_rewrite_in_progress:0") {
 				t.Errorf("during the snapshot:\n%s", info)
 			}
 			g.waitInfo("rdb_bgsave_in_progress", "0", "aof_rewrite_in_progress", "0", "aof_rewrite_scheduled", "0", "aof_rewrites", "1")
 			see(g.info("rdb_last_bgsave_status"), g.info("aof_last_bgrewrite_status"))
 			// "如果redis再执行AOF rewrite，那么就不会执行RDB snapshotting"
-			out = g.cliPipe("BGREWRITEAOF", "BGSAVE", "INFO persistence")
+			out = g.pipeline([]string{"BGREWRITEAOF"}, []string{"BGSAVE"}, []string{"INFO", "persistence"})
 			see(out[0], out[1])
-			if info := strings.Join(out[2:], "\n"); !strings.Contains(info, "rdb_bgsave_in_progress:0") {
+			if info := out[2]; !strings.Contains(info, "rdb_bgsave_in_progress:0") {
 				t.Errorf("a snapshot runs during the rewrite:\n%s", info)
 			}
 			g.waitInfo("aof_rewrite_in_progress", "0", "aof_rewrites", "2")
