@@ -137,12 +137,20 @@ func (g *guideServer) startDaemon() {
 	g.daemon = true
 	cmd := g.command()
 	cmd.Dir = g.dir
+	// a daemon's stderr is /dev/null: a server built with REDOUBT_RACE
+	// reports races to files instead
+	racePrefix := filepath.Join(g.dir, "race-report")
+	cmd.Env = append(os.Environ(), "GORACE=log_path="+racePrefix)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		g.t.Fatalf("%s with daemonize yes: %v\n%s", g.kind, err, out)
 	}
 	g.t.Cleanup(func() {
 		if pid := g.pid(); pid > 0 {
 			syscall.Kill(pid, syscall.SIGKILL)
+		}
+		reports, _ := filepath.Glob(racePrefix + ".*")
+		for _, r := range reports {
+			g.t.Errorf("%s reported a data race:\n%s", g.kind, readFile(g.t, r))
 		}
 	})
 	g.waitPing(nil)
@@ -638,28 +646,53 @@ func TestSeed002CrashRepair(t *testing.T) {
 			// redis-check-aof --fix, answering y; the same on a copy with
 			// redoubt's check-aof: the same report and the same file
 			copyDir(t, filepath.Join(dir, "appendonlydir"), filepath.Join(dir, "copy"))
-			fix := func(bin string, args ...string) string {
+			copyFile(t, incr, filepath.Join(dir, "torn.aof"))
+			fix := func(answer, bin string, args ...string) (string, int) {
 				cmd := exec.Command(bin, append(args, "--fix", "appendonly.aof.manifest")...)
-				cmd.Stdin = strings.NewReader("y\n")
+				cmd.Stdin = strings.NewReader(answer + "\n")
 				cmd.Dir = filepath.Join(dir, "appendonlydir")
 				if bin != "redis-check-aof" {
 					cmd.Dir = filepath.Join(dir, "copy")
 				}
+				out, _ := cmd.CombinedOutput()
+				return string(out), cmd.ProcessState.ExitCode()
+			}
+			for _, answer := range []string{"n", "y"} {
+				want, wantCode := fix(answer, "redis-check-aof")
+				got, gotCode := fix(answer, testutil.RedoubtBinary(t), "check-aof")
+				if got != want || gotCode != wantCode {
+					t.Errorf("answering %s, redoubt check-aof --fix printed (exit %d)\n%s\nredis-check-aof --fix printed (exit %d)\n%s", answer, gotCode, got, wantCode, want)
+				}
+				see(fmt.Sprintf("answer %s: exit %d, %d bytes left", answer, wantCode, len(readFile(t, incr))))
+				if answer == "y" && !strings.Contains(want, "Successfully truncated AOF appendonly.aof.1.incr.aof") {
+					t.Errorf("redis-check-aof --fix:\n%s", want)
+				}
+				if a, b := readFile(t, incr), readFile(t, filepath.Join(dir, "copy", "appendonly.aof.1.incr.aof")); a != b {
+					t.Errorf("answering %s, the files differ:\nredis-check-aof %q\nredoubt         %q", answer, a, b)
+				}
+			}
+			// the guide's redis-check-aof --fix on the AOF file itself (the
+			// guide's Redis had one appendonly.aof): the same on both tools
+			for _, name := range []string{"torn-by-redis.aof", "torn-by-redoubt.aof"} {
+				copyFile(t, filepath.Join(dir, "torn.aof"), filepath.Join(dir, name))
+			}
+			var reports []string
+			for i, bin := range [][]string{{"redis-check-aof"}, {testutil.RedoubtBinary(t), "check-aof"}} {
+				name := []string{"torn-by-redis.aof", "torn-by-redoubt.aof"}[i]
+				cmd := exec.Command(bin[0], append(bin[1:], "--fix", name)...)
+				cmd.Dir = dir
+				cmd.Stdin = strings.NewReader("y\n")
 				out, err := cmd.CombinedOutput()
 				if err != nil {
-					t.Errorf("%s --fix: %v\n%s", bin, err, out)
+					t.Errorf("%v --fix %s: %v\n%s", bin, name, err, out)
 				}
-				return string(out)
+				reports = append(reports, strings.ReplaceAll(string(out), name, "FILE"))
 			}
-			want := fix("redis-check-aof")
-			if got := fix(testutil.RedoubtBinary(t), "check-aof"); got != want {
-				t.Errorf("redoubt check-aof --fix printed\n%s\nredis-check-aof --fix printed\n%s", got, want)
+			if reports[0] != reports[1] {
+				t.Errorf("redis-check-aof --fix on the file printed\n%s\nredoubt check-aof --fix\n%s", reports[0], reports[1])
 			}
-			if !strings.Contains(want, "Successfully truncated AOF appendonly.aof.1.incr.aof") {
-				t.Errorf("redis-check-aof --fix:\n%s", want)
-			}
-			if a, b := readFile(t, incr), readFile(t, filepath.Join(dir, "copy", "appendonly.aof.1.incr.aof")); a != b {
-				t.Errorf("the fixed files differ:\nredis-check-aof %q\nredoubt         %q", a, b)
+			if a, b := readFile(t, filepath.Join(dir, "torn-by-redis.aof")), readFile(t, filepath.Join(dir, "torn-by-redoubt.aof")); a != b || a != readFile(t, incr) {
+				t.Errorf("fixed on its own, the file is\nredis   %q\nredoubt %q\nvia the manifest %q", a, b, readFile(t, incr))
 			}
 			os.RemoveAll(filepath.Join(dir, "copy"))
 			// (3) restart with the fixed AOF: one key is left
