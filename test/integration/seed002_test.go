@@ -195,9 +195,8 @@ func (g *guideServer) startFails() string {
 	g.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	cmd := g.command()
-	cmd.Dir = g.dir
-	cmd = exec.CommandContext(ctx, cmd.Path, cmd.Args[1:]...)
+	plain := g.command()
+	cmd := exec.CommandContext(ctx, plain.Path, plain.Args[1:]...)
 	cmd.Dir = g.dir
 	out, err := cmd.CombinedOutput()
 	if err == nil {
