@@ -543,6 +543,20 @@ func TestSeed002AOFRewrite(t *testing.T) {
 			if base := readFile(t, filepath.Join(aofDir, "appendonly.aof.2.base.rdb")); !strings.HasPrefix(base, "REDIS") {
 				t.Errorf("the base is not an RDB preamble: %q", base[:min(len(base), 20)])
 			}
+			// the mixed RDB-AOF files check out with both tools alike
+			var checks []string
+			for _, bin := range [][]string{{"redis-check-aof"}, {testutil.RedoubtBinary(t), "check-aof"}} {
+				cmd := exec.Command(bin[0], append(bin[1:], "appendonly.aof.manifest")...)
+				cmd.Dir = aofDir
+				out, err := cmd.CombinedOutput()
+				if err != nil || !strings.Contains(string(out), "RDB preamble is OK, proceeding with AOF tail") {
+					t.Errorf("%v on the rewritten AOF: %v\n%s", bin, err, out)
+				}
+				checks = append(checks, string(out))
+			}
+			if checks[0] != checks[1] {
+				t.Errorf("redis-check-aof printed\n%s\nredoubt check-aof\n%s", checks[0], checks[1])
+			}
 			g.kill9()
 			g.start()
 			diffStates(t, "after rewrite and kill -9", want, g.keys())
