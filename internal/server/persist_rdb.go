@@ -416,7 +416,7 @@ func (s *Server) loadRDBBytes(data []byte) error {
 	db := s.ks.DBs[0]
 	now := time.Now().UnixMilli()
 	expireAt := int64(-1)
-	var loaded, expired int64
+	var loaded, expired, skipped int64
 	for {
 		typ, err := r.ReadType()
 		if err != nil {
@@ -431,6 +431,12 @@ func (s *Server) loadRDBBytes(data []byte) error {
 			}
 			s.persist.loadedKeys, s.persist.expiredOnLoad = loaded, expired
 			s.persist.loadEnd = r.Pos() // where an AOF tail would start
+			// Redis's closing line of every RDB load, the operator's count
+			if skipped > 0 {
+				s.log.Warn(fmt.Sprintf("Done loading RDB, keys loaded: %d, keys expired: %d, empty keys skipped: %d.", loaded, expired, skipped))
+			} else {
+				s.log.Info(fmt.Sprintf("Done loading RDB, keys loaded: %d, keys expired: %d.", loaded, expired))
+			}
 			return nil
 		case rdb.OpSelectDB:
 			at := r.Pos()
@@ -505,6 +511,7 @@ func (s *Server) loadRDBBytes(data []byte) error {
 			if errors.Is(err, rdb.ErrEmptyKey) {
 				// as Redis, a saved value with no elements is skipped
 				expireAt = -1
+				skipped++
 				continue
 			}
 			if err != nil {
@@ -539,6 +546,10 @@ func (s *Server) logAux(k, v string) {
 		if t, err := strconv.ParseInt(v, 10, 64); err == nil {
 			age := time.Now().Unix() - t
 			s.log.Info(fmt.Sprintf("RDB age %d seconds", max(age, 0)))
+		}
+	case "aof-base":
+		if n, _ := strconv.ParseInt(v, 10, 64); n != 0 {
+			s.log.Info("RDB is base AOF")
 		}
 	case "used-mem":
 		if n, err := strconv.ParseInt(v, 10, 64); err == nil {

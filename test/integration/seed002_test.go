@@ -309,6 +309,19 @@ func (g *guideServer) shutdown(args ...string) {
 	g.t.Fatalf("%s did not exit after SHUTDOWN", g.kind)
 }
 
+// loadingLog is what the log says about loading the data at start-up,
+// with times and ages left out.
+func (g *guideServer) loadingLog() []string {
+	g.t.Helper()
+	line := regexp.MustCompile(`(?m)^\d+:[A-Z] .{24} ([*#]) ((RDB is base AOF|Done loading RDB|DB loaded from|Reading RDB base|Loading RDB produced|Reading the remaining AOF).*)$`)
+	seconds := regexp.MustCompile(`\d+\.\d+ seconds`)
+	var out []string
+	for _, m := range line.FindAllStringSubmatch(readFile(g.t, g.log), -1) {
+		out = append(out, m[1]+" "+seconds.ReplaceAllString(m[2], "N seconds"))
+	}
+	return out
+}
+
 // keys is the dataset as redis-cli sees it: sorted "key=value" lines.
 func (g *guideServer) keys() []string {
 	g.t.Helper()
@@ -664,6 +677,7 @@ func TestSeed002CrashRepair(t *testing.T) {
 			// (1) dump.rdb and the AOF both exist: the AOF wins
 			g.start()
 			see(fmt.Sprint("rdb and aof: ", g.keys()))
+			see(g.loadingLog()...)
 			g.kill9()
 			// (2) the AOF is torn: the last command is cut short
 			incr := filepath.Join(dir, "appendonlydir", "appendonly.aof.1.incr.aof")
