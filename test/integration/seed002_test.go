@@ -313,7 +313,7 @@ func (g *guideServer) shutdown(args ...string) {
 // with times and ages left out.
 func (g *guideServer) loadingLog() []string {
 	g.t.Helper()
-	line := regexp.MustCompile(`(?m)^\d+:[A-Z] .{24} ([*#]) ((RDB is base AOF|Done loading RDB|DB loaded from|Reading RDB base|Loading RDB produced|Reading the remaining AOF).*)$`)
+	line := regexp.MustCompile(`(?m)^\d+:[A-Z] .{24} ([*#]) ((RDB is base AOF|Done loading RDB|DB loaded from|Reading RDB base|Loading RDB produced|Reading the remaining AOF|Opening AOF|Creating AOF).*)$`)
 	seconds := regexp.MustCompile(`\d+\.\d+ seconds`)
 	var out []string
 	for _, m := range line.FindAllStringSubmatch(readFile(g.t, g.log), -1) {
