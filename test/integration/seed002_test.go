@@ -904,7 +904,11 @@ func TestSeed002ColdBackupAndRestore(t *testing.T) {
 				}
 			}()
 			for acked.Load() < 200 {
-				time.Sleep(5 * time.Millisecond)
+				select {
+				case err := <-loadDone:
+					t.Fatal("write load:", err)
+				case <-time.After(5 * time.Millisecond):
+				}
 			}
 			before := acked.Load()
 			see(g.cli("bgsave"))
