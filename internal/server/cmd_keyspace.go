@@ -344,6 +344,9 @@ func cmdFlushDB(c *Client, args [][]byte) {
 	}
 	c.srv.ks.SignalFlushed(c.db) // before: watchers of existing keys are touched
 	c.srv.markDirty(int64(c.db.Flush()))
+	// as Redis's forceCommandPropagation: an already empty database
+	// changes no counter, yet the flush goes to the AOF and replicas
+	c.forcePropagation(propAll)
 	c.w.OK()
 }
 
@@ -362,6 +365,9 @@ func cmdFlushAll(c *Client, args [][]byte) {
 	if len(s.cfg.SaveParams) > 0 {
 		s.rdbSave()
 	}
+	// the save just reset the change counter, and the databases may have
+	// been empty: propagate anyway, as Redis's forceCommandPropagation
+	c.forcePropagation(propAll)
 	c.w.OK()
 }
 

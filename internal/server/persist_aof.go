@@ -387,6 +387,8 @@ func (s *Server) aofStartOnBoot() error {
 	if len(m.Incrs) == 0 {
 		incr := m.NewIncr(s.cfg.AppendFilename)
 		s.log.Info("Creating AOF incr file " + incr.Name + " on server start")
+	} else {
+		s.log.Info("Opening AOF incr file " + m.Incrs[len(m.Incrs)-1].Name + " on server start")
 	}
 	a.manifest = m
 	if err := s.persistManifest(m); err != nil {

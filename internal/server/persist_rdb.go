@@ -19,6 +19,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 	"unsafe"
 
@@ -209,9 +210,6 @@ func (s *Server) writeRDB(j *rdbJob, path string, lock, unlock func()) error {
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
 	if err != nil {
 		lock()
 		j.snap.Abort()
@@ -219,7 +217,29 @@ func (s *Server) writeRDB(j *rdbJob, path string, lock, unlock func()) error {
 		os.Remove(tmp)
 		return fmt.Errorf("Write error saving DB on disk: %v", err)
 	}
+	// syscall.Rename: os.Rename reports a directory in the way as EEXIST,
+	// rename(2) (and so Redis's log) as EISDIR
+	if err := syscall.Rename(tmp, path); err != nil {
+		lock()
+		j.snap.Abort()
+		unlock()
+		os.Remove(tmp)
+		return fmt.Errorf("Error moving temp DB file %s on the final destination %s (in server root dir %s): %s",
+			filepath.Base(tmp), filepath.Base(path), filepath.Dir(path), cStrerror(err))
+	}
 	return nil
+}
+
+// cStrerror is C's strerror text for an error (capitalised, as Redis logs
+// it).
+func cStrerror(err error) string {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		if s := errno.Error(); s != "" {
+			return strings.ToUpper(s[:1]) + s[1:]
+		}
+	}
+	return err.Error()
 }
 
 // saveDone records the end of a save (lock held).
@@ -232,10 +252,12 @@ func (s *Server) saveDone(j *rdbJob, err error, background bool) {
 	if err != nil {
 		r.lastOK = false
 		r.lastTry = time.Now()
+		// the saving side's reason first, then the outcome, in Redis's
+		// order (its child logs before the parent)
+		s.log.Warn(err.Error())
 		if background {
 			s.log.Warn("Background saving error")
 		}
-		s.log.Warn(err.Error())
 		return
 	}
 	r.lastOK = true
@@ -400,7 +422,7 @@ func (s *Server) loadRDBBytes(data []byte) error {
 		defer func() { s.cmdTime = 0 }()
 	}
 	expireAt := int64(-1)
-	var loaded, expired int64
+	var loaded, expired, skipped int64
 	var batch loadBatch
 	// flush adds the batched keys; called before the records that end a
 	// database's keys (key metadata and AUX fields may come in between)
@@ -448,6 +470,12 @@ func (s *Server) loadRDBBytes(data []byte) error {
 			}
 			s.persist.loadedKeys, s.persist.expiredOnLoad = loaded, expired
 			s.persist.loadEnd = r.Pos() // where an AOF tail would start
+			// Redis's closing line of every RDB load, the operator's count
+			if skipped > 0 {
+				s.log.Warn(fmt.Sprintf("Done loading RDB, keys loaded: %d, keys expired: %d, empty keys skipped: %d.", loaded, expired, skipped))
+			} else {
+				s.log.Info(fmt.Sprintf("Done loading RDB, keys loaded: %d, keys expired: %d.", loaded, expired))
+			}
 			return nil
 		case rdb.OpSelectDB:
 			at := r.Pos()
@@ -522,6 +550,7 @@ func (s *Server) loadRDBBytes(data []byte) error {
 			if errors.Is(err, rdb.ErrEmptyKey) {
 				// as Redis, a saved value with no elements is skipped
 				expireAt = -1
+				skipped++
 				continue
 			}
 			if err != nil {
@@ -567,6 +596,10 @@ func (s *Server) logAux(k, v string) {
 		if t, err := strconv.ParseInt(v, 10, 64); err == nil {
 			age := time.Now().Unix() - t
 			s.log.Info(fmt.Sprintf("RDB age %d seconds", max(age, 0)))
+		}
+	case "aof-base":
+		if n, _ := strconv.ParseInt(v, 10, 64); n != 0 {
+			s.log.Info("RDB is base AOF")
 		}
 	case "used-mem":
 		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
