@@ -161,6 +161,15 @@ func (d *Dict) step() {
 	}
 }
 
+// FinishRehash completes a rehash in progress at once (a loader with no
+// clients to keep responsive: moving the whole table in one pass keeps
+// the old table's walk sequential, where single steps between inserts
+// took their cache misses one at a time).
+func (d *Dict) FinishRehash() {
+	for d.rehashStep(1 << 16) {
+	}
+}
+
 // RehashFor spends up to n steps of 100 buckets rehashing (active rehashing
 // from the server cron).
 func (d *Dict) RehashFor(n int) {

@@ -29,3 +29,25 @@ func BenchmarkLoadRDBFile(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkReplayAOFFile replays the AOF file (commands, no preamble)
+// named by REDOUBT_BENCH_AOF into a fresh server per iteration.
+func BenchmarkReplayAOFFile(b *testing.B) {
+	path := os.Getenv("REDOUBT_BENCH_AOF")
+	if path == "" {
+		b.Skip("REDOUBT_BENCH_AOF names no file")
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		b.StopTimer()
+		s := New(config.Default())
+		b.StartTimer()
+		if _, err := s.replayAOF(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -226,6 +226,7 @@ func (s *Server) replayCommand(c *Client, argv [][]byte) error {
 	c.cmd, c.argv = sc, argv
 	s.cmdTime = time.Now().UnixMilli()
 	sc.proc(c, argv)
+	c.db.Dict().FinishRehash()
 	s.ks.Settle()
 	s.cmdTime = 0
 	c.w.Reset()
