@@ -170,10 +170,13 @@ var errIncompleteMulti = errors.New("incomplete MULTI/EXEC transaction")
 func (s *Server) replayAOF(data []byte) (int64, error) {
 	c := &Client{srv: s, w: resp.NewWriter(), authenticated: true, user: "default", addr: "?:0", db: s.ks.DBs[0], created: time.Now(), flags: flagObey}
 	r := aof.NewReader(data)
+	var scout aofScout
+	scout.r = aof.NewReader(data)
 	var queue [][][]byte
 	inMulti := false
 	var beforeMulti int64
 	for {
+		scout.next(c.db)
 		at := r.Offset()
 		argv, err := r.Next()
 		if err == io.EOF {
@@ -210,6 +213,43 @@ func (s *Server) replayAOF(data []byte) (int64, error) {
 			return at, err
 		}
 	}
+}
+
+// aofScout reads the commands ahead of the replay, a block at a time, and
+// touches the hash table buckets of their keys in one batch (Dict.Prefetch)
+// so that the cache misses of a block's lookups overlap instead of each
+// command taking its own: the lookups were a fifth of replaying a 1M-key
+// base file.
+type aofScout struct {
+	r     *aof.Reader
+	left  int // commands of the prefetched block not yet replayed
+	keys  [16][]byte
+	ended bool
+}
+
+func (sc *aofScout) next(db *keyspace.DB) {
+	if sc.left > 0 {
+		sc.left--
+		return
+	}
+	if sc.ended {
+		return
+	}
+	n := 0
+	for sc.left < len(sc.keys) {
+		argv, err := sc.r.Next()
+		if err != nil {
+			sc.ended = true
+			break
+		}
+		sc.left++
+		if len(argv) > 1 {
+			sc.keys[n] = argv[1] // a slice of the data: stays valid
+			n++
+		}
+	}
+	prefetchSink += db.Dict().Prefetch(sc.keys[:n])
+	sc.left--
 }
 
 // replayCommand runs one command from the AOF without the checks,
