@@ -288,7 +288,8 @@ func fdatasync(f *os.File) error {
 			}
 		}
 	}); err != nil {
-		return err
+		// Control fails only when f is closed (by a switch of files)
+		return &os.PathError{Op: "fdatasync", Path: f.Name(), Err: os.ErrClosed}
 	}
 	if serr != nil {
 		return &os.PathError{Op: "fdatasync", Path: f.Name(), Err: serr}
