@@ -13,10 +13,14 @@
 #   TESTS=get,set,lpush,lpop,sadd,hset,zadd,lrange_100,zrangebyscore (also: xadd, xreadgroup, evalsha)
 #   PIPES="1 16" ROUNDS=3 CLIENTS=50 N1=600000 N16=5000000 RAND=100000
 #   KEYS=1000000 ELEMS=1000000 MEMORY=strings,list,hash,set,zset,stream,stream_pel
-#   PERSIST=rdb  (RDB figures on a mixed 1M-key dataset; PERSIST= skips them)
+#   PERSIST=rdb,aof  (RDB and AOF figures; PERSIST= skips them; items:
+#     rdb, aof (= aof_set,aof_rewrite), aof_set, aof_rewrite)
+#   AOF_FSYNC="everysec always" AOF_ALWAYS_DIV=10 (always runs N/DIV requests)
 # Quick run: TESTS=get,set ROUNDS=1 N1=100000 N16=1000000 MEMORY= PERSIST=
-# Both servers run on 127.0.0.1, on free ports, with --save '' --appendonly no;
-# every process started here is stopped on exit.
+# Quick persistence run: TESTS= MEMORY= ROUNDS=1 KEYS=200000 N1=100000 N16=1000000
+# Both servers run on 127.0.0.1, on free ports, with --save '' --appendonly no
+# (the AOF figures turn the AOF on); every process started here is stopped
+# on exit.
 set -euo pipefail
 
 ROUNDS=${ROUNDS:-3}
@@ -29,7 +33,9 @@ TESTS=${TESTS-get,set,lpush,lpop,sadd,hset,zadd,lrange_100,zrangebyscore}
 PIPES=${PIPES:-1 16}
 RAND=${RAND-100000} # keyspace/member range for __rand_int__ (-r)
 MEMORY=${MEMORY-strings,list,hash,set,zset,stream,stream_pel}
-PERSIST=${PERSIST-rdb} # empty: skip the persistence figures
+PERSIST=${PERSIST-rdb,aof} # empty: skip the persistence figures
+AOF_FSYNC=${AOF_FSYNC:-everysec always}
+AOF_ALWAYS_DIV=${AOF_ALWAYS_DIV:-10} # appendfsync always is ~10x slower: fewer requests
 IFS=, read -r -a TEST_LIST <<<"$TESTS"
 IFS=, read -r -a MEMORY_LIST <<<"$MEMORY"
 
@@ -65,12 +71,13 @@ freeport() {
 	done
 }
 
-# start NAME: starts a fresh server and sets PORT and PID, trying another
-# port when the chosen one was taken meanwhile by a process on the host.
+# start NAME [ARGS...]: starts a fresh server and sets PORT and PID, trying
+# another port when the chosen one was taken meanwhile by a process on the
+# host. ARGS replace the default --appendonly no.
 start() {
 	local try
 	for try in 1 2 3; do
-		start_once "$1" && return
+		start_once "$@" && return
 	done
 	echo "compare.sh: $1 did not start:" >&2
 	cat "$LASTLOG" >&2
@@ -79,10 +86,12 @@ start() {
 
 start_once() {
 	local name=$1 dir="$WORK/$1-$RANDOM"
+	shift
 	mkdir -p "$dir"
 	LASTLOG="$dir/log"
 	PORT=$(freeport)
-	local common=(--port "$PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir")
+	local common=(--port "$PORT" --bind 127.0.0.1 --save '' --dir "$dir")
+	if (($#)); then common+=("$@"); else common+=(--appendonly no); fi
 	if [[ $name == redoubt ]]; then
 		"$WORK/redoubt" server "${common[@]}" >"$dir/log" 2>&1 &
 	else
@@ -130,23 +139,43 @@ awk 'BEGIN {
 # The EVALSHA test runs a cached one-GET script on random keys.
 EVAL_SCRIPT="return redis.call('GET', KEYS[1])"
 
-if ((${#TEST_LIST[@]})); then
-start redoubt; RD_PORT=$PORT; RD_PID=$PID
-start redis; RS_PORT=$PORT; RS_PID=$PID
-load "$RD_PORT" "$WORK/zbench.resp"
-load "$RS_PORT" "$WORK/zbench.resp"
-EVAL_SHA=$(redis-cli -p "$RS_PORT" script load "$EVAL_SCRIPT")
-if [[ $(redis-cli -p "$RD_PORT" script load "$EVAL_SCRIPT") != "$EVAL_SHA" ]]; then
-	echo "compare.sh: SCRIPT LOAD gave different SHAs" >&2
-	exit 1
-fi
+# summarize FILE TEST...: the median of each column over the rounds, per
+# pipeline and test, of the per-round lines in FILE.
+summarize() {
+	local file=$1
+	shift
+	echo
+	echo "summary (median over $ROUNDS rounds)"
+	echo "test pipeline redoubt_rps redis_rps rps_ratio redoubt_p99_ms redis_p99_ms p99_ratio"
+	for pipe in $PIPES; do
+		for test in "$@"; do
+			awk -v t="$test" -v p="$pipe" '$2 == t && $3 == p' "$file" | awk '
+				function median(col,   i, j, n, v, tmp) {
+					n = 0
+					for (i = 1; i <= NR; i++) v[++n] = row[i, col]
+					for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { tmp = v[i]; v[i] = v[j]; v[j] = tmp }
+					return (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+				}
+				{ for (c = 1; c <= NF; c++) row[NR, c] = $c }
+				END { if (NR) printf "%s %s %.0f %.0f %.3f %.3f %.3f %.3f\n", row[1, 2], row[1, 3], median(4), median(5), median(6), median(7), median(8), median(9) }'
+		done
+	done
+}
 
-# bench PORT TEST PIPELINE -> "rps p99_ms"
+# round_line ROUND TEST PIPE RD_RPS RS_RPS RD_P99 RS_P99: one result line.
+round_line() {
+	awk -v r="$1" -v t="$2" -v p="$3" -v a="$4" -v b="$5" -v c="$6" -v d="$7" \
+		'BEGIN { printf "%s %s %s %.0f %.0f %.3f %.3f %.3f %.3f\n", r, t, p, a, b, (b > 0 ? a / b : 0), c, d, (d > 0 ? c / d : 0) }'
+}
+
+# bench PORT TEST PIPELINE [DIV] -> "rps p99_ms"
 # Built-in tests run with -t; zrangebyscore is a custom command line. LRANGE
 # and ZRANGEBYSCORE move ~100x more bytes per request, so they get fewer.
+# DIV divides the number of requests (slow configurations).
 bench() {
 	local port=$1 test=$2 pipe=$3 n=$N1
 	[[ $pipe -gt 1 ]] && n=$N16
+	n=$((n / ${4:-1}))
 	local args=(-h 127.0.0.1 -p "$port" -c "$CLIENTS" -P "$pipe" --csv)
 	case $test in
 	lrange_100) args+=(-n $((n / 8)) -t lrange_100) ;;
@@ -166,6 +195,17 @@ bench() {
 	redis-benchmark "${args[@]}" 2>/dev/null | tail -1 | tr -d '"' | awk -F, '{ print $2, $7 }'
 }
 
+if ((${#TEST_LIST[@]})); then
+start redoubt; RD_PORT=$PORT; RD_PID=$PID
+start redis; RS_PORT=$PORT; RS_PID=$PID
+load "$RD_PORT" "$WORK/zbench.resp"
+load "$RS_PORT" "$WORK/zbench.resp"
+EVAL_SHA=$(redis-cli -p "$RS_PORT" script load "$EVAL_SCRIPT")
+if [[ $(redis-cli -p "$RD_PORT" script load "$EVAL_SCRIPT") != "$EVAL_SHA" ]]; then
+	echo "compare.sh: SCRIPT LOAD gave different SHAs" >&2
+	exit 1
+fi
+
 RESULTS="$WORK/results"
 : >"$RESULTS"
 echo "round test pipeline redoubt_rps redis_rps rps_ratio redoubt_p99_ms redis_p99_ms p99_ratio"
@@ -178,30 +218,14 @@ for round in $(seq "$ROUNDS"); do
 				if [[ $who == redoubt ]]; then read -r rd_rps rd_p99 < <(bench "$RD_PORT" "$test" "$pipe")
 				else read -r rs_rps rs_p99 < <(bench "$RS_PORT" "$test" "$pipe"); fi
 			done
-			line=$(awk -v r="$round" -v t="$test" -v p="$pipe" -v a="$rd_rps" -v b="$rs_rps" -v c="$rd_p99" -v d="$rs_p99" \
-				'BEGIN { printf "%s %s %s %.0f %.0f %.3f %.3f %.3f %.3f\n", r, t, p, a, b, (b > 0 ? a / b : 0), c, d, (d > 0 ? c / d : 0) }')
+			line=$(round_line "$round" "$test" "$pipe" "$rd_rps" "$rs_rps" "$rd_p99" "$rs_p99")
 			echo "$line"
 			echo "$line" >>"$RESULTS"
 		done
 	done
 done
 
-echo
-echo "summary (median over $ROUNDS rounds)"
-echo "test pipeline redoubt_rps redis_rps rps_ratio redoubt_p99_ms redis_p99_ms p99_ratio"
-for pipe in $PIPES; do
-	for test in "${TEST_LIST[@]}"; do
-		awk -v t="$test" -v p="$pipe" '$2 == t && $3 == p' "$RESULTS" | awk '
-			function median(col,   i, j, n, v, tmp) {
-				n = 0
-				for (i = 1; i <= NR; i++) v[++n] = row[i, col]
-				for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { tmp = v[i]; v[i] = v[j]; v[j] = tmp }
-				return (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-			}
-			{ for (c = 1; c <= NF; c++) row[NR, c] = $c }
-			END { printf "%s %s %.0f %.0f %.3f %.3f %.3f %.3f\n", row[1, 2], row[1, 3], median(4), median(5), median(6), median(7), median(8), median(9) }'
-	done
-done
+summarize "$RESULTS" "${TEST_LIST[@]}"
 
 stop "$RD_PID"
 stop "$RS_PID"
@@ -338,6 +362,25 @@ gen_mixed() {
 	}'
 }
 
+# load_ms NAME DIR LINE ARGS...: starts a server of kind NAME on DIR (on
+# PORT, with ARGS), waits for its log line "LINE: <seconds>" and prints
+# that time in ms, then stops it.
+load_ms() {
+	local who=$1 dir=$2 line=$3
+	shift 3
+	local args=(--port "$PORT" --bind 127.0.0.1 --save '' --dir "$dir" "$@")
+	if [[ $who == redoubt ]]; then
+		"$WORK/redoubt" server "${args[@]}" >"$dir/load.log" 2>&1 &
+	else
+		redis-server "${args[@]}" >"$dir/load.log" 2>&1 &
+	fi
+	local pid=$!
+	PIDS+=("$pid")
+	for _ in $(seq 1200); do grep -q "$line" "$dir/load.log" && break; sleep 0.1; done
+	grep -o "$line: [0-9.]*" "$dir/load.log" | tail -1 | awk '{ print $NF * 1000 }'
+	stop "$pid"
+}
+
 persist_rdb() {
 	gen_mixed >"$WORK/mixed.resp"
 	declare -A save load size stallms cow
@@ -366,16 +409,7 @@ persist_rdb() {
 		stallms[$who]=$(cat "$WORK/stall.out")
 		cow[$who]=$(awk -v p="$peak" -v b="$base" 'BEGIN { printf "%.1f", (p - b) * 100 / b }')
 		stop "$PID"
-		# load: a fresh server of the same kind on the same directory
-		if [[ $who == redoubt ]]; then
-			"$WORK/redoubt" server --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" >"$dir/load.log" 2>&1 &
-		else
-			redis-server --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" >"$dir/load.log" 2>&1 &
-		fi
-		PID=$!; PIDS+=("$PID")
-		for _ in $(seq 600); do grep -q 'DB loaded from disk' "$dir/load.log" && break; sleep 0.1; done
-		load[$who]=$(grep -o 'DB loaded from disk: [0-9.]*' "$dir/load.log" | awk '{ print $NF * 1000 }')
-		stop "$PID"
+		load[$who]=$(load_ms "$who" "$dir" 'DB loaded from disk' --appendonly no)
 		echo "  $who: bgsave_ms=${save[$who]} rdb_bytes=${size[$who]} bgsave_peak_rss_growth=${cow[$who]}% max_get_stall_ms=${stallms[$who]} load_ms=${load[$who]}"
 	done
 	awk -v a="${save[redoubt]}" -v b="${save[redis]}" -v c="${size[redoubt]}" -v d="${size[redis]}" -v e="${load[redoubt]}" -v f="${load[redis]}" \
@@ -383,8 +417,104 @@ persist_rdb() {
 	rm -f "$WORK/mixed.resp"
 }
 
-if [[ $PERSIST == *rdb* ]]; then
-	echo
-	echo "persistence: $KEYS mixed keys (80% strings, 10% hashes, 5% lists, 5% sorted sets)"
-	persist_rdb
-fi
+# AOF throughput: SET at each pipeline with appendfsync everysec, then
+# always, on fresh servers each round (so both start from an empty AOF),
+# run alternately as the throughput tests above.
+persist_aof_set() {
+	local results="$WORK/aof_results" tests=() fsync round pipe who div rd_pid rs_pid rd_port rs_port
+	: >"$results"
+	echo "round test pipeline redoubt_rps redis_rps rps_ratio redoubt_p99_ms redis_p99_ms p99_ratio"
+	for round in $(seq "$ROUNDS"); do
+		for fsync in $AOF_FSYNC; do
+			div=1
+			[[ $fsync == always ]] && div=$AOF_ALWAYS_DIV
+			start redoubt --appendonly yes --appendfsync "$fsync"; rd_port=$PORT; rd_pid=$PID
+			start redis --appendonly yes --appendfsync "$fsync"; rs_port=$PORT; rs_pid=$PID
+			for pipe in $PIPES; do
+				if ((round % 2)); then order="redoubt redis"; else order="redis redoubt"; fi
+				for who in $order; do
+					if [[ $who == redoubt ]]; then read -r rd_rps rd_p99 < <(bench "$rd_port" set "$pipe" "$div")
+					else read -r rs_rps rs_p99 < <(bench "$rs_port" set "$pipe" "$div"); fi
+				done
+				line=$(round_line "$round" "set_$fsync" "$pipe" "$rd_rps" "$rs_rps" "$rd_p99" "$rs_p99")
+				echo "$line"
+				echo "$line" >>"$results"
+			done
+			stop "$rd_pid"
+			stop "$rs_pid"
+			rm -rf "$WORK"/redoubt-* "$WORK"/redis-*
+		done
+	done
+	for fsync in $AOF_FSYNC; do tests+=("set_$fsync"); done
+	summarize "$results" "${tests[@]}"
+}
+
+# AOF rewrite on the mixed dataset: fed with appendonly yes (everysec), the
+# AOF is first an empty base plus one incr file of KEYS commands; its load
+# time at start-up is aof_load. Then BGREWRITEAOF (the default RDB
+# preamble): its time and the longest GET round trip during it, then the
+# load time of the rewritten AOF (rewritten_load).
+persist_aof_rewrite() {
+	gen_mixed >"$WORK/mixed.resp"
+	declare -A rewrite stallms cmdload baseload
+	local aofargs=(--appendonly yes --appendfsync everysec)
+	for who in redoubt redis; do
+		start "$who" "${aofargs[@]}"
+		local dir t0 t1 sp
+		dir=$(dirname "$LASTLOG")
+		load "$PORT" "$WORK/mixed.resp"
+		stop "$PID"
+		cmdload[$who]=$(load_ms "$who" "$dir" 'DB loaded from append only file' "${aofargs[@]}")
+		if [[ $who == redoubt ]]; then
+			"$WORK/redoubt" server --port "$PORT" --bind 127.0.0.1 --save '' --dir "$dir" "${aofargs[@]}" >"$dir/log2" 2>&1 &
+		else
+			redis-server --port "$PORT" --bind 127.0.0.1 --save '' --dir "$dir" "${aofargs[@]}" >"$dir/log2" 2>&1 &
+		fi
+		PID=$!; PIDS+=("$PID")
+		for _ in $(seq 1200); do [[ $(redis-cli -p "$PORT" ping 2>/dev/null) == PONG ]] && break; sleep 0.1; done
+		sleep 1
+		"$WORK/stall" -addr "127.0.0.1:$PORT" >"$WORK/stall.out" &
+		sp=$!
+		sleep 0.5
+		t0=$(date +%s%N)
+		redis-cli -p "$PORT" bgrewriteaof >/dev/null
+		while redis-cli -p "$PORT" info persistence | grep -Eq 'aof_rewrite_(in_progress|scheduled):1'; do
+			sleep 0.005
+		done
+		t1=$(date +%s%N)
+		sleep 0.5
+		kill -TERM "$sp"; wait "$sp" 2>/dev/null || true
+		rewrite[$who]=$(( (t1 - t0) / 1000000 ))
+		stallms[$who]=$(cat "$WORK/stall.out")
+		stop "$PID"
+		baseload[$who]=$(load_ms "$who" "$dir" 'DB loaded from append only file' "${aofargs[@]}")
+		echo "  $who: aof_load_ms=${cmdload[$who]} bgrewriteaof_ms=${rewrite[$who]} max_get_stall_ms=${stallms[$who]} rewritten_load_ms=${baseload[$who]}"
+	done
+	awk -v a="${cmdload[redoubt]}" -v b="${cmdload[redis]}" -v c="${rewrite[redoubt]}" -v d="${rewrite[redis]}" \
+		-v e="${stallms[redoubt]}" -v f="${stallms[redis]}" -v g="${baseload[redoubt]}" -v h="${baseload[redis]}" \
+		'function r(x, y) { return y > 0 ? x / y : 0 }
+		BEGIN { printf "aof ratios (redoubt/redis): aof_load_time=%.2f bgrewriteaof_time=%.2f max_get_stall=%.2f rewritten_load_time=%.2f\n", r(a, b), r(c, d), r(e, f), r(g, h) }'
+	rm -f "$WORK/mixed.resp"
+}
+
+IFS=, read -r -a PERSIST_LIST <<<"$PERSIST"
+for p in "${PERSIST_LIST[@]}"; do
+	case $p in
+	rdb)
+		echo
+		echo "persistence: $KEYS mixed keys (80% strings, 10% hashes, 5% lists, 5% sorted sets)"
+		persist_rdb ;;
+	aof | aof_set | aof_rewrite)
+		if [[ $p != aof_rewrite ]]; then
+			echo
+			echo "persistence: SET throughput with the AOF on (appendfsync: $AOF_FSYNC; always runs 1/$AOF_ALWAYS_DIV of the requests)"
+			persist_aof_set
+		fi
+		if [[ $p != aof_set ]]; then
+			echo
+			echo "persistence: AOF of $KEYS mixed keys: load, BGREWRITEAOF, load after the rewrite"
+			persist_aof_rewrite
+		fi ;;
+	*) echo "compare.sh: unknown PERSIST item $p" >&2; exit 1 ;;
+	esac
+done

@@ -7,8 +7,9 @@
 // buffer is written to the current incr file before the replies of the
 // batch that produced it are sent (Client.awaitAOF), by whichever client
 // gets there first: one write (and, with appendfsync always, one fsync)
-// covers every client waiting at that moment. everysec fsyncs from the
-// cron in the background; no leaves it to the kernel.
+// covers every client waiting at that moment, as Redis's one write per
+// event loop iteration covers every client served in it. everysec fsyncs
+// from the cron in the background; no leaves it to the kernel.
 //
 // BGREWRITEAOF, like BGSAVE, walks a keyspace snapshot without fork: a new
 // incr file is opened at the instant the snapshot is taken, so the new
@@ -22,9 +23,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
-	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/redoubt/redoubt/internal/aof"
@@ -61,15 +62,25 @@ type aofState struct {
 
 	// bmu guards the pending buffer, which the executor appends to and the
 	// writer takes.
-	bmu      sync.Mutex
-	buf      []byte
-	appended int64 // total bytes ever fed
+	bmu sync.Mutex
+	buf []byte
+	// appended is the total of bytes ever fed; changed under bmu, read
+	// without it by the executor, which alone feeds.
+	appended atomic.Int64
 	file     *os.File
 	fileName string
 	// wmu is held by the one goroutine writing the buffer out.
-	wmu     sync.Mutex
-	spare   []byte
-	written atomic.Int64 // bytes of the stream written (write(2) done)
+	wmu   sync.Mutex
+	spare []byte
+	// written is how much of the stream is in the file (write(2) done, and
+	// fsynced too under appendfsync always): replies up to it may go out.
+	written atomic.Int64
+	// flushMu guards flushing: whether a client is writing for the others
+	// (writeUpTo); flushed is broadcast when it is done, so every client
+	// the write covered goes on at once.
+	flushMu  sync.Mutex
+	flushing bool
+	flushed  sync.Cond
 	// size is the AOF's total size on disk (base + incrs), for INFO and
 	// automatic rewrite
 	size      atomic.Int64
@@ -107,20 +118,16 @@ func (a *aofState) feed(s *Server, db int, argv [][]byte) {
 		}
 	}
 	if db != a.selDB {
-		a.buf = aof.AppendCommand(a.buf, []byte("SELECT"), []byte(strconv.Itoa(db)))
+		a.buf = aof.AppendSelect(a.buf, db)
 		a.selDB = db
 	}
 	a.buf = aof.AppendCommand(a.buf, argv...)
-	a.appended += int64(len(a.buf) - n)
+	a.appended.Add(int64(len(a.buf) - n))
 	a.bmu.Unlock()
 }
 
 // appendedOffset is the end of the stream fed so far (lock held).
-func (a *aofState) appendedOffset() int64 {
-	a.bmu.Lock()
-	defer a.bmu.Unlock()
-	return a.appended
-}
+func (a *aofState) appendedOffset() int64 { return a.appended.Load() }
 
 // awaitAOF writes the AOF up to what the client's batch produced before
 // its replies go out: a reply acknowledges a write only once the write is
@@ -131,6 +138,12 @@ func (c *Client) awaitAOF() {
 	}
 	target := c.aofWait
 	c.aofWait = 0
+	if c.srv.aof.written.Load() < target {
+		// let the clients whose input is ready run their commands first,
+		// so that one write covers them all (Redis's event loop serves
+		// every ready client before its one AOF write)
+		runtime.Gosched()
+	}
 	c.srv.aof.writeUpTo(c.srv, target)
 }
 
@@ -147,24 +160,39 @@ func (c *Client) noteAOFWait() {
 }
 
 // writeUpTo makes sure the stream up to target is written (and fsynced
-// under appendfsync always). Callers without the lock, or with it when
-// they must (switching files): the writer takes only bmu, never s.mu.
+// under appendfsync always). One caller writes everything pending while
+// the others wait for it: those it covered return as soon as it is done,
+// the rest elect the next writer. Callers hold no lock: the writer takes
+// only bmu, never s.mu.
 func (a *aofState) writeUpTo(s *Server, target int64) {
 	if a.written.Load() >= target {
 		return
 	}
-	a.wmu.Lock()
-	defer a.wmu.Unlock()
-	if a.written.Load() >= target {
-		return
+	a.flushMu.Lock()
+	if a.flushed.L == nil {
+		a.flushed.L = &a.flushMu
 	}
-	a.writeLocked(s)
+	for a.written.Load() < target {
+		if a.flushing {
+			a.flushed.Wait()
+			continue
+		}
+		a.flushing = true
+		a.flushMu.Unlock()
+		a.wmu.Lock()
+		a.writeLocked(s)
+		a.wmu.Unlock()
+		a.flushMu.Lock()
+		a.flushing = false
+		a.flushed.Broadcast()
+	}
+	a.flushMu.Unlock()
 }
 
 // writeLocked writes everything pending (wmu held).
 func (a *aofState) writeLocked(s *Server) {
 	a.bmu.Lock()
-	data, end, f := a.buf, a.appended, a.file
+	data, end, f := a.buf, a.appended.Load(), a.file
 	a.buf = a.spare[:0]
 	a.bmu.Unlock()
 	if len(data) > 0 && f != nil {
@@ -207,8 +235,8 @@ func (s *Server) aofCron() {
 	if a.state == aofOff {
 		return
 	}
-	if a.appendedOffset() > a.written.Load() {
-		go a.writeUpTo(s, a.appended)
+	if off := a.appendedOffset(); off > a.written.Load() {
+		go a.writeUpTo(s, off)
 	}
 	if s.cfg.AppendFsync == "everysec" && !a.fsyncPaused(s) {
 		now := time.Now().UnixMilli()
@@ -242,11 +270,32 @@ func (s *Server) aofCron() {
 	}
 }
 
+// fdatasync flushes f's data, and its metadata only as far as needed to
+// read the data back (its size, not its times): what Redis calls on Linux
+// for the AOF, cheaper than fsync.
 func fdatasync(f *os.File) error {
 	if f == nil {
 		return nil
 	}
-	return f.Sync()
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	if err := rc.Control(func(fd uintptr) {
+		for {
+			if serr = syscall.Fdatasync(int(fd)); serr != syscall.EINTR {
+				return
+			}
+		}
+	}); err != nil {
+		// Control fails only when f is closed (by a switch of files)
+		return &os.PathError{Op: "fdatasync", Path: f.Name(), Err: os.ErrClosed}
+	}
+	if serr != nil {
+		return &os.PathError{Op: "fdatasync", Path: f.Name(), Err: serr}
+	}
+	return nil
 }
 
 // aofFlushAndSync writes and fsyncs everything (SHUTDOWN, switching files;
@@ -632,7 +681,7 @@ func (s *Server) stopAppendOnly() {
 	a.file, a.fileName = nil, ""
 	a.buf = a.buf[:0]
 	a.bmu.Unlock()
-	a.written.Store(a.appended)
+	a.written.Store(a.appended.Load())
 	a.state = aofOff
 }
 
