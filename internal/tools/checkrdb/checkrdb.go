@@ -94,7 +94,7 @@ type Result struct {
 func CheckDetail(name string, data []byte, out io.Writer, preamble bool) Result {
 	_ = preamble // the report is the same: redis_check_rdb_main with an open file
 	c := &checker{out: out, now: time.Now().UnixMilli()}
-	c.in = newRio(data, c.logWarning)
+	c.in = newRio(data)
 	c.info(0, "Checking RDB file %s", name)
 	f := c.run()
 	if f != nil {
@@ -425,19 +425,19 @@ func (c *checker) moduleValue(name string) *failure {
 			return nil
 		case rdb.ModuleOpSInt, rdb.ModuleOpUInt:
 			if _, f := in.loadPlainLen(); f != nil {
-				return c.moduleErr(f, 1539, "Error reading integer from module %s value", name)
+				return c.moduleErr(f, 1540, "Error reading integer from module %s value", name)
 			}
 		case rdb.ModuleOpString:
 			if _, f := in.loadString(); f != nil {
-				return c.moduleErr(f, 1545, "Error reading string from module %s value", name)
+				return c.moduleErr(f, 1546, "Error reading string from module %s value", name)
 			}
 		case rdb.ModuleOpFloat:
 			if _, ok := in.read(4); !ok {
-				return c.moduleErr(nil, 1552, "Error reading float from module %s value", name)
+				return c.moduleErr(nil, 1553, "Error reading float from module %s value", name)
 			}
 		case rdb.ModuleOpDouble:
 			if _, ok := in.read(8); !ok {
-				return c.moduleErr(nil, 1558, "Error reading double from module %s value", name)
+				return c.moduleErr(nil, 1559, "Error reading double from module %s value", name)
 			}
 		}
 	}
