@@ -87,6 +87,11 @@ type Result struct {
 	// line "Terminating server after rdb file reading failure." and, in
 	// redis-check-aof, nothing of its own follows; the exit code is 1).
 	Terminated bool
+	// RedisHangs is set when the input ran out inside a module value's
+	// opcodes, where the real tool reads the failed opcode again for ever
+	// (rdbLoadCheckModuleValue never checks for RDB_LENERR); the checker
+	// reports the end of input instead.
+	RedisHangs bool
 }
 
 // CheckDetail is Check with the Result a caller such as redis-check-aof
@@ -102,7 +107,7 @@ func CheckDetail(name string, data []byte, out io.Writer, preamble bool) Result 
 		if f.fatal {
 			c.logWarning("Terminating server after rdb file reading failure.")
 		}
-		return Result{End: f.at, Terminated: f.fatal}
+		return Result{End: f.at, Terminated: f.fatal, RedisHangs: c.redisHangs}
 	}
 	end := c.in.pos()
 	c.info(end, "\\o/ RDB looks OK! \\o/")
@@ -149,6 +154,8 @@ type checker struct {
 	keys    uint64
 	expires uint64
 	expired uint64
+	// redisHangs: see Result.RedisHangs
+	redisHangs bool
 }
 
 // cstr is how printf's %s shows a Redis string: up to its first NUL.
@@ -418,6 +425,7 @@ func (c *checker) moduleValue(name string) *failure {
 		if f != nil {
 			// A failed read: Redis loops on RDB_LENERR for ever here; the
 			// checker reports the end of input instead.
+			c.redisHangs = !f.fatal
 			return f
 		}
 		switch op {

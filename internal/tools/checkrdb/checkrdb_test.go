@@ -18,6 +18,7 @@ package checkrdb
 
 import (
 	"bufio"
+	"context"
 	"bytes"
 	"encoding/binary"
 	"flag"
@@ -32,6 +33,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/redoubt/redoubt/internal/rdb"
 )
@@ -265,9 +267,16 @@ func runRedis(t testing.TB, bin string, data []byte) result {
 	if err := os.WriteFile(filepath.Join(dir, caseFile), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, caseFile)
+	// a guard, not a measurement: an input the real tool never finishes
+	// on (see Result.RedisHangs) must fail the test, not hang it
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, caseFile)
 	cmd.Dir = dir
 	out, err := cmd.Output()
+	if ctx.Err() != nil {
+		t.Fatalf("redis-check-rdb did not finish on %q", data)
+	}
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
