@@ -18,8 +18,8 @@ package checkrdb
 
 import (
 	"bufio"
-	"context"
 	"bytes"
+	"context"
 	"encoding/binary"
 	"flag"
 	"fmt"
