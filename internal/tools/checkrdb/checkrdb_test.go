@@ -7,7 +7,8 @@ package checkrdb
 // a repaired checksum, bad headers and checksums, absurd lengths).
 //
 // The real tool's reports are recorded in testdata/golden.txt (with
-// -update, which runs /usr/bin/redis-check-rdb on every case), so the
+// -update all, which runs /usr/bin/redis-check-rdb on every case, or
+// -update missing for new cases only), so the
 // comparison of hundreds of cases costs no process starts;
 // TestGoldenIsRedis re-runs the real tool on a sample of the cases to
 // show the recording still matches it.
@@ -40,7 +41,7 @@ import (
 
 var onlyCases = flag.String("case", "", "compare only the cases whose name matches this regexp, showing every difference")
 
-var update = flag.Bool("update", false, "re-record testdata/golden.txt with the real redis-check-rdb")
+var update = flag.String("update", "", `re-record testdata/golden.txt with the real redis-check-rdb: "all" cases, or the "missing" ones`)
 
 const (
 	goldenPath = "testdata/golden.txt"
@@ -171,6 +172,18 @@ func cases(t testing.TB) []rdbCase {
 	add("checksum/missing", all[:len(all)-8])
 	add("checksum/trailing-garbage", append(bytes.Clone(all), "garbage"...))
 
+	// past every 2 MB read the real tool's progress callback runs
+	// (loading_process_events_interval_bytes)
+	large := []byte("REDIS0010\xfe\x00")
+	lrng := rand.New(rand.NewSource(1))
+	for i := range 3 {
+		v := make([]byte, 1500000)
+		lrng.Read(v)
+		large = rdb.AppendString(append(large, 0), []byte{'a' + byte(i)}, false)
+		large = rdb.AppendString(large, v, false)
+	}
+	add("large/4.5MB-of-strings", append(large, 0xff, 0, 0, 0, 0, 0, 0, 0, 0))
+
 	// hand-made records after a valid header
 	for _, r := range crafted() {
 		add("crafted/"+r.name, r.data)
@@ -290,7 +303,7 @@ func runRedis(t testing.TB, bin string, data []byte) result {
 func readGolden(t testing.TB) map[string]result {
 	f, err := os.Open(goldenPath)
 	if err != nil {
-		t.Fatalf("%v (record it with -update)", err)
+		t.Fatalf("%v (record it with -update all)", err)
 	}
 	defer f.Close()
 	g := map[string]result{}
@@ -319,7 +332,11 @@ func readGolden(t testing.TB) map[string]result {
 	return g
 }
 
-func writeGolden(t *testing.T, bin string, cs []rdbCase) {
+func writeGolden(t *testing.T, bin string, cs []rdbCase, onlyMissing bool) {
+	var old map[string]result
+	if onlyMissing {
+		old = readGolden(t)
+	}
 	res := make([]result, len(cs))
 	var wg sync.WaitGroup
 	work := make(chan int)
@@ -328,6 +345,10 @@ func writeGolden(t *testing.T, bin string, cs []rdbCase) {
 		go func() {
 			defer wg.Done()
 			for i := range work {
+				if r, ok := old[cs[i].name]; ok {
+					res[i] = r
+					continue
+				}
 				res[i] = runRedis(t, bin, cs[i].data)
 			}
 		}()
@@ -348,12 +369,12 @@ func writeGolden(t *testing.T, bin string, cs []rdbCase) {
 
 func TestAsRedisCheckRDB(t *testing.T) {
 	cs := cases(t)
-	if *update {
+	if *update != "" {
 		bin, err := exec.LookPath("redis-check-rdb")
 		if err != nil {
 			t.Fatal("-update needs redis-check-rdb")
 		}
-		writeGolden(t, bin, cs)
+		writeGolden(t, bin, cs, *update == "missing")
 	}
 	golden := readGolden(t)
 	t.Chdir(t.TempDir())
@@ -368,7 +389,7 @@ func TestAsRedisCheckRDB(t *testing.T) {
 		}
 		want, ok := golden[c.name]
 		if !ok {
-			t.Errorf("%s: not in %s (re-record with -update)", c.name, goldenPath)
+			t.Errorf("%s: not in %s (record it with -update missing)", c.name, goldenPath)
 			continue
 		}
 		got := runOurs(t, c.data)
