@@ -11,6 +11,15 @@
 // reads and its error messages, which the loader has no use for. It shares
 // internal/rdb's Reader, CRC64, LZF and the validators of the compact
 // encodings (listpack, ziplist, intset, zipmap).
+//
+// The report matches redis-check-rdb 7.0.15 (Debian's build, whose rdb.c
+// line numbers the corruption messages quote) byte for byte apart from a
+// log line's pid and time; checkrdb_test.go holds it to recordings of the
+// real tool. Known differences, on purpose: where the real tool never
+// finishes (a module value cut short) the checker reports the end of
+// input (Result.RedisHangs); and whether a huge declared size is an
+// allocation failure ("OOM in dictTryExpand", or a short read for a
+// string) is estimated from RAM plus swap rather than asked of malloc.
 package checkrdb
 
 import (
