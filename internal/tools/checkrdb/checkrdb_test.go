@@ -228,6 +228,8 @@ func crafted() []rdbCase {
 	add("zset-v1-text", end(str(str(append(key(3, "k"), 1), "a"), "\x041.5e")))
 	add("hash-dup", end(str(str(str(str(append(key(4, "k"), 2), "f"), "v"), "f"), "v")))
 	add("unknown-type", end(append(key(22, "k"), 0)))
+	// a set as Redis 7.2 writes it (listpack, type 20), unknown to 7.0
+	add("set-listpack-7.2", end(str(key(20, "k"), "\x0b\x00\x00\x00\x01\x00\x81a\x02\xff")))
 	add("type-7", end(append(key(7, "k"), 0)))
 	add("module-type", end(append(key(6, "k"), 0x05)))
 	add("module2-type", end(append(key(7, "k"), 0x05, 0x00)))
