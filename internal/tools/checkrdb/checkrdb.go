@@ -430,7 +430,7 @@ func moduleTypeName(id uint64) string {
 func (c *checker) moduleValue(name string) *failure {
 	in := c.in
 	for {
-		op, f := in.loadPlainLen()
+		op, f := in.loadRawLen()
 		if f != nil {
 			// A failed read: Redis loops on RDB_LENERR for ever here; the
 			// checker reports the end of input instead.

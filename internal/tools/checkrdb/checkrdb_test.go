@@ -218,6 +218,16 @@ func crafted() []rdbCase {
 	add("huge-hash", end(append(key(4, "k"), 0x81, 0x0f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)))
 	add("huge-quicklist", end(append(key(18, "k"), 0x81, 0x0f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)))
 	add("huge-stream", end(append(key(21, "k"), 0x81, 0x0f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)))
+	// 2^64-1 is rdbLoadLen's error marker where the caller compares with
+	// it, an ordinary value where it checks rioGetReadError instead
+	lenErr := []byte{0x81, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
+	add("lenerr-list", end(append(key(1, "k"), lenErr...)))
+	add("lenerr-selectdb", end(append(append(bytes.Clone(head), 0xfe), lenErr...)))
+	add("lenerr-module2-id", end(append(append(key(7, "k"), lenErr...), 0)))
+	add("lenerr-module2-opcode", end(append(append(key(7, "k"), 5), append(lenErr, 0)...)))
+	add("lenerr-stream-length", end(append(append(key(15, "k"), 0), append(lenErr, 0, 0, 0)...)))
+	add("lenerr-stream-consumer-pel", end(append(key(15, "k"),
+		append([]byte{0, 0, 0, 0, 1, 1, 'g', 0, 0, 0, 1, 1, 'c', 0, 0, 0, 0, 0, 0, 0, 0}, lenErr...)...)))
 	add("empty-list", end(append(key(1, "k"), 0)))
 	add("empty-set", end(append(key(2, "k"), 0)))
 	add("set-dup", end(str(str(append(key(2, "k"), 2), "a"), "a")))

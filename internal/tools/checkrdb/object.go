@@ -55,7 +55,7 @@ func (c *checker) loadObject(typ byte) *failure {
 	case rdb.TypeStreamListpacks, rdb.TypeStreamListpacks2:
 		return c.loadStream(typ)
 	case rdb.TypeModule, rdb.TypeModule2:
-		id, f := in.loadPlainLen()
+		id, f := in.loadRawLen() // checked with rioGetReadError
 		if f != nil {
 			if f.fatal {
 				return f

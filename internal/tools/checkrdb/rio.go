@@ -141,8 +141,20 @@ func (c *rio) loadLen() (n uint64, encoded bool, f *failure) {
 // lenErr is rdbLoadLen's RDB_LENERR, returned after a failed read.
 const lenErr = math.MaxUint64
 
-// loadPlainLen is rdbLoadLen(rdb, NULL): the encoding flag is dropped.
+// loadPlainLen is rdbLoadLen(rdb, NULL) where the caller compares the
+// result with RDB_LENERR: a stored length of 2^64-1 is that marker and
+// fails like a short read (though later reads still work).
 func (c *rio) loadPlainLen() (uint64, *failure) {
+	n, f := c.loadRawLen()
+	if f == nil && n == lenErr {
+		return 0, c.eof()
+	}
+	return n, f
+}
+
+// loadRawLen is rdbLoadLen(rdb, NULL) where the caller tells a failed
+// read by rioGetReadError instead, so 2^64-1 is an ordinary value.
+func (c *rio) loadRawLen() (uint64, *failure) {
 	n, _, f := c.loadLen()
 	return n, f
 }
@@ -150,7 +162,7 @@ func (c *rio) loadPlainLen() (uint64, *failure) {
 // lenOrErr is rdbLoadLen where the caller checks rioGetReadError later:
 // a short read gives RDB_LENERR, a corrupt encoding still fails at once.
 func (c *rio) lenOrErr() (uint64, *failure) {
-	n, f := c.loadPlainLen()
+	n, f := c.loadRawLen()
 	if f != nil && !f.fatal {
 		return lenErr, nil
 	}
