@@ -13,6 +13,11 @@ package checkrdb
 // TestGoldenIsRedis re-runs the real tool on a sample of the cases to
 // show the recording still matches it.
 //
+// The rdb.c line numbers the corruption messages quote (rio.go, object.go,
+// stream.go) were read off the installed binary: objdump -d shows, next to
+// each message's format string, the line passed to rdbReportError; the
+// cases here confirm the ones they reach.
+//
 // Masks, the only differences allowed: a log line's "pid:C date time.ms # "
 // prefix becomes "<log> " (a pid and a clock reading cannot match). Both
 // tools are given the same file name, so nothing else is masked.
