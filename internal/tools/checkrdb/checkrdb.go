@@ -11,6 +11,15 @@
 // reads and its error messages, which the loader has no use for. It shares
 // internal/rdb's Reader, CRC64, LZF and the validators of the compact
 // encodings (listpack, ziplist, intset, zipmap).
+//
+// The report matches redis-check-rdb 7.0.15 (Debian's build, whose rdb.c
+// line numbers the corruption messages quote) byte for byte apart from a
+// log line's pid and time; checkrdb_test.go holds it to recordings of the
+// real tool. Known differences, on purpose: where the real tool never
+// finishes (a module value cut short) the checker reports the end of
+// input (Result.RedisHangs); and whether a huge declared size is an
+// allocation failure ("OOM in dictTryExpand", or a short read for a
+// string) is estimated from RAM plus swap rather than asked of malloc.
 package checkrdb
 
 import (
@@ -87,6 +96,11 @@ type Result struct {
 	// line "Terminating server after rdb file reading failure." and, in
 	// redis-check-aof, nothing of its own follows; the exit code is 1).
 	Terminated bool
+	// RedisHangs is set when the input ran out inside a module value's
+	// opcodes, where the real tool reads the failed opcode again for ever
+	// (rdbLoadCheckModuleValue never checks for RDB_LENERR); the checker
+	// reports the end of input instead.
+	RedisHangs bool
 }
 
 // CheckDetail is Check with the Result a caller such as redis-check-aof
@@ -94,7 +108,7 @@ type Result struct {
 func CheckDetail(name string, data []byte, out io.Writer, preamble bool) Result {
 	_ = preamble // the report is the same: redis_check_rdb_main with an open file
 	c := &checker{out: out, now: time.Now().UnixMilli()}
-	c.in = newRio(data, c.logWarning)
+	c.in = newRio(data)
 	c.info(0, "Checking RDB file %s", name)
 	f := c.run()
 	if f != nil {
@@ -102,7 +116,7 @@ func CheckDetail(name string, data []byte, out io.Writer, preamble bool) Result 
 		if f.fatal {
 			c.logWarning("Terminating server after rdb file reading failure.")
 		}
-		return Result{End: f.at, Terminated: f.fatal}
+		return Result{End: f.at, Terminated: f.fatal, RedisHangs: c.redisHangs}
 	}
 	end := c.in.pos()
 	c.info(end, "\\o/ RDB looks OK! \\o/")
@@ -149,6 +163,8 @@ type checker struct {
 	keys    uint64
 	expires uint64
 	expired uint64
+	// redisHangs: see Result.RedisHangs
+	redisHangs bool
 }
 
 // cstr is how printf's %s shows a Redis string: up to its first NUL.
@@ -414,10 +430,11 @@ func moduleTypeName(id uint64) string {
 func (c *checker) moduleValue(name string) *failure {
 	in := c.in
 	for {
-		op, f := in.loadPlainLen()
+		op, f := in.loadRawLen()
 		if f != nil {
 			// A failed read: Redis loops on RDB_LENERR for ever here; the
 			// checker reports the end of input instead.
+			c.redisHangs = !f.fatal
 			return f
 		}
 		switch op {
@@ -425,19 +442,19 @@ func (c *checker) moduleValue(name string) *failure {
 			return nil
 		case rdb.ModuleOpSInt, rdb.ModuleOpUInt:
 			if _, f := in.loadPlainLen(); f != nil {
-				return c.moduleErr(f, 1539, "Error reading integer from module %s value", name)
+				return c.moduleErr(f, 1540, "Error reading integer from module %s value", name)
 			}
 		case rdb.ModuleOpString:
 			if _, f := in.loadString(); f != nil {
-				return c.moduleErr(f, 1545, "Error reading string from module %s value", name)
+				return c.moduleErr(f, 1546, "Error reading string from module %s value", name)
 			}
 		case rdb.ModuleOpFloat:
 			if _, ok := in.read(4); !ok {
-				return c.moduleErr(nil, 1552, "Error reading float from module %s value", name)
+				return c.moduleErr(nil, 1553, "Error reading float from module %s value", name)
 			}
 		case rdb.ModuleOpDouble:
 			if _, ok := in.read(8); !ok {
-				return c.moduleErr(nil, 1558, "Error reading double from module %s value", name)
+				return c.moduleErr(nil, 1559, "Error reading double from module %s value", name)
 			}
 		}
 	}

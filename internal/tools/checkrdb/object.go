@@ -55,20 +55,20 @@ func (c *checker) loadObject(typ byte) *failure {
 	case rdb.TypeStreamListpacks, rdb.TypeStreamListpacks2:
 		return c.loadStream(typ)
 	case rdb.TypeModule, rdb.TypeModule2:
-		id, f := in.loadPlainLen()
+		id, f := in.loadRawLen() // checked with rioGetReadError
 		if f != nil {
 			if f.fatal {
 				return f
 			}
-			return in.corrupt(2613, "Short read module id")
+			return in.corrupt(2622, "Short read module id")
 		}
 		name := moduleTypeName(id)
 		if typ == rdb.TypeModule2 {
 			return c.moduleValue(name)
 		}
-		return in.corrupt(2627, "The RDB file contains module data I can't load: no matching module type '%s'", name)
+		return in.corrupt(2636, "The RDB file contains module data I can't load: no matching module type '%s'", name)
 	}
-	return in.corrupt(2672, "Unknown RDB encoding type %d", typ)
+	return in.corrupt(2681, "Unknown RDB encoding type %d", typ)
 }
 
 func (c *checker) loadSet() *failure {
@@ -81,7 +81,7 @@ func (c *checker) loadSet() *failure {
 		return in.eof()
 	}
 	if n > setMaxIntsetEntries && in.dictTryExpandFails(n) {
-		return in.corrupt(1784, "OOM in dictTryExpand %d", n)
+		return in.corrupt(1785, "OOM in dictTryExpand %d", n)
 	}
 	intset := n <= setMaxIntsetEntries
 	seen := map[string]struct{}{}
@@ -98,9 +98,9 @@ func (c *checker) loadSet() *failure {
 			}
 		}
 		if _, dup := seen[string(m)]; dup {
-			line := 1828
+			line := 1829
 			if intset {
-				line = 1808
+				line = 1809
 			}
 			return in.corrupt(line, "Duplicate set members detected")
 		}
@@ -119,7 +119,7 @@ func (c *checker) loadZSet(typ byte) *failure {
 		return in.eof()
 	}
 	if in.dictTryExpandFails(n) {
-		return in.corrupt(1850, "OOM in dictTryExpand %d", n)
+		return in.corrupt(1851, "OOM in dictTryExpand %d", n)
 	}
 	seen := map[string]struct{}{}
 	for ; n > 0; n-- {
@@ -138,10 +138,10 @@ func (c *checker) loadZSet(typ byte) *failure {
 			return in.eof()
 		}
 		if math.IsNaN(score) {
-			return in.corrupt(1881, "Zset with NAN score detected")
+			return in.corrupt(1882, "Zset with NAN score detected")
 		}
 		if _, dup := seen[string(m)]; dup {
-			return in.corrupt(1893, "Duplicate zset fields detected")
+			return in.corrupt(1894, "Duplicate zset fields detected")
 		}
 		seen[string(m)] = struct{}{}
 	}
@@ -172,7 +172,7 @@ func (c *checker) loadHash() *failure {
 			return f
 		}
 		if _, dup := seen[string(field)]; dup {
-			return in.corrupt(1950, "Hash with dup elements")
+			return in.corrupt(1951, "Hash with dup elements")
 		}
 		seen[string(field)] = struct{}{}
 		add := uint64(len(field)) + uint64(len(value))
@@ -183,7 +183,7 @@ func (c *checker) loadHash() *failure {
 		lpBytes += lpEntryBytes(len(field)) + lpEntryBytes(len(value))
 	}
 	if !listpack && n > 4 && in.dictTryExpandFails(n) && uint64(len(seen)) <= n {
-		return in.corrupt(1995, "OOM in dictTryExpand %d", n)
+		return in.corrupt(1996, "OOM in dictTryExpand %d", n)
 	}
 	for !listpack && n > 0 {
 		n--
@@ -195,7 +195,7 @@ func (c *checker) loadHash() *failure {
 			return f
 		}
 		if _, dup := seen[string(field)]; dup {
-			return in.corrupt(2018, "Duplicate hash fields detected")
+			return in.corrupt(2019, "Duplicate hash fields detected")
 		}
 		seen[string(field)] = struct{}{}
 	}
@@ -247,7 +247,7 @@ func (c *checker) loadQuicklist(typ byte) *failure {
 				return f
 			}
 			if container != 1 && container != 2 { // PLAIN, PACKED
-				return in.corrupt(2047, "Quicklist integrity check failed.")
+				return in.corrupt(2048, "Quicklist integrity check failed.")
 			}
 			plain = container == 1
 		}
@@ -267,12 +267,12 @@ func (c *checker) loadQuicklist(typ byte) *failure {
 		if typ == rdb.TypeListQuicklist2 {
 			elems, err = rdb.WalkListpack(data, nil)
 			if err != nil {
-				return in.corrupt(2070, "Listpack integrity check failed.")
+				return in.corrupt(2071, "Listpack integrity check failed.")
 			}
 		} else {
 			elems, err = rdb.WalkZiplist(data, nil)
 			if err != nil {
-				return in.corrupt(2080, "Ziplist integrity check failed.")
+				return in.corrupt(2081, "Ziplist integrity check failed.")
 			}
 		}
 		count += elems // empty nodes are skipped silently
@@ -294,7 +294,7 @@ func (c *checker) loadEncoded(typ byte) *failure {
 	case rdb.TypeHashZipmap:
 		pairs, err := rdb.ZipmapPairs(blob)
 		if err != nil {
-			return in.corrupt(2129, "Zipmap integrity check failed.")
+			return in.corrupt(2130, "Zipmap integrity check failed.")
 		}
 		seen := map[string]struct{}{}
 		lpBytes := uint64(7)
@@ -303,7 +303,7 @@ func (c *checker) loadEncoded(typ byte) *failure {
 			_, dup := seen[string(field)]
 			add := uint64(len(field)) + uint64(len(value))
 			if dup || lpBytes+add > lpSafetySize {
-				return in.corrupt(2153, "Hash zipmap with dup elements, or big length (%d)", len(field))
+				return in.corrupt(2154, "Hash zipmap with dup elements, or big length (%d)", len(field))
 			}
 			seen[string(field)] = struct{}{}
 			lpBytes += lpEntryBytes(len(field)) + lpEntryBytes(len(value))
@@ -312,7 +312,7 @@ func (c *checker) loadEncoded(typ byte) *failure {
 	case rdb.TypeListZiplist:
 		n, err := rdb.WalkZiplist(blob, nil)
 		if err != nil {
-			return in.corrupt(2187, "List ziplist integrity check failed.")
+			return in.corrupt(2189, "List ziplist integrity check failed.")
 		}
 		if n == 0 {
 			return in.eof()
@@ -320,16 +320,16 @@ func (c *checker) loadEncoded(typ byte) *failure {
 		return nil
 	case rdb.TypeSetIntset:
 		if _, err := rdb.IntsetValues(blob); err != nil {
-			return in.corrupt(2212, "Intset integrity check failed.")
+			return in.corrupt(2214, "Intset integrity check failed.")
 		}
 		return nil
 	case rdb.TypeZSetZiplist, rdb.TypeHashZiplist:
 		es, err := rdb.ZiplistPairs(blob)
 		if err != nil {
 			if typ == rdb.TypeZSetZiplist {
-				return in.corrupt(2227, "Zset ziplist integrity check failed.")
+				return in.corrupt(2229, "Zset ziplist integrity check failed.")
 			}
-			return in.corrupt(2273, "Hash ziplist integrity check failed.")
+			return in.corrupt(2275, "Hash ziplist integrity check failed.")
 		}
 		if len(es) == 0 {
 			return in.eof()
@@ -339,14 +339,14 @@ func (c *checker) loadEncoded(typ byte) *failure {
 		es, err := rdb.ListpackPairs(blob)
 		if err != nil {
 			if typ == rdb.TypeZSetListpack {
-				return in.corrupt(2253, "Zset listpack integrity check failed.")
+				return in.corrupt(2255, "Zset listpack integrity check failed.")
 			}
-			return in.corrupt(2299, "Hash listpack integrity check failed.")
+			return in.corrupt(2301, "Hash listpack integrity check failed.")
 		}
 		if len(es) == 0 {
 			return in.eof()
 		}
 		return nil
 	}
-	return in.corrupt(2317, "Unknown RDB encoding type %d", typ)
+	return in.corrupt(2319, "Unknown RDB encoding type %d", typ)
 }

@@ -41,13 +41,12 @@ const eofMsg = "Unexpected EOF reading RDB file"
 type rio struct {
 	r       *rdb.Reader
 	data    []byte
-	readErr bool         // sticky, as RIO_FLAG_READ_ERROR
-	log     func(string) // serverLog(LL_WARNING, ...)
-	memory  uint64       // the largest allocation that succeeds
+	readErr bool   // sticky, as RIO_FLAG_READ_ERROR
+	memory  uint64 // the largest allocation that succeeds
 }
 
-func newRio(data []byte, log func(string)) *rio {
-	return &rio{r: rdb.NewReader(data), data: data, log: log, memory: allocLimit()}
+func newRio(data []byte) *rio {
+	return &rio{r: rdb.NewReader(data), data: data, memory: allocLimit()}
 }
 
 // pos is rio's processed_bytes.
@@ -75,17 +74,15 @@ func (c *rio) read(n uint64) ([]byte, bool) {
 func (c *rio) eof() *failure { return &failure{msg: eofMsg, at: c.pos()} }
 
 // corrupt is rdbReportCorruptRDB / rdbReportReadError: line is the rdb.c
-// line of the report in Redis 7.0.15 (kept so the text has the real shape;
-// server.loading_loaded_bytes stays 0 in the checker).
+// line of the report in the Debian build of Redis 7.0.15 the golden files
+// come from (each read off that binary's call sites, see
+// checkrdb_test.go), kept so the text has the real shape;
+// server.loading_loaded_bytes stays 0 in the checker.
 func (c *rio) corrupt(line int, format string, args ...any) *failure {
-	msg := fmt.Sprintf("Internal error in RDB reading offset 0, function at rdb.c:%d -> ", line+rdbLineShift) +
+	msg := fmt.Sprintf("Internal error in RDB reading offset 0, function at rdb.c:%d -> ", line) +
 		fmt.Sprintf(format, args...)
 	return &failure{msg: clip(msg), at: c.pos(), fatal: true}
 }
-
-// rdbLineShift is how far the rdb.c of the Debian 7.0.15 build the golden
-// files come from is shifted from the upstream tag's line numbers.
-const rdbLineShift = 2
 
 // clip is the 1024-byte message buffer of rdbCheckError / rdbReportError.
 func clip(s string) string {
@@ -144,8 +141,20 @@ func (c *rio) loadLen() (n uint64, encoded bool, f *failure) {
 // lenErr is rdbLoadLen's RDB_LENERR, returned after a failed read.
 const lenErr = math.MaxUint64
 
-// loadPlainLen is rdbLoadLen(rdb, NULL): the encoding flag is dropped.
+// loadPlainLen is rdbLoadLen(rdb, NULL) where the caller compares the
+// result with RDB_LENERR: a stored length of 2^64-1 is that marker and
+// fails like a short read (though later reads still work).
 func (c *rio) loadPlainLen() (uint64, *failure) {
+	n, f := c.loadRawLen()
+	if f == nil && n == lenErr {
+		return 0, c.eof()
+	}
+	return n, f
+}
+
+// loadRawLen is rdbLoadLen(rdb, NULL) where the caller tells a failed
+// read by rioGetReadError instead, so 2^64-1 is an ordinary value.
+func (c *rio) loadRawLen() (uint64, *failure) {
 	n, _, f := c.loadLen()
 	return n, f
 }
@@ -153,7 +162,7 @@ func (c *rio) loadPlainLen() (uint64, *failure) {
 // lenOrErr is rdbLoadLen where the caller checks rioGetReadError later:
 // a short read gives RDB_LENERR, a corrupt encoding still fails at once.
 func (c *rio) lenOrErr() (uint64, *failure) {
-	n, f := c.loadPlainLen()
+	n, f := c.loadRawLen()
 	if f != nil && !f.fatal {
 		return lenErr, nil
 	}
@@ -161,7 +170,7 @@ func (c *rio) lenOrErr() (uint64, *failure) {
 }
 
 // loadString is rdbGenericLoadStringObject: the string's bytes, integer
-// encodings as their decimal text. logf receives the lines Redis logs.
+// encodings as their decimal text.
 func (c *rio) loadString() ([]byte, *failure) {
 	n, encoded, f := c.loadLen()
 	if f != nil {
@@ -189,10 +198,9 @@ func (c *rio) loadString() ([]byte, *failure) {
 		}
 		return nil, c.corrupt(529, "Unknown RDB string encoding type %d", n)
 	}
-	if n+16 > c.memory || n+16 < n {
-		c.log(fmt.Sprintf("rdbGenericLoadStringObject failed allocating %d bytes", n))
-		return nil, c.eof()
-	}
+	// A length malloc refuses fails like a short read: Redis's
+	// "failed allocating" line is logged at verbose level while not
+	// loading, which the checker's default verbosity hides.
 	if n == 0 {
 		return []byte{}, nil
 	}
@@ -213,10 +221,10 @@ func (c *rio) loadLZF() ([]byte, *failure) {
 	if f != nil {
 		return nil, f
 	}
-	// both buffers are allocated before the compressed bytes are read
+	// both buffers are allocated before the compressed bytes are read; a
+	// refused allocation fails without reading them (quietly, as above)
 	for _, n := range []uint64{clen, ulen} {
 		if n+16 > c.memory || n+16 < n {
-			c.log(fmt.Sprintf("rdbLoadLzfStringObject failed allocating %d bytes", n))
 			return nil, c.eof()
 		}
 	}

@@ -21,28 +21,28 @@ func (c *checker) loadStream(typ byte) *failure {
 	}
 	nodes, f := in.loadPlainLen()
 	if f != nil {
-		return readErr(f, 2325, "Stream listpacks len loading failed.")
+		return readErr(f, 2327, "Stream listpacks len loading failed.")
 	}
 	masters := map[string]struct{}{}
 	for ; nodes > 0; nodes-- {
 		key, f := in.loadString()
 		if f != nil {
-			return readErr(f, 2336, "Stream master ID loading failed: invalid encoding or I/O error.")
+			return readErr(f, 2338, "Stream master ID loading failed: invalid encoding or I/O error.")
 		}
 		if len(key) != 16 {
-			return in.corrupt(2341, "Stream node key entry is not the size of a stream ID")
+			return in.corrupt(2343, "Stream node key entry is not the size of a stream ID")
 		}
 		lp, f := in.loadString()
 		if f != nil {
-			return readErr(f, 2353, "Stream listpacks loading failed.")
+			return readErr(f, 2355, "Stream listpacks loading failed.")
 		}
 		if !validStreamListpack(lp) {
-			return in.corrupt(2360, "Stream listpack integrity check failed.")
+			return in.corrupt(2362, "Stream listpack integrity check failed.")
 		}
 		// a valid stream listpack is never empty, so "Empty listpack
 		// inside stream" cannot be reached after the check above
 		if _, dup := masters[string(key)]; dup {
-			return in.corrupt(2384, "Listpack re-added with existing key")
+			return in.corrupt(2386, "Listpack re-added with existing key")
 		}
 		masters[string(key)] = struct{}{}
 	}
@@ -62,20 +62,20 @@ func (c *checker) loadStream(typ byte) *failure {
 		}
 	}
 	if in.readErr {
-		return in.corrupt(2422, "Stream object metadata loading failed.")
+		return in.corrupt(2424, "Stream object metadata loading failed.")
 	}
 	if length != 0 && len(masters) == 0 {
-		return in.corrupt(2428, "Stream length inconsistent with rax entries")
+		return in.corrupt(2430, "Stream length inconsistent with rax entries")
 	}
 	groups, f := in.loadPlainLen()
 	if f != nil {
-		return readErr(f, 2436, "Stream cgroup count loading failed.")
+		return readErr(f, 2438, "Stream cgroup count loading failed.")
 	}
 	names := map[string]struct{}{}
 	for ; groups > 0; groups-- {
 		name, f := in.loadString()
 		if f != nil {
-			return readErr(f, 2447, "Error reading the consumer group name from Stream")
+			return readErr(f, 2449, "Error reading the consumer group name from Stream")
 		}
 		for i := 0; i < 2; i++ {
 			if _, f := in.lenOrErr(); f != nil {
@@ -83,18 +83,18 @@ func (c *checker) loadStream(typ byte) *failure {
 			}
 		}
 		if in.readErr {
-			return in.corrupt(2456, "Stream cgroup ID loading failed.")
+			return in.corrupt(2458, "Stream cgroup ID loading failed.")
 		}
 		if typ == rdb.TypeStreamListpacks2 {
 			if _, f := in.lenOrErr(); f != nil {
 				return f
 			}
 			if in.readErr {
-				return in.corrupt(2467, "Stream cgroup offset loading failed.")
+				return in.corrupt(2469, "Stream cgroup offset loading failed.")
 			}
 		}
 		if _, dup := names[string(name)]; dup {
-			return in.corrupt(2478, "Duplicated consumer group name %s", cstr(name))
+			return in.corrupt(2480, "Duplicated consumer group name %s", cstr(name))
 		}
 		names[string(name)] = struct{}{}
 		if f := c.loadGroupPEL(readErr); f != nil {
@@ -111,13 +111,13 @@ func (c *checker) loadGroupPEL(readErr func(*failure, int, string) *failure) *fa
 	in := c.in
 	pelSize, f := in.loadPlainLen()
 	if f != nil {
-		return readErr(f, 2493, "Stream PEL size loading failed.")
+		return readErr(f, 2495, "Stream PEL size loading failed.")
 	}
 	owned := map[string]bool{}
 	for ; pelSize > 0; pelSize-- {
 		id, ok := in.read(16)
 		if !ok {
-			return in.corrupt(2500, "Stream PEL ID loading failed.")
+			return in.corrupt(2502, "Stream PEL ID loading failed.")
 		}
 		if _, ok := in.read(8); !ok { // delivery time
 			in.readErr = true
@@ -126,53 +126,53 @@ func (c *checker) loadGroupPEL(readErr func(*failure, int, string) *failure) *fa
 			return f
 		}
 		if in.readErr {
-			return in.corrupt(2508, "Stream PEL NACK loading failed.")
+			return in.corrupt(2510, "Stream PEL NACK loading failed.")
 		}
 		if _, dup := owned[string(id)]; dup {
-			return in.corrupt(2514, "Duplicated global PEL entry loading stream consumer group")
+			return in.corrupt(2516, "Duplicated global PEL entry loading stream consumer group")
 		}
 		owned[string(id)] = false
 	}
 	consumers, f := in.loadPlainLen()
 	if f != nil {
-		return readErr(f, 2526, "Stream consumers num loading failed.")
+		return readErr(f, 2527, "Stream consumers num loading failed.")
 	}
 	seen := map[string]struct{}{}
 	for ; consumers > 0; consumers-- {
 		name, f := in.loadString()
 		if f != nil {
-			return readErr(f, 2533, "Error reading the consumer name from Stream group.")
+			return readErr(f, 2534, "Error reading the consumer name from Stream group.")
 		}
 		if _, dup := seen[string(name)]; dup {
-			return in.corrupt(2542, "Duplicate stream consumer detected.")
+			return in.corrupt(2543, "Duplicate stream consumer detected.")
 		}
 		seen[string(name)] = struct{}{}
 		if _, ok := in.read(8); !ok { // seen time
-			return in.corrupt(2548, "Stream short read reading seen time.")
+			return in.corrupt(2549, "Stream short read reading seen time.")
 		}
 		n, f := in.loadPlainLen()
 		if f != nil {
-			return readErr(f, 2557, "Stream consumer PEL num loading failed.")
+			return readErr(f, 2558, "Stream consumer PEL num loading failed.")
 		}
 		mine := map[string]struct{}{}
 		for ; n > 0; n-- {
 			id, ok := in.read(16)
 			if !ok {
-				return in.corrupt(2565, "Stream short read reading PEL streamID.")
+				return in.corrupt(2566, "Stream short read reading PEL streamID.")
 			}
 			if _, ok := owned[string(id)]; !ok {
-				return in.corrupt(2572, "Consumer entry not found in group global PEL")
+				return in.corrupt(2573, "Consumer entry not found in group global PEL")
 			}
 			owned[string(id)] = true
 			if _, dup := mine[string(id)]; dup {
-				return in.corrupt(2583, "Duplicated consumer PEL entry  loading a stream consumer group")
+				return in.corrupt(2592, "Duplicated consumer PEL entry  loading a stream consumer group")
 			}
 			mine[string(id)] = struct{}{}
 		}
 	}
 	for _, ok := range owned {
 		if !ok {
-			return in.corrupt(2602, "Stream CG PEL entry without consumer")
+			return in.corrupt(2611, "Stream CG PEL entry without consumer")
 		}
 	}
 	return nil
