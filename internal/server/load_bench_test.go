@@ -11,31 +11,22 @@ import (
 // real dataset, e.g. bench/compare.sh's mixed 1M keys) into a fresh
 // server per iteration: start-up load time, for profiling.
 func BenchmarkLoadRDBFile(b *testing.B) {
-	path := os.Getenv("REDOUBT_BENCH_RDB")
-	if path == "" {
-		b.Skip("REDOUBT_BENCH_RDB names no file")
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.SetBytes(int64(len(data)))
-	for b.Loop() {
-		b.StopTimer()
-		s := New(config.Default())
-		b.StartTimer()
-		if err := s.loadRDBBytes(data); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchLoadFile(b, "REDOUBT_BENCH_RDB", func(s *Server, data []byte) error { return s.loadRDBBytes(data) })
 }
 
 // BenchmarkReplayAOFFile replays the AOF file (commands, no preamble)
 // named by REDOUBT_BENCH_AOF into a fresh server per iteration.
 func BenchmarkReplayAOFFile(b *testing.B) {
-	path := os.Getenv("REDOUBT_BENCH_AOF")
+	benchLoadFile(b, "REDOUBT_BENCH_AOF", func(s *Server, data []byte) error {
+		_, err := s.replayAOF(data)
+		return err
+	})
+}
+
+func benchLoadFile(b *testing.B, env string, load func(*Server, []byte) error) {
+	path := os.Getenv(env)
 	if path == "" {
-		b.Skip("REDOUBT_BENCH_AOF names no file")
+		b.Skip(env + " names no file")
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -46,7 +37,7 @@ func BenchmarkReplayAOFFile(b *testing.B) {
 		b.StopTimer()
 		s := New(config.Default())
 		b.StartTimer()
-		if _, err := s.replayAOF(data); err != nil {
+		if err := load(s, data); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -64,47 +64,22 @@ func isRange(err error) bool {
 
 // decPrefix is the length of the decimal floating-point number strtod
 // reads at the start of s (0 if none).
-func decPrefix(s string) int {
-	i, digits := 0, 0
-	for i < len(s) && isDigit(s[i]) {
-		i++
-		digits++
-	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		for i < len(s) && isDigit(s[i]) {
-			i++
-			digits++
-		}
-	}
-	if digits == 0 {
-		return 0
-	}
-	if i < len(s) && s[i] == 'e' {
-		j := i + 1
-		if j < len(s) && (s[j] == '+' || s[j] == '-') {
-			j++
-		}
-		if j < len(s) && isDigit(s[j]) {
-			for j < len(s) && isDigit(s[j]) {
-				j++
-			}
-			i = j
-		}
-	}
-	return i
-}
+func decPrefix(s string) int { return floatPrefix(s, isDigit, 'e') }
 
 // hexPrefix is decPrefix for the part of a hexadecimal float after "0x".
-func hexPrefix(s string) int {
+func hexPrefix(s string) int { return floatPrefix(s, isHex, 'p') }
+
+// floatPrefix measures digits, an optional fraction and an optional
+// exponent (exp, a sign, decimal digits), as strtod takes them.
+func floatPrefix(s string, digit func(byte) bool, exp byte) int {
 	i, digits := 0, 0
-	for i < len(s) && isHex(s[i]) {
+	for i < len(s) && digit(s[i]) {
 		i++
 		digits++
 	}
 	if i < len(s) && s[i] == '.' {
 		i++
-		for i < len(s) && isHex(s[i]) {
+		for i < len(s) && digit(s[i]) {
 			i++
 			digits++
 		}
@@ -112,7 +87,7 @@ func hexPrefix(s string) int {
 	if digits == 0 {
 		return 0
 	}
-	if i < len(s) && s[i] == 'p' {
+	if i < len(s) && s[i] == exp {
 		j := i + 1
 		if j < len(s) && (s[j] == '+' || s[j] == '-') {
 			j++
