@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/redoubt/redoubt/internal/command"
+	"github.com/redoubt/redoubt/internal/logging"
 	"github.com/redoubt/redoubt/internal/resp"
 )
 
@@ -37,7 +38,7 @@ func lineError(n int, line, msg string) error {
 
 func openError(path string, err error) error {
 	return &FatalError{Msg: fmt.Sprintf("%d:C %s # Fatal error, can't open config file '%s': %s",
-		os.Getpid(), time.Now().Format("02 Jan 2006 15:04:05.000"), path, strerror(err)), Log: true}
+		os.Getpid(), time.Now().Format("02 Jan 2006 15:04:05.000"), path, logging.Strerror(err)), Log: true}
 }
 
 func plainError(msg string) error {
@@ -207,7 +208,7 @@ func (p *parser) parseString(text string) error {
 	if p.checkLog && p.c.LogFile != "" {
 		f, err := os.OpenFile(p.c.LogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		if err != nil {
-			return plainError("Can't open the log file: " + strerror(err))
+			return plainError("Can't open the log file: " + logging.Strerror(err))
 		}
 		f.Close()
 	}

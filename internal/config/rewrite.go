@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/redoubt/redoubt/internal/logging"
 	"github.com/redoubt/redoubt/internal/resp"
 )
 
@@ -233,12 +234,12 @@ func (c *Config) Rewrite() error {
 	}
 	old, err := os.ReadFile(c.File)
 	if err != nil && !os.IsNotExist(err) {
-		return errors.New(strerror(err))
+		return errors.New(logging.Strerror(err))
 	}
 	content := c.RewriteContent(string(old))
 	tmp, err := os.CreateTemp(filepath.Dir(c.File), filepath.Base(c.File)+".*")
 	if err != nil {
-		return errors.New(strerror(err))
+		return errors.New(logging.Strerror(err))
 	}
 	_, err = tmp.WriteString(content)
 	if err == nil {
@@ -255,7 +256,7 @@ func (c *Config) Rewrite() error {
 	}
 	if err != nil {
 		os.Remove(tmp.Name())
-		return errors.New(strerror(err))
+		return errors.New(logging.Strerror(err))
 	}
 	return nil
 }

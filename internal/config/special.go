@@ -10,7 +10,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
+
+	"github.com/redoubt/redoubt/internal/logging"
 )
 
 var specialDir = &special{
@@ -21,7 +22,7 @@ var specialDir = &special{
 		}
 		if c.Chdir != nil {
 			if err := c.Chdir(args[0]); err != nil {
-				return errorf(strerror(err))
+				return errorf(logging.Strerror(err))
 			}
 			if !filepath.IsAbs(args[0]) {
 				c.Dir = filepath.Join(c.Dir, args[0])
@@ -31,7 +32,7 @@ var specialDir = &special{
 			return nil
 		}
 		if err := os.Chdir(args[0]); err != nil {
-			return errorf(strerror(err))
+			return errorf(logging.Strerror(err))
 		}
 		c.Dir, _ = os.Getwd()
 		return nil
@@ -40,20 +41,6 @@ var specialDir = &special{
 	rewrite: func(c *Config, name string, st *rewriteState) {
 		st.rewriteLine(name, name+" "+repr(c.Dir), true)
 	},
-}
-
-// strerror renders an OS error as C's strerror does (capitalised).
-func strerror(err error) string {
-	if pe, ok := err.(*os.PathError); ok {
-		err = pe.Err
-	}
-	if en, ok := err.(syscall.Errno); ok {
-		s := en.Error()
-		if s != "" {
-			return strings.ToUpper(s[:1]) + s[1:]
-		}
-	}
-	return err.Error()
 }
 
 var specialSave = &special{

@@ -5,12 +5,14 @@ package logging
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"strings"
 	"sync"
+	"syscall"
 )
 
 // Redis's four levels map onto slog levels.
@@ -94,3 +96,16 @@ func (h *Handler) WithAttrs(as []slog.Attr) slog.Handler {
 }
 
 func (h *Handler) WithGroup(string) slog.Handler { return h }
+
+// Strerror is C's strerror text for an OS error (capitalised, as glibc
+// writes it), which Redis puts in its log lines and replies; other errors
+// give their own text.
+func Strerror(err error) string {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		if s := errno.Error(); s != "" {
+			return strings.ToUpper(s[:1]) + s[1:]
+		}
+	}
+	return err.Error()
+}

@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/redoubt/redoubt/internal/aof"
+	"github.com/redoubt/redoubt/internal/logging"
 )
 
 type aofStatus int
@@ -196,14 +197,22 @@ func (a *aofState) writeLocked(s *Server) {
 	a.buf = a.spare[:0]
 	a.bmu.Unlock()
 	if len(data) > 0 && f != nil {
+		always := s.cfg.AppendFsync == "always"
 		if _, err := f.Write(data); err != nil {
+			if always {
+				// the clients waiting for this write were promised it is
+				// on disk when they hear back: as Redis, exit instead
+				s.log.Warn("Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...")
+				os.Exit(1)
+			}
 			a.recordWriteError(s, err)
 		} else {
 			a.writeErr.Store(nil)
 			a.size.Add(int64(len(data)))
-			if s.cfg.AppendFsync == "always" && !a.fsyncPaused(s) {
-				if err := fdatasync(f); err != nil {
-					a.recordWriteError(s, err)
+			if always && !a.fsyncPaused(s) {
+				if err := fdatasync(f); err != nil && !errors.Is(err, os.ErrClosed) {
+					s.log.Warn(fmt.Sprintf("Can't persist AOF for fsync error when the AOF fsync policy is 'always': %s. Exiting...", logging.Strerror(err)))
+					os.Exit(1)
 				}
 				a.syncedOffset.Store(end)
 			}

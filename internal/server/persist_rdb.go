@@ -24,6 +24,7 @@ import (
 	"unsafe"
 
 	"github.com/redoubt/redoubt/internal/keyspace"
+	"github.com/redoubt/redoubt/internal/logging"
 	"github.com/redoubt/redoubt/internal/rdb"
 )
 
@@ -225,21 +226,9 @@ func (s *Server) writeRDB(j *rdbJob, path string, lock, unlock func()) error {
 		unlock()
 		os.Remove(tmp)
 		return fmt.Errorf("Error moving temp DB file %s on the final destination %s (in server root dir %s): %s",
-			filepath.Base(tmp), filepath.Base(path), filepath.Dir(path), cStrerror(err))
+			filepath.Base(tmp), filepath.Base(path), filepath.Dir(path), logging.Strerror(err))
 	}
 	return nil
-}
-
-// cStrerror is C's strerror text for an error (capitalised, as Redis logs
-// it).
-func cStrerror(err error) string {
-	var errno syscall.Errno
-	if errors.As(err, &errno) {
-		if s := errno.Error(); s != "" {
-			return strings.ToUpper(s[:1]) + s[1:]
-		}
-	}
-	return err.Error()
 }
 
 // saveDone records the end of a save (lock held).

@@ -22,10 +22,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/redoubt/redoubt/internal/aof"
+	"github.com/redoubt/redoubt/internal/logging"
 )
 
 // The outcome of checking one file (AOF_CHECK_* in redis-check-aof.c).
@@ -156,18 +156,6 @@ func (c *checker) report(what, name string, ret int) {
 	}
 }
 
-// strerror is the C library's text for an error.
-func strerror(err error) string {
-	var errno syscall.Errno
-	if errors.As(err, &errno) {
-		s := errno.Error()
-		if s != "" {
-			return strings.ToUpper(s[:1]) + s[1:]
-		}
-	}
-	return err.Error()
-}
-
 // open opens a file as the C tool's fopen(path, "r") sees it: a directory
 // opens, but reading it fails.
 func open(path string) (f *os.File, isDir bool, err error) {
@@ -189,7 +177,7 @@ func open(path string) (f *os.File, isDir bool, err error) {
 func (c *checker) fileIsManifest(path string) (bool, error) {
 	f, isDir, err := open(path)
 	if err != nil {
-		c.printf("Cannot open file %s: %s\n", path, strerror(err))
+		c.printf("Cannot open file %s: %s\n", path, logging.Strerror(err))
 		return false, exit(1)
 	}
 	defer f.Close()
@@ -225,7 +213,7 @@ func (c *checker) fileIsManifest(path string) (bool, error) {
 func (c *checker) fileIsRDB(path string) (bool, error) {
 	f, isDir, err := open(path)
 	if err != nil {
-		c.printf("Cannot open file %s: %s\n", path, strerror(err))
+		c.printf("Cannot open file %s: %s\n", path, logging.Strerror(err))
 		return false, exit(1)
 	}
 	defer f.Close()
@@ -262,7 +250,7 @@ func (c *checker) checkMultiPart(dir, manifestPath string, fix bool) error {
 	c.printf("Start checking Multi Part AOF\n")
 	data, err := os.ReadFile(manifestPath)
 	if err != nil {
-		c.serverLog(fmt.Sprintf("Fatal error: can't open the AOF manifest file %s for reading: %s", manifestPath, strerror(err)))
+		c.serverLog(fmt.Sprintf("Fatal error: can't open the AOF manifest file %s for reading: %s", manifestPath, logging.Strerror(err)))
 		return exit(1)
 	}
 	m, err := aof.ParseManifest(data)

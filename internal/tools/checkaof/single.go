@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/redoubt/redoubt/internal/logging"
 	"github.com/redoubt/redoubt/internal/tools/checkrdb"
 )
 
@@ -191,7 +192,7 @@ func (c *checker) checkSingle(name, path string, lastFile, fix, preamble bool) (
 	// fopen(path, "r+"): the file must be writable
 	fd, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
-		c.printf("Cannot open file %s: %s, aborting...\n", path, strerror(err))
+		c.printf("Cannot open file %s: %s, aborting...\n", path, logging.Strerror(err))
 		return 0, exit(1)
 	}
 	fd.Close()
