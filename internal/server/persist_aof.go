@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"runtime/debug"
 	"strconv"
 	"sync"
@@ -474,8 +473,7 @@ func (s *Server) aofRewriteStart() error {
 	a.job = job
 	s.log.Info("Background append only file rewriting started")
 	go func() {
-		unlock := func() { s.mu.Unlock(); runtime.Gosched() }
-		err := s.writeRDB(job.rdb, job.tempBase, s.mu.Lock, unlock)
+		err := s.writeRDBBackground(job.rdb, job.tempBase)
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if a.job != job {
@@ -495,6 +493,7 @@ func (s *Server) aofRewriteStart() error {
 func (s *Server) aofRewriteDone(job *aofRewriteJob, err error) {
 	a := &s.aof
 	a.lastCOW = job.rdb.snap.PreservedEntries
+	s.logWalk(job.rdb)
 	a.lastRewriteSec = int64(time.Since(job.start).Seconds())
 	fail := func(err error) {
 		os.Remove(job.tempBase)
