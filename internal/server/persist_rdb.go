@@ -70,11 +70,14 @@ type rdbJob struct {
 }
 
 const (
-	// snapshotStepBuckets is how many buckets one locked step of the walk
-	// covers; the lock is also released once a step has encoded
-	// snapshotStepBytes.
+	// snapshotStepBuckets is how many buckets the walk covers between
+	// checks of its bounds: a locked step ends once it has encoded
+	// snapshotStepBytes or run for snapshotStepTime, whichever is first
+	// (the time bound for values slow to encode, and for a walker thread
+	// the OS ran slowly)
 	snapshotStepBuckets = 64
 	snapshotStepBytes   = 32 << 10
+	snapshotStepTime    = time.Millisecond
 	// bgsaveRetryDelay is how long a failed BGSAVE makes the save rules
 	// wait (CONFIG_BGSAVE_RETRY_DELAY).
 	bgsaveRetryDelay = 5 * time.Second
@@ -124,6 +127,7 @@ func (s *Server) newRDBJobFor(aofBase bool) *rdbJob {
 	lru := !s.ks.UseLFU && strings.Contains(s.maxmemoryPolicy(), "-lru")
 	lfu := s.ks.UseLFU
 	opts := s.rdbSaveOptions()
+	opts.Scratch = &rdb.Scratch{}
 	j.snap = s.ks.StartSnapshot(func(dbID int, e *keyspace.Entry, exp int64) {
 		typ, err := rdb.TypeOf(e.Value)
 		if err != nil {
@@ -156,7 +160,8 @@ func (s *Server) newRDBJobFor(aofBase bool) *rdbJob {
 // encoded bytes (a copy) and whether the file is complete. Lock held.
 func (j *rdbJob) step(out []byte) ([]byte, bool) {
 	done := false
-	for !done && j.enc.Len() < snapshotStepBytes {
+	t0 := time.Now()
+	for !done && j.enc.Len() < snapshotStepBytes && time.Since(t0) < snapshotStepTime {
 		done = j.snap.Step(snapshotStepBuckets)
 	}
 	if done {
