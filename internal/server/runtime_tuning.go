@@ -40,10 +40,12 @@ var snapshotWalks struct {
 // back. With GOMAXPROCS=1 the walker, always runnable, kept the only P:
 // the scheduler only polls the network when it finds nothing to run, so
 // a client's GET waited for sysmon's poll, every 10 ms (seen in a runtime
-// trace as client goroutines made runnable only by the P-less sysmon M;
-// 7% of GETs over 10 ms during a 1M-key BGSAVE). A spare P's idle M sits
-// in the network poller instead and runs a ready client at once. Redis's
-// fork does the same: the child saves on a CPU of its own.
+// trace as client goroutines made runnable only by the P-less sysmon M),
+// and a GC's fractional mark worker ran 10-60 ms at a time on that P. The
+// walker's pause between steps (writeRDBBackground) now lets one P poll
+// too, and with it 1 or 2 Ps measured alike on a GET-only load; the spare
+// P is kept for the collector and for clients while the walker writes.
+// Redis's fork does the same: the child saves on a CPU of its own.
 func snapshotProcs() (restore func()) {
 	if tunedProcs == 0 {
 		return func() {} // not tuned (tests, GOMAXPROCS set): left alone
