@@ -16,6 +16,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -27,6 +28,7 @@ import (
 	"time"
 
 	"github.com/redoubt/redoubt/internal/aof"
+	"github.com/redoubt/redoubt/internal/logging"
 )
 
 type aofStatus int
@@ -476,6 +478,13 @@ func (s *Server) aofRewriteStart() error {
 		err := s.writeRDBBackground(job.rdb, job.tempBase)
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		// installing the new base (renames, manifest fsync) holds the
+		// lock, as in Redis's main thread: its time is logged beside the
+		// walk's steps
+		t0 := time.Now()
+		defer func() {
+			s.log.Log(context.Background(), logging.LevelVerbose, fmt.Sprintf("AOF rewrite end held the lock %.3f ms", float64(time.Since(t0).Microseconds())/1000))
+		}()
 		if a.job != job {
 			return // cancelled
 		}
