@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/redoubt/redoubt/internal/keyspace"
 	"github.com/redoubt/redoubt/internal/types"
@@ -33,6 +34,34 @@ type SaveOptions struct {
 	// StreamNodeMaxEntries and StreamNodeMaxBytes are stream-node-max-*,
 	// which decide a stream's listpack nodes.
 	StreamNodeMaxEntries, StreamNodeMaxBytes int
+	// Scratch, when set, is reused from one value to the next (a snapshot
+	// walk saving a million small hashes and sorted sets built a fresh
+	// listpack per value: garbage made under the executor lock)
+	Scratch *Scratch
+}
+
+// Scratch is working space AppendValue reuses; one per encoding goroutine.
+type Scratch struct {
+	lp  ListpackWriter
+	out []byte
+}
+
+// writer returns an empty listpack writer (a fresh one without scratch).
+func (s *Scratch) writer() *ListpackWriter {
+	if s == nil {
+		return &ListpackWriter{}
+	}
+	s.lp.Reset()
+	return &s.lp
+}
+
+// bytes is w's complete listpack, valid until the next value.
+func (s *Scratch) bytes(w *ListpackWriter) []byte {
+	if s == nil {
+		return w.Bytes()
+	}
+	s.out = w.AppendTo(s.out[:0])
+	return s.out
 }
 
 // DefaultSaveOptions are Redis's defaults.
@@ -85,13 +114,13 @@ func AppendValue(dst []byte, v keyspace.Value, o SaveOptions) []byte {
 		})
 	case *types.Hash:
 		if v.IsListpack() {
-			var w ListpackWriter
+			w := o.Scratch.writer()
 			v.ForEach(func(f, val []byte) bool {
 				w.Append(f)
 				w.Append(val)
 				return true
 			})
-			return AppendString(dst, w.Bytes(), compress)
+			return AppendString(dst, o.Scratch.bytes(w), compress)
 		}
 		dst = AppendLen(dst, uint64(v.Len()))
 		v.ForEach(func(f, val []byte) bool {
@@ -102,12 +131,13 @@ func AppendValue(dst []byte, v keyspace.Value, o SaveOptions) []byte {
 	case *types.ZSet:
 		if v.IsListpack() {
 			// member, score pairs in score order, as zzlInsert keeps them
-			var w ListpackWriter
+			w := o.Scratch.writer()
 			for n := v.First(); n != nil; n = n.Next() {
-				w.Append([]byte(n.Member))
+				// the member's bytes, not a copy: Append only reads them
+				w.Append(unsafe.Slice(unsafe.StringData(n.Member), len(n.Member)))
 				w.AppendScore(n.Score)
 			}
-			return AppendString(dst, w.Bytes(), compress)
+			return AppendString(dst, o.Scratch.bytes(w), compress)
 		}
 		// greatest first, as Redis saves a skiplist (its loader then
 		// inserts each at the head)

@@ -17,11 +17,11 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -534,10 +534,16 @@ func (s *Server) aofRewriteStart() error {
 	a.job = job
 	s.log.Info("Background append only file rewriting started")
 	go func() {
-		unlock := func() { s.mu.Unlock(); runtime.Gosched() }
-		err := s.writeRDB(job.rdb, job.tempBase, s.mu.Lock, unlock)
+		err := s.writeRDBBackground(job.rdb, job.tempBase)
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		// installing the new base (renames, manifest fsync) holds the
+		// lock, as in Redis's main thread: its time is logged beside the
+		// walk's steps
+		t0 := time.Now()
+		defer func() {
+			s.log.Log(context.Background(), logging.LevelVerbose, fmt.Sprintf("AOF rewrite end held the lock %.3f ms", float64(time.Since(t0).Microseconds())/1000))
+		}()
 		if a.job != job {
 			return // cancelled
 		}
@@ -555,6 +561,7 @@ func (s *Server) aofRewriteStart() error {
 func (s *Server) aofRewriteDone(job *aofRewriteJob, err error) {
 	a := &s.aof
 	a.lastCOW = job.rdb.snap.PreservedEntries
+	s.logWalk(job.rdb)
 	a.lastRewriteSec = int64(time.Since(job.start).Seconds())
 	fail := func(err error) {
 		os.Remove(job.tempBase)

@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"sync"
 	"sync/atomic"
 )
 
@@ -22,7 +23,46 @@ func TuneRuntime() {
 	if os.Getenv("GOMAXPROCS") != "" {
 		return
 	}
-	runtime.GOMAXPROCS(max(1, runtime.NumCPU()/2))
+	tunedProcs = max(1, runtime.NumCPU()/2)
+	runtime.GOMAXPROCS(tunedProcs)
+}
+
+// tunedProcs is what TuneRuntime set GOMAXPROCS to (0: not tuned).
+var tunedProcs int
+
+var snapshotWalks struct {
+	sync.Mutex
+	n int
+}
+
+// snapshotProcs gives a background snapshot walk (BGSAVE, BGREWRITEAOF)
+// a P of its own while it runs, and returns the function that takes it
+// back. With GOMAXPROCS=1 the walker, always runnable, kept the only P:
+// the scheduler only polls the network when it finds nothing to run, so
+// a client's GET waited for sysmon's poll, every 10 ms (seen in a runtime
+// trace as client goroutines made runnable only by the P-less sysmon M),
+// and a GC's fractional mark worker ran 10-60 ms at a time on that P. The
+// walker's pause between steps (writeRDBBackground) now lets one P poll
+// too, and with it 1 or 2 Ps measured alike on a GET-only load; the spare
+// P is kept for the collector and for clients while the walker writes.
+// Redis's fork does the same: the child saves on a CPU of its own.
+func snapshotProcs() (restore func()) {
+	if tunedProcs == 0 {
+		return func() {} // not tuned (tests, GOMAXPROCS set): left alone
+	}
+	w := &snapshotWalks
+	w.Lock()
+	if w.n++; w.n == 1 {
+		runtime.GOMAXPROCS(tunedProcs + 1)
+	}
+	w.Unlock()
+	return func() {
+		w.Lock()
+		if w.n--; w.n == 0 {
+			runtime.GOMAXPROCS(tunedProcs)
+		}
+		w.Unlock()
+	}
 }
 
 // gcLimitHeadroom is how far above maxmemory the collector lets the heap
