@@ -283,6 +283,19 @@ func (c *checker) loadQuicklist(typ byte) *failure {
 	return nil
 }
 
+// pairsChecks are the field/value blob encodings: their validator and the
+// rdb.c line and message of their integrity failure.
+var pairsChecks = map[byte]struct {
+	pairs func([]byte) ([]rdb.Entry, error)
+	line  int
+	msg   string
+}{
+	rdb.TypeZSetZiplist:  {rdb.ZiplistPairs, 2229, "Zset ziplist integrity check failed."},
+	rdb.TypeHashZiplist:  {rdb.ZiplistPairs, 2275, "Hash ziplist integrity check failed."},
+	rdb.TypeZSetListpack: {rdb.ListpackPairs, 2255, "Zset listpack integrity check failed."},
+	rdb.TypeHashListpack: {rdb.ListpackPairs, 2301, "Hash listpack integrity check failed."},
+}
+
 // loadEncoded loads the values stored as one blob in a compact encoding.
 func (c *checker) loadEncoded(typ byte) *failure {
 	in := c.in
@@ -323,25 +336,11 @@ func (c *checker) loadEncoded(typ byte) *failure {
 			return in.corrupt(2214, "Intset integrity check failed.")
 		}
 		return nil
-	case rdb.TypeZSetZiplist, rdb.TypeHashZiplist:
-		es, err := rdb.ZiplistPairs(blob)
+	case rdb.TypeZSetZiplist, rdb.TypeHashZiplist, rdb.TypeZSetListpack, rdb.TypeHashListpack:
+		pc := pairsChecks[typ]
+		es, err := pc.pairs(blob)
 		if err != nil {
-			if typ == rdb.TypeZSetZiplist {
-				return in.corrupt(2229, "Zset ziplist integrity check failed.")
-			}
-			return in.corrupt(2275, "Hash ziplist integrity check failed.")
-		}
-		if len(es) == 0 {
-			return in.eof()
-		}
-		return nil
-	case rdb.TypeZSetListpack, rdb.TypeHashListpack:
-		es, err := rdb.ListpackPairs(blob)
-		if err != nil {
-			if typ == rdb.TypeZSetListpack {
-				return in.corrupt(2255, "Zset listpack integrity check failed.")
-			}
-			return in.corrupt(2301, "Hash listpack integrity check failed.")
+			return in.corrupt(pc.line, "%s", pc.msg)
 		}
 		if len(es) == 0 {
 			return in.eof()
