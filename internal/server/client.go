@@ -28,6 +28,9 @@ const (
 	// flagObey marks the client replaying the AOF (Redis's mustObeyClient):
 	// its commands are applied as written, without the limits put on users
 	flagObey
+	// flagReplica marks a replica's connection (PSYNC/SYNC sent): its
+	// goroutine sends the sync and the stream (repl_master.go)
+	flagReplica
 )
 
 // Client is one connected client.
@@ -82,6 +85,14 @@ type Client struct {
 	// aofWait is the AOF offset the client's replies wait for: what was
 	// appended when its batch ended (persist_aof.go).
 	aofWait int64
+	// replListenPort is the replica's REPLCONF listening-port; repl is its
+	// link once it asked to sync (repl_master.go).
+	replListenPort int
+	repl           *replicaLink
+	// waitTarget and waitWant are a blocked WAIT's offset and count
+	// (cmd_repl.go).
+	waitTarget int64
+	waitWant   int64
 }
 
 func (s *Server) serveConn(conn net.Conn) {
@@ -275,6 +286,10 @@ func (c *Client) processInput(batch *[][][]byte) bool {
 			}
 			closing = c.flags&(flagCloseAfterReply|flagCloseASAP) != 0
 			killed = c.flags&flagCloseASAP != 0
+			if c.repl != nil && !killed {
+				c.serveReplica() // releases the lock
+				return false
+			}
 			c.noteAOFWait()
 			s.mu.Unlock()
 			c.awaitAOF()

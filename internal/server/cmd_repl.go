@@ -1,9 +1,10 @@
 // cmd_repl.go holds the replication commands a client uses on a master:
-// ROLE and WAIT. Until replicas can attach, a master has none, and these
-// report and wait on that: WAIT counts no acknowledgements, so it returns
-// 0 at once when asked for none and after its timeout otherwise (0: never),
-// as a Redis master without replicas does.
+// ROLE and WAIT. WAIT counts the replicas whose REPLCONF ACK reached the
+// master's offset at the time of the call, blocking until enough have or
+// the timeout passes (0: never).
 package server
+
+import "strconv"
 
 func init() {
 	register("role", cmdRole)
@@ -11,13 +12,30 @@ func init() {
 }
 
 func cmdRole(c *Client, args [][]byte) {
+	s := c.srv
 	c.w.ArrayLen(3)
 	c.w.BulkString("master")
-	c.w.Int(0) // master_repl_offset: nothing propagated to replicas yet
-	c.w.ArrayLen(0)
+	c.w.Int(s.repl.offset)
+	online := 0
+	for _, l := range s.repl.replicas {
+		if l.state == "online" {
+			online++
+		}
+	}
+	c.w.ArrayLen(online)
+	for _, l := range s.repl.replicas {
+		if l.state != "online" {
+			continue
+		}
+		c.w.ArrayLen(3)
+		c.w.BulkString(l.c.replicaHost())
+		c.w.BulkString(strconv.Itoa(l.listenPort))
+		c.w.BulkString(strconv.FormatInt(l.ackOffset, 10))
+	}
 }
 
 func cmdWait(c *Client, args [][]byte) {
+	s := c.srv
 	want, ok := c.intArg(args[1])
 	if !ok {
 		return
@@ -31,15 +49,60 @@ func cmdWait(c *Client, args [][]byte) {
 		c.addError("ERR timeout is negative")
 		return
 	}
-	acked := int64(0) // replicas that acknowledged the client's last write
-	if acked >= want || c.denyBlocking() {
+	target := s.repl.offset
+	acked := s.replicasAcked(target)
+	if acked >= int64(want) || c.denyBlocking() {
 		c.w.Int(acked)
 		return
 	}
 	deadline := int64(0)
 	if timeout > 0 {
-		deadline = c.srv.now() + timeout
+		deadline = s.now() + timeout
 	}
-	// blocked on no key: only the timeout (or CLIENT UNBLOCK) ends it
-	c.blockForKeys(0, nil, deadline, nil, func(c *Client) { c.w.Int(acked) })
+	// blocked on no key: acknowledgements (replicaAcked), the timeout or
+	// CLIENT UNBLOCK end it
+	c.waitTarget, c.waitWant = target, want
+	s.repl.waiting = append(s.repl.waiting, c)
+	c.blockForKeys(0, nil, deadline, nil, func(c *Client) {
+		c.srv.forgetWaiting(c)
+		c.w.Int(c.srv.replicasAcked(c.waitTarget))
+	})
+}
+
+// replicasAcked counts the replicas that acknowledged offset.
+func (s *Server) replicasAcked(offset int64) int64 {
+	n := int64(0)
+	for _, l := range s.repl.replicas {
+		if l.state == "online" && l.ackOffset >= offset {
+			n++
+		}
+	}
+	return n
+}
+
+// replicaAcked answers the WAITs a new acknowledgement satisfies (lock
+// held).
+func (s *Server) replicaAcked() {
+	kept := s.repl.waiting[:0]
+	for _, c := range s.repl.waiting {
+		if c.blocked == nil {
+			continue // unblocked otherwise (CLIENT UNBLOCK, disconnect)
+		}
+		if n := s.replicasAcked(c.waitTarget); n >= c.waitWant {
+			c.w.Int(n)
+			s.unblockClient(c)
+			continue
+		}
+		kept = append(kept, c)
+	}
+	s.repl.waiting = kept
+}
+
+func (s *Server) forgetWaiting(c *Client) {
+	for i, w := range s.repl.waiting {
+		if w == c {
+			s.repl.waiting = append(s.repl.waiting[:i], s.repl.waiting[i+1:]...)
+			return
+		}
+	}
 }

@@ -386,7 +386,7 @@ func (s *Server) infoStats(b *strings.Builder) {
 		"instantaneous_input_repl_kbps", "0.00",
 		"instantaneous_output_repl_kbps", "0.00",
 		"rejected_connections", st.rejectedConns,
-		"sync_full", 0,
+		"sync_full", s.stats.syncFull,
 		"sync_partial_ok", 0,
 		"sync_partial_err", 0,
 		"expired_keys", ks.ExpiredKeys,
@@ -431,11 +431,21 @@ func (s *Server) infoReplication(b *strings.Builder) {
 	b.WriteString("# Replication\r\n")
 	infoLines(b,
 		"role", "master",
-		"connected_slaves", 0,
+		"connected_slaves", len(s.repl.replicas),
+	)
+	for i, l := range s.repl.replicas {
+		host := l.c.replicaHost()
+		lag := int64(0)
+		if !l.ackTime.IsZero() {
+			lag = int64(time.Since(l.ackTime).Seconds())
+		}
+		fmt.Fprintf(b, "slave%d:ip=%s,port=%d,state=%s,offset=%d,lag=%d\r\n", i, host, l.listenPort, l.state, l.ackOffset, lag)
+	}
+	infoLines(b,
 		"master_failover_state", "no-failover",
 		"master_replid", s.intro.replID,
 		"master_replid2", strings.Repeat("0", 40),
-		"master_repl_offset", 0,
+		"master_repl_offset", s.repl.offset,
 		"second_repl_offset", -1,
 		"repl_backlog_active", 0,
 		"repl_backlog_size", s.cfgInt("repl-backlog-size", 1<<20),

@@ -86,7 +86,7 @@ func (s *Server) propagateDeletion(db int, key string, lazy bool) {
 
 // propagating tells whether anything consumes the stream.
 func (s *Server) propagating() bool {
-	return !s.prop.off && s.aof.state != aofOff
+	return !s.prop.off && (s.aof.state != aofOff || len(s.repl.replicas) > 0)
 }
 
 // rewritePropagation makes the running command propagate as argv.
@@ -188,6 +188,9 @@ func (s *Server) propagatePending() {
 func (s *Server) feedPropagation(db int, argv [][]byte, target propTarget) {
 	if target&propAOF != 0 && s.aof.state != aofOff {
 		s.aof.feed(s, db, argv)
+	}
+	if target&propRepl != 0 {
+		s.feedReplicas(db, argv)
 	}
 }
 

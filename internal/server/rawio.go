@@ -27,9 +27,11 @@ type rawIO struct {
 	rc              syscall.RawConn
 	onRead, onWrite func(fd uintptr) bool
 
-	p     []byte // buffer of the read or write in progress
-	n     int    // bytes read, or written so far
-	errno syscall.Errno
+	// the read and the write in progress keep their own buffers and
+	// results: a replica's link reads and writes from two goroutines
+	rp, wp         []byte
+	rn, wn         int
+	rerrno, werrno syscall.Errno
 }
 
 // newConnIO returns raw I/O for TCP and unix sockets, conn itself otherwise.
@@ -50,11 +52,11 @@ func newConnIO(conn net.Conn) connIO {
 
 // readReady makes one read attempt; false means "wait until readable".
 func (r *rawIO) readReady(fd uintptr) bool {
-	n, _, errno := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&r.p[0])), uintptr(len(r.p)))
+	n, _, errno := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&r.rp[0])), uintptr(len(r.rp)))
 	if errno == syscall.EAGAIN {
 		return false
 	}
-	r.n, r.errno = int(n), errno
+	r.rn, r.rerrno = int(n), errno
 	return true
 }
 
@@ -62,35 +64,35 @@ func (r *rawIO) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	r.p, r.n, r.errno = p, 0, 0
+	r.rp, r.rn, r.rerrno = p, 0, 0
 	err := r.rc.Read(r.onRead)
-	r.p = nil
+	r.rp = nil
 	switch {
 	case err != nil:
 		return 0, err
-	case r.errno == syscall.EINTR:
+	case r.rerrno == syscall.EINTR:
 		return 0, nil
-	case r.errno != 0:
-		return 0, r.errno
-	case r.n == 0:
+	case r.rerrno != 0:
+		return 0, r.rerrno
+	case r.rn == 0:
 		return 0, io.EOF
 	}
-	return r.n, nil
+	return r.rn, nil
 }
 
 // writeReady writes as much as the socket takes; false means "wait until
 // writable" with bytes still to send.
 func (r *rawIO) writeReady(fd uintptr) bool {
-	for r.n < len(r.p) {
-		n, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&r.p[r.n])), uintptr(len(r.p)-r.n))
+	for r.wn < len(r.wp) {
+		n, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&r.wp[r.wn])), uintptr(len(r.wp)-r.wn))
 		switch e {
 		case 0:
-			r.n += int(n)
+			r.wn += int(n)
 		case syscall.EINTR:
 		case syscall.EAGAIN:
 			return false
 		default:
-			r.errno = e
+			r.werrno = e
 			return true
 		}
 	}
@@ -101,10 +103,10 @@ func (r *rawIO) Write(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	r.p, r.n, r.errno = p, 0, 0
+	r.wp, r.wn, r.werrno = p, 0, 0
 	err := r.rc.Write(r.onWrite)
-	n, errno := r.n, r.errno
-	r.p = nil
+	n, errno := r.wn, r.werrno
+	r.wp = nil
 	if err != nil {
 		return n, err
 	}

@@ -43,6 +43,8 @@ type Server struct {
 	persist persistState
 	// aof is the append-only file (persist_aof.go)
 	aof aofState
+	// repl is the server as a replication master (repl_master.go)
+	repl replMaster
 	// prop collects what the running commands propagate (propagate.go)
 	prop propagationState
 	// preCommandOOM: memory was over maxmemory, with nothing left to
@@ -316,6 +318,7 @@ func (s *Server) cron(hz int) {
 	s.idleReleaseCron(hz)
 	s.saveRulesCron()
 	s.aofCron()
+	s.replCron()
 }
 
 // Shutdown stops accepting, closes clients and makes Run return code.

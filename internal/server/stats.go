@@ -12,6 +12,8 @@ import (
 const errorStatsMax = 128
 
 type stats struct {
+	// syncFull counts full resynchronisations served (INFO sync_full)
+	syncFull      int64
 	commands      int64
 	totalConns    int64
 	rejectedConns int64

@@ -1,0 +1,88 @@
+package integration
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/redoubt/redoubt/test/testutil"
+)
+
+// TestReplRedoubtMasterRedisReplica: a real redis-server replica of a
+// redoubt master gets the dataset by a full sync (the fork-less snapshot
+// sent as a diskless payload) and then the propagation stream: after the
+// sync and after writes of every kind (relative expiries, random pops,
+// scripts, transactions, blocking pops, streams, other databases) its
+// dataset equals the master's, at the same replication offset.
+func TestReplRedoubtMasterRedisReplica(t *testing.T) {
+	ctx := context.Background()
+	m := testutil.StartRedoubt(t)
+	mc := redis.NewClient(&redis.Options{Addr: m.Addr})
+	defer mc.Close()
+	fillRDBDataset(t, mc, 2000)
+	r := testutil.StartRedis(t, "--replicaof", "127.0.0.1", strconv.Itoa(m.Port))
+	rc := redis.NewClient(&redis.Options{Addr: r.Addr})
+	defer rc.Close()
+	waitReplicaInSync(t, mc, rc)
+	diffStates(t, "replica after the full sync", aofState(t, m.Addr), aofState(t, r.Addr))
+	if n := infoField(t, mc, "stats", "sync_full"); n != 1 {
+		t.Errorf("master sync_full = %d, want 1", n)
+	}
+
+	aofEffectOps(t, m.Addr)
+	waitReplicaInSync(t, mc, rc)
+	diffStates(t, "replica after the writes", aofState(t, m.Addr), aofState(t, r.Addr))
+	// WAIT returns once the replica acknowledged the write (its ACK comes
+	// within a second)
+	// (a new connection: fillRDBDataset left mc's in another database)
+	w := redis.NewClient(&redis.Options{Addr: m.Addr, PoolSize: 1})
+	defer w.Close()
+	if err := w.Set(ctx, "waited", "1", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := w.Do(ctx, "WAIT", "1", "0").Int(); err != nil || n != 1 {
+		t.Errorf("WAIT 1 0 = %d, %v; want 1", n, err)
+	}
+	if v := rc.Get(ctx, "waited").Val(); v != "1" {
+		t.Errorf("after WAIT the replica has waited=%q", v)
+	}
+	role := fmt.Sprint(mc.Do(ctx, "ROLE").Val())
+	if want := fmt.Sprintf("[127.0.0.1 %d ", r.Port); !strings.Contains(role, want) || !strings.HasPrefix(role, "[master ") {
+		t.Errorf("ROLE = %s, want the replica %s...", role, want)
+	}
+	if got := rc.Do(ctx, "SET", "x", "1").Err(); got == nil || got.Error() != "READONLY You can't write against a read only replica." {
+		t.Errorf("write on the replica: %v", got)
+	}
+}
+
+// waitReplicaInSync waits until the replica's link is up and it has
+// processed the master's whole stream.
+func waitReplicaInSync(t *testing.T, mc, rc *redis.Client) {
+	t.Helper()
+	for i := 0; i < 1000; i++ {
+		info := rc.Info(context.Background(), "replication").Val()
+		if infoValue(info, "master_link_status") == "up" {
+			want := infoField(t, mc, "replication", "master_repl_offset")
+			if infoValue(info, "slave_repl_offset") == strconv.Itoa(want) {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("replica not in sync:\n%s\nmaster:\n%s", rc.Info(context.Background(), "replication").Val(), mc.Info(context.Background(), "replication").Val())
+}
+
+// infoValue is the value of field in an INFO reply ("" if absent).
+func infoValue(info, field string) string {
+	for _, line := range strings.Split(info, "\r\n") {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			return v
+		}
+	}
+	return ""
+}
