@@ -1,7 +1,9 @@
 // The replication backlog: the newest bytes of the replication stream, kept
 // so that a replica that lost its link briefly can continue with PSYNC
 // instead of a full resync. Redis 7.0 stores it as a list of shared blocks;
-// a fixed ring gives the same offsets and contents with one allocation.
+// a fixed ring gives the same offsets and contents with one allocation. One
+// visible difference: 7.0 trims only whole 16 KiB blocks, so its histlen can
+// briefly exceed repl-backlog-size; here histlen is capped at the size.
 
 package repl
 
