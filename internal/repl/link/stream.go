@@ -1,0 +1,82 @@
+// The command stream that follows a sync: RESP arrays, each counted to the
+// byte, because the replica's offset (and so its PSYNC after a reconnect and
+// its REPLCONF ACKs) advances by exactly what it read.
+
+package link
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strconv"
+)
+
+// maxBulkLen mirrors proto-max-bulk-len's default (512 MB); a larger bulk in
+// the stream is corruption, not data.
+const maxBulkLen = 512 << 20
+
+// ReadCommand reads the next command of the stream and returns its argv and
+// the number of bytes it took. REPLCONF GETACK, PING and SELECT come through
+// like any other command; answering GETACK is the caller's job.
+func (l *Link) ReadCommand() (argv [][]byte, n int64, err error) {
+	argv, n, err = readArray(l.r)
+	if err != nil {
+		if _, ok := err.(*Error); !ok {
+			err = &Error{Kind: ErrIO, Msg: "Connection with master lost: " + sockErrText(err), Err: err}
+		}
+	}
+	return argv, n, err
+}
+
+func readArray(r *bufio.Reader) ([][]byte, int64, error) {
+	line, err := r.ReadSlice('\n')
+	if err != nil {
+		return nil, 0, err
+	}
+	n := int64(len(line))
+	count, err := header(line, '*')
+	if err != nil {
+		return nil, n, err
+	}
+	argv := make([][]byte, 0, count)
+	for range count {
+		line, err := r.ReadSlice('\n')
+		if err != nil {
+			return nil, n, err
+		}
+		n += int64(len(line))
+		size, err := header(line, '$')
+		if err != nil {
+			return nil, n, err
+		}
+		if size > maxBulkLen {
+			return nil, n, protoError("invalid bulk length")
+		}
+		arg := make([]byte, size+2)
+		if _, err := io.ReadFull(r, arg); err != nil {
+			return nil, n, err
+		}
+		n += int64(len(arg))
+		if arg[size] != '\r' || arg[size+1] != '\n' {
+			return nil, n, protoError("bulk not terminated by CRLF")
+		}
+		argv = append(argv, arg[:size])
+	}
+	return argv, n, nil
+}
+
+// header parses "<prefix><int>\r\n".
+func header(line []byte, prefix byte) (int, error) {
+	if len(line) < 4 || line[0] != prefix || line[len(line)-2] != '\r' {
+		return 0, protoError(fmt.Sprintf("expected '%c', got %q", prefix, line))
+	}
+	v, err := strconv.Atoi(string(line[1 : len(line)-2]))
+	if err != nil || v < 0 {
+		return 0, protoError(fmt.Sprintf("invalid length %q", line))
+	}
+	return v, nil
+}
+
+func protoError(msg string) *Error {
+	return &Error{Kind: ErrProtocol, Msg: "Protocol error from MASTER: " + msg}
+}
