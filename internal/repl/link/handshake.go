@@ -12,6 +12,9 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/redoubt/redoubt/internal/logging"
 )
 
 // Config is what the replica announces and authenticates with.
@@ -66,36 +69,46 @@ type PsyncResult struct {
 type ErrorKind int
 
 const (
-	ErrIO            ErrorKind = iota + 1 // socket error or closed connection
+	ErrIO            ErrorKind = iota + 1 // connect, write or read failure
 	ErrPing                               // an error reply to PING Redis does not tolerate
 	ErrAuth                               // AUTH refused
-	ErrTryLater                           // -NOMASTERLINK / -LOADING: retry later
+	ErrTryLater                           // -NOMASTERLINK / -LOADING, or no PSYNC reply: retry later
 	ErrNotSupported                       // -ERR to PSYNC: the master does not support it
 	ErrUnexpected                         // any other PSYNC reply
-	ErrProtocol                           // a malformed reply or payload header
+	ErrProtocol                           // a malformed payload header or stream
 	ErrMasterAborted                      // the master sent an error instead of the payload
 )
 
-// Error is a handshake or sync failure; Msg is the line Redis logs.
+// Error is a handshake or sync failure. Logs are the lines Redis's replica
+// logs for it, in order (a failed read logs its cause, then what failed).
 type Error struct {
 	Kind ErrorKind
-	Msg  string
+	Logs []string
 	Err  error // the socket error, for ErrIO
 }
 
-func (e *Error) Error() string { return e.Msg }
+func (e *Error) Error() string { return strings.Join(e.Logs, "; ") }
 func (e *Error) Unwrap() error { return e.Err }
 
-func ioError(err error) *Error {
-	return &Error{Kind: ErrIO, Msg: "Error condition on socket for SYNC: " + sockErrText(err), Err: err}
-}
+func newError(kind ErrorKind, logs ...string) *Error { return &Error{Kind: kind, Logs: logs} }
 
-// sockErrText is what Redis's connGetLastError would print.
+// sockErrText is what Redis's connGetLastError would print: strerror's
+// text, or "connection lost" when the master closed the connection.
 func sockErrText(err error) string {
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return "Connection reset by peer"
+		return "connection lost"
 	}
-	return err.Error()
+	return logging.Strerror(err)
+}
+
+// Dial connects to the master; a failure carries the text Redis logs when
+// its non-blocking connect reports an error.
+func Dial(addr string, timeout time.Duration) (*Link, error) {
+	conn, err := net.DialTimeout("tcp", addr, timeout)
+	if err != nil {
+		return nil, &Error{Kind: ErrIO, Logs: []string{"Error condition on socket for SYNC: " + sockErrText(err)}, Err: err}
+	}
+	return New(conn), nil
 }
 
 // Handshake runs the handshake and PSYNC. replID "" asks for a first sync
@@ -107,11 +120,11 @@ func (l *Link) Handshake(cfg Config, replID string, reploff int64) (PsyncResult,
 	if err != nil {
 		return PsyncResult{}, err
 	}
-	if strings.HasPrefix(reply, "-") &&
+	if !strings.HasPrefix(reply, "+") &&
 		!strings.HasPrefix(reply, "-NOAUTH") &&
 		!strings.HasPrefix(reply, "-NOPERM") &&
 		!strings.HasPrefix(reply, "-ERR operation not permitted") {
-		return PsyncResult{}, &Error{Kind: ErrPing, Msg: "Error reply to PING from master: '" + reply + "'"}
+		return PsyncResult{}, newError(ErrPing, "Error reply to PING from master: '"+reply+"'")
 	}
 
 	if cfg.MasterAuth != "" {
@@ -124,7 +137,7 @@ func (l *Link) Handshake(cfg Config, replID string, reploff int64) (PsyncResult,
 			return PsyncResult{}, err
 		}
 		if strings.HasPrefix(reply, "-") {
-			return PsyncResult{}, &Error{Kind: ErrAuth, Msg: "Unable to AUTH to MASTER: " + reply}
+			return PsyncResult{}, newError(ErrAuth, "Unable to AUTH to MASTER: "+reply)
 		}
 	}
 
@@ -149,11 +162,20 @@ func (l *Link) Handshake(cfg Config, replID string, reploff int64) (PsyncResult,
 	if replID != "" {
 		psyncID, psyncOff = replID, strconv.FormatInt(reploff+1, 10)
 	}
-	reply, err = l.command("PSYNC", psyncID, psyncOff)
-	if err != nil {
-		return PsyncResult{}, err
+	if _, err := l.conn.Write(encodeCommand("PSYNC", psyncID, psyncOff)); err != nil {
+		return PsyncResult{}, &Error{Kind: ErrIO, Logs: []string{"Unable to send PSYNC to master: " + sockErrText(err)}, Err: err}
 	}
-	return parsePsyncReply(reply, replID, reploff)
+	reply, err = l.reply()
+	if err != nil {
+		return PsyncResult{}, &Error{Kind: ErrTryLater, Err: err, Logs: []string{
+			"Failed to read response from the server: " + sockErrText(err),
+			"Master did not reply to PSYNC, will try later"}}
+	}
+	res, warning, err := parsePsyncReply(reply, replID, reploff)
+	if warning != "" {
+		l.Warnings = append(l.Warnings, warning)
+	}
+	return res, err
 }
 
 func (l *Link) replconf(option, value string) error {
@@ -168,48 +190,58 @@ func (l *Link) replconf(option, value string) error {
 }
 
 // parsePsyncReply turns the PSYNC reply line into a result or an Error,
-// with the texts of Redis's slaveTryPartialResynchronization.
-func parsePsyncReply(reply, replID string, reploff int64) (PsyncResult, error) {
+// with the texts of Redis's slaveTryPartialResynchronization; warning is a
+// line Redis logs while still going on.
+func parsePsyncReply(reply, replID string, reploff int64) (res PsyncResult, warning string, err error) {
 	switch {
 	case strings.HasPrefix(reply, "+FULLRESYNC"):
-		f := strings.Fields(reply)
+		// Redis still does the full sync on a malformed reply, but with a
+		// blank ID so that no later PSYNC can continue from it.
+		f := strings.SplitN(reply, " ", 3)
 		if len(f) != 3 || len(f[1]) != 40 {
-			return PsyncResult{}, &Error{Kind: ErrProtocol, Msg: "Master replied with wrong +FULLRESYNC syntax."}
+			return PsyncResult{Outcome: FullResync, Offset: -1}, "Master replied with wrong +FULLRESYNC syntax.", nil
 		}
-		off, err := strconv.ParseInt(f[2], 10, 64)
-		if err != nil {
-			return PsyncResult{}, &Error{Kind: ErrProtocol, Msg: "Master replied with wrong +FULLRESYNC syntax."}
-		}
-		return PsyncResult{Outcome: FullResync, ReplID: f[1], Offset: off}, nil
+		off, _ := strconv.ParseInt(strings.TrimSpace(f[2]), 10, 64)
+		return PsyncResult{Outcome: FullResync, ReplID: f[1], Offset: off}, "", nil
 	case strings.HasPrefix(reply, "+CONTINUE"):
 		res := PsyncResult{Outcome: Continue, ReplID: replID, Offset: reploff}
-		// a 40-char ID after +CONTINUE is the master's new ID; anything else is ignored, as Redis does
-		if f := strings.Fields(reply); len(f) == 2 && len(f[1]) == 40 && f[1] != replID {
-			res.ReplID, res.ReplIDChanged = f[1], true
+		// exactly 40 chars after "+CONTINUE " name the master's new ID
+		if len(reply) == len("+CONTINUE ")+40 && reply[9] == ' ' && reply[10:] != replID {
+			res.ReplID, res.ReplIDChanged = reply[10:], true
+			warning = "Master replication ID changed to " + res.ReplID
 		}
-		return res, nil
+		return res, warning, nil
 	case strings.HasPrefix(reply, "-NOMASTERLINK"), strings.HasPrefix(reply, "-LOADING"):
-		return PsyncResult{}, &Error{Kind: ErrTryLater, Msg: "Master is currently unable to PSYNC but should be in the future: " + reply}
+		return PsyncResult{}, "", newError(ErrTryLater, "Master is currently unable to PSYNC but should be in the future: "+reply)
 	case strings.HasPrefix(reply, "-ERR"):
-		return PsyncResult{}, &Error{Kind: ErrNotSupported, Msg: "Master does not support PSYNC or is in error state (reply: " + reply + ")"}
+		return PsyncResult{}, "", newError(ErrNotSupported, "Master does not support PSYNC or is in error state (reply: "+reply+")")
 	default:
-		return PsyncResult{}, &Error{Kind: ErrUnexpected, Msg: "Unexpected reply to PSYNC from master: " + reply}
+		return PsyncResult{}, "", newError(ErrUnexpected, "Unexpected reply to PSYNC from master: "+reply)
 	}
 }
 
-// command sends one command as a RESP array and reads a one-line reply,
-// skipping the empty lines a master may send as keepalives.
+// command sends one handshake command as a RESP array and reads its
+// one-line reply, with the texts Redis logs when either fails.
 func (l *Link) command(args ...string) (string, error) {
 	if _, err := l.conn.Write(encodeCommand(args...)); err != nil {
-		return "", ioError(err)
+		return "", &Error{Kind: ErrIO, Err: err, Logs: []string{"Sending command to master in replication handshake: " + sockErrText(err)}}
 	}
+	reply, err := l.reply()
+	if err != nil {
+		return "", &Error{Kind: ErrIO, Err: err, Logs: []string{
+			"Failed to read response from the server: " + sockErrText(err),
+			"Master did not respond to command during SYNC handshake"}}
+	}
+	return reply, nil
+}
+
+// reply reads one reply line, skipping the empty lines a master may send
+// as keepalives before it answers.
+func (l *Link) reply() (string, error) {
 	for {
 		line, err := l.readLine()
-		if err != nil {
-			return "", ioError(err)
-		}
-		if line != "" {
-			return line, nil
+		if err != nil || line != "" {
+			return line, err
 		}
 	}
 }

@@ -213,14 +213,14 @@ func TestMasterAuth(t *testing.T) {
 	_, err := dial(t, master.Addr).Handshake(Config{ListeningPort: 6390, MasterAuth: "wrong"}, "", 0)
 	var e *Error
 	want := "Unable to AUTH to MASTER: -WRONGPASS invalid username-password pair or user is disabled."
-	if !errors.As(err, &e) || e.Kind != ErrAuth || e.Msg != want {
+	if !errors.As(err, &e) || e.Kind != ErrAuth || e.Error() != want {
 		t.Fatalf("wrong password: %v, want %q", err, want)
 	}
 
 	l := dial(t, master.Addr)
 	_, err = l.Handshake(Config{ListeningPort: 6390}, "", 0)
 	want = "Unexpected reply to PSYNC from master: -NOAUTH Authentication required."
-	if !errors.As(err, &e) || e.Kind != ErrUnexpected || e.Msg != want {
+	if !errors.As(err, &e) || e.Kind != ErrUnexpected || e.Error() != want {
 		t.Fatalf("no password: %v, want %q", err, want)
 	}
 	if len(l.Warnings) != 2 || !strings.HasPrefix(l.Warnings[0], "(Non critical) Master does not understand REPLCONF listening-port: -NOAUTH") {
@@ -317,22 +317,87 @@ func TestParsePsyncReply(t *testing.T) {
 	id := strings.Repeat("a", 40)
 	newID := strings.Repeat("b", 40)
 	for _, tc := range []struct {
-		reply string
-		want  PsyncResult
-		err   string
+		reply   string
+		want    PsyncResult
+		warning string
+		err     string
 	}{
-		{"+FULLRESYNC " + id + " 42", PsyncResult{Outcome: FullResync, ReplID: id, Offset: 42}, ""},
-		{"+FULLRESYNC " + id, PsyncResult{}, "Master replied with wrong +FULLRESYNC syntax."},
-		{"+CONTINUE", PsyncResult{Outcome: Continue, ReplID: id, Offset: 7}, ""},
-		{"+CONTINUE " + newID, PsyncResult{Outcome: Continue, ReplID: newID, Offset: 7, ReplIDChanged: true}, ""},
-		{"-NOMASTERLINK Can't SYNC while not connected with my master", PsyncResult{}, "Master is currently unable to PSYNC but should be in the future: -NOMASTERLINK Can't SYNC while not connected with my master"},
-		{"-LOADING Redis is loading the dataset in memory", PsyncResult{}, "Master is currently unable to PSYNC but should be in the future: -LOADING Redis is loading the dataset in memory"},
-		{"-ERR unknown command 'PSYNC'", PsyncResult{}, "Master does not support PSYNC or is in error state (reply: -ERR unknown command 'PSYNC')"},
-		{"+OK", PsyncResult{}, "Unexpected reply to PSYNC from master: +OK"},
+		{"+FULLRESYNC " + id + " 42", PsyncResult{Outcome: FullResync, ReplID: id, Offset: 42}, "", ""},
+		{"+FULLRESYNC " + id, PsyncResult{Outcome: FullResync, Offset: -1}, "Master replied with wrong +FULLRESYNC syntax.", ""},
+		{"+CONTINUE", PsyncResult{Outcome: Continue, ReplID: id, Offset: 7}, "", ""},
+		{"+CONTINUE " + id, PsyncResult{Outcome: Continue, ReplID: id, Offset: 7}, "", ""},
+		{"+CONTINUE " + newID, PsyncResult{Outcome: Continue, ReplID: newID, Offset: 7, ReplIDChanged: true}, "Master replication ID changed to " + newID, ""},
+		{"-NOMASTERLINK Can't SYNC while not connected with my master", PsyncResult{}, "", "Master is currently unable to PSYNC but should be in the future: -NOMASTERLINK Can't SYNC while not connected with my master"},
+		{"-LOADING Redis is loading the dataset in memory", PsyncResult{}, "", "Master is currently unable to PSYNC but should be in the future: -LOADING Redis is loading the dataset in memory"},
+		{"-ERR unknown command 'PSYNC'", PsyncResult{}, "", "Master does not support PSYNC or is in error state (reply: -ERR unknown command 'PSYNC')"},
+		{"+OK", PsyncResult{}, "", "Unexpected reply to PSYNC from master: +OK"},
 	} {
-		got, err := parsePsyncReply(tc.reply, id, 7)
-		if fmt.Sprint(err) != tc.err && !(err == nil && tc.err == "") || got != tc.want {
-			t.Errorf("%q: %+v %v, want %+v %q", tc.reply, got, err, tc.want, tc.err)
+		got, warning, err := parsePsyncReply(tc.reply, id, 7)
+		errText := ""
+		if err != nil {
+			errText = err.Error()
 		}
+		if got != tc.want || warning != tc.warning || errText != tc.err {
+			t.Errorf("%q: %+v %q %q, want %+v %q %q", tc.reply, got, warning, errText, tc.want, tc.warning, tc.err)
+		}
+	}
+}
+
+// fakeMaster answers each handshake command with the next scripted reply,
+// then closes the connection on the command after the last.
+func fakeMaster(t *testing.T, replies ...string) *Link {
+	master, replica := net.Pipe()
+	t.Cleanup(func() { master.Close(); replica.Close() })
+	go func() {
+		r := bufio.NewReader(master)
+		for _, reply := range replies {
+			if _, _, err := readArray(r); err != nil {
+				return
+			}
+			master.Write([]byte(reply))
+		}
+		readArray(r)
+		master.Close()
+	}()
+	return New(replica)
+}
+
+func TestHandshakeScripted(t *testing.T) {
+	id := strings.Repeat("c", 40)
+	for _, tc := range []struct {
+		name    string
+		cfg     Config
+		replies []string
+		kind    ErrorKind
+		err     string
+	}{
+		{"ping error", Config{}, []string{"-ERR wrong\r\n"}, ErrPing, "Error reply to PING from master: '-ERR wrong'"},
+		{"old master ping", Config{}, []string{"-ERR operation not permitted\r\n", "+OK\r\n", "+OK\r\n", "\n\n+FULLRESYNC " + id + " 5\r\n"}, 0, ""},
+		{"announce ip", Config{AnnounceIP: "10.0.0.1"}, []string{"+PONG\r\n", "+OK\r\n", "+OK\r\n", "+OK\r\n", "+FULLRESYNC " + id + " 5\r\n"}, 0, ""},
+		{"closed", Config{}, []string{"+PONG\r\n"}, ErrIO, "Failed to read response from the server: connection lost; Master did not respond to command during SYNC handshake"},
+		{"no psync reply", Config{}, []string{"+PONG\r\n", "+OK\r\n", "+OK\r\n"}, ErrTryLater, "Failed to read response from the server: connection lost; Master did not reply to PSYNC, will try later"},
+		{"loading", Config{}, []string{"+PONG\r\n", "+OK\r\n", "-ERR unknown\r\n", "-LOADING Redis is loading the dataset in memory\r\n"}, ErrTryLater, "Master is currently unable to PSYNC but should be in the future: -LOADING Redis is loading the dataset in memory"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := fakeMaster(t, tc.replies...).Handshake(tc.cfg, "", 0)
+			if tc.err == "" {
+				if err != nil || res.Outcome != FullResync || res.ReplID != id || res.Offset != 5 {
+					t.Fatalf("%+v %v", res, err)
+				}
+				return
+			}
+			var e *Error
+			if !errors.As(err, &e) || e.Kind != tc.kind || e.Error() != tc.err {
+				t.Fatalf("got %v, want %q", err, tc.err)
+			}
+		})
+	}
+}
+
+func TestDialRefused(t *testing.T) {
+	_, err := Dial(fmt.Sprintf("127.0.0.1:%d", testutil.FreePort(t)), hangGuard)
+	var e *Error
+	if !errors.As(err, &e) || e.Kind != ErrIO || e.Error() != "Error condition on socket for SYNC: Connection refused" {
+		t.Fatalf("got %v", err)
 	}
 }

@@ -30,7 +30,7 @@ func (l *Link) ReadPayload(dst io.Writer) (PayloadInfo, error) {
 	for {
 		line, err := l.readLine()
 		if err != nil {
-			return PayloadInfo{}, &Error{Kind: ErrIO, Msg: "I/O error reading bulk count from MASTER: " + sockErrText(err), Err: err}
+			return PayloadInfo{}, &Error{Kind: ErrIO, Err: err, Logs: []string{"I/O error reading bulk count from MASTER: " + sockErrText(err)}}
 		}
 		if line != "" {
 			header = line
@@ -39,32 +39,27 @@ func (l *Link) ReadPayload(dst io.Writer) (PayloadInfo, error) {
 	}
 	switch {
 	case header[0] == '-':
-		return PayloadInfo{}, &Error{Kind: ErrMasterAborted, Msg: "MASTER aborted replication with an error: " + header[1:]}
+		return PayloadInfo{}, newError(ErrMasterAborted, "MASTER aborted replication with an error: "+header[1:])
 	case header[0] != '$':
-		return PayloadInfo{}, &Error{Kind: ErrProtocol, Msg: "Bad protocol from MASTER, the first byte is not '$' (we received '" + header + "'), are you sure the host and port are right?"}
+		return PayloadInfo{}, newError(ErrProtocol, "Bad protocol from MASTER, the first byte is not '$' (we received '"+header+"'), are you sure the host and port are right?")
 	case strings.HasPrefix(header, "$EOF:") && len(header) >= 5+eofMarkLen:
 		n, err := l.copyUntilMark(dst, []byte(header[5:5+eofMarkLen]))
 		return PayloadInfo{Size: n, Diskless: true}, err
 	}
 	size, err := strconv.ParseInt(header[1:], 10, 64)
 	if err != nil || size < 0 {
-		return PayloadInfo{}, &Error{Kind: ErrProtocol, Msg: "Bad protocol from MASTER, invalid bulk length '" + header + "'"}
+		return PayloadInfo{}, newError(ErrProtocol, "Bad protocol from MASTER, invalid bulk length '"+header+"'")
 	}
 	n, err := io.CopyN(dst, l.r, size)
 	if err != nil {
-		return PayloadInfo{Size: n}, syncIOError(err, n < size)
+		return PayloadInfo{Size: n}, syncIOError(err)
 	}
 	return PayloadInfo{Size: n}, nil
 }
 
-// syncIOError is Redis's text for a failure while the payload streams in:
-// a short read is "connection lost", anything else the socket's error.
-func syncIOError(err error, short bool) *Error {
-	text := err.Error()
-	if short && (err == io.EOF || err == io.ErrUnexpectedEOF) {
-		text = "connection lost"
-	}
-	return &Error{Kind: ErrIO, Msg: "I/O error trying to sync with MASTER: " + text, Err: err}
+// syncIOError is Redis's text for a failure while the payload streams in.
+func syncIOError(err error) *Error {
+	return &Error{Kind: ErrIO, Err: err, Logs: []string{"I/O error trying to sync with MASTER: " + sockErrText(err)}}
 }
 
 // copyUntilMark copies bytes to dst until mark, holding back the last
@@ -77,7 +72,7 @@ func (l *Link) copyUntilMark(dst io.Writer, mark []byte) (int64, error) {
 	window := make([]byte, 0, 64*1024+len(mark))
 	for {
 		if _, err := l.r.Peek(1); err != nil {
-			return written, syncIOError(err, true)
+			return written, syncIOError(err)
 		}
 		chunk, _ := l.r.Peek(l.r.Buffered())
 		window = append(append(window[:0], held...), chunk...)

@@ -6,6 +6,7 @@ package link
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -22,7 +23,7 @@ func (l *Link) ReadCommand() (argv [][]byte, n int64, err error) {
 	argv, n, err = readArray(l.r)
 	if err != nil {
 		if _, ok := err.(*Error); !ok {
-			err = &Error{Kind: ErrIO, Msg: "Connection with master lost: " + sockErrText(err), Err: err}
+			err = streamIOError(err)
 		}
 	}
 	return argv, n, err
@@ -78,5 +79,16 @@ func header(line []byte, prefix byte) (int, error) {
 }
 
 func protoError(msg string) *Error {
-	return &Error{Kind: ErrProtocol, Msg: "Protocol error from MASTER: " + msg}
+	return newError(ErrProtocol, "Protocol error from MASTER: "+msg)
+}
+
+// streamIOError carries what Redis logs when the master's connection fails:
+// the read error (unless the master simply closed it), then the loss.
+func streamIOError(err error) *Error {
+	e := &Error{Kind: ErrIO, Err: err}
+	if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		e.Logs = append(e.Logs, "Reading from client: "+sockErrText(err))
+	}
+	e.Logs = append(e.Logs, "Connection with master lost.")
+	return e
 }
