@@ -199,6 +199,23 @@ func testFullSync(t *testing.T, diskless bool) {
 	if want := []string{"SELECT 0", "SET k v"}; strings.Join(seen, "|") != strings.Join(want, "|") {
 		t.Fatalf("stream %q, want %q", seen, want)
 	}
+	offset = catchUp(t, l, c, offset)
+
+	// WAIT makes the master ask for an ACK; answering with the offset
+	// counted so far (the GETACK included) must satisfy it.
+	if _, err := c.conn.Write(encodeCommand("WAIT", "1", "0")); err != nil {
+		t.Fatal(err)
+	}
+	seen, offset = readUntil(t, l, offset, "REPLCONF")
+	if got := seen[len(seen)-1]; got != "REPLCONF GETACK *" {
+		t.Fatalf("stream %q, want a GETACK", seen)
+	}
+	if err := l.SendAck(offset); err != nil {
+		t.Fatal(err)
+	}
+	if line, err := c.r.ReadString('\n'); err != nil || line != ":1\r\n" {
+		t.Fatalf("WAIT replied %q %v, want :1", line, err)
+	}
 	catchUp(t, l, c, offset)
 }
 
@@ -207,8 +224,13 @@ func TestDisklessFullSync(t *testing.T) { testFullSync(t, true) }
 
 func TestMasterAuth(t *testing.T) {
 	t.Parallel()
-	master := testutil.StartRedis(t, "--requirepass", "secret")
+	master := testutil.StartRedis(t, "--requirepass", "secret", "--repl-diskless-sync-delay", "0")
 	fullSync(t, dial(t, master.Addr), Config{ListeningPort: 6390, MasterAuth: "secret"}, true)
+	newClient(t, master.Addr, "secret").do(t, "ACL", "SETUSER", "replicator", "on", ">replpw", "+@all", "~*")
+	fullSync(t, dial(t, master.Addr), Config{ListeningPort: 6391, AnnounceIP: "127.0.0.2", MasterUser: "replicator", MasterAuth: "replpw"}, true)
+	if info := newClient(t, master.Addr, "secret").do(t, "INFO", "replication"); !strings.Contains(info, "ip=127.0.0.2,port=6391,") {
+		t.Fatalf("the master does not list the announced address:\n%s", info)
+	}
 
 	_, err := dial(t, master.Addr).Handshake(Config{ListeningPort: 6390, MasterAuth: "wrong"}, "", 0)
 	var e *Error
