@@ -423,3 +423,34 @@ func TestDialRefused(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// FuzzReadCommand: the stream parser never panics, and whatever it accepts
+// took exactly the bytes of its canonical encoding, or the replica's offset
+// would drift from the master's.
+func FuzzReadCommand(f *testing.F) {
+	f.Add([]byte("*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n"))
+	f.Add([]byte("*1\r\n$4\r\nPING\r\n*0\r\n"))
+	f.Add([]byte("*1\r\n$007\r\nPING\r\n"))
+	f.Add([]byte("*9999999999\r\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r := bufio.NewReaderSize(bytes.NewReader(data), 64)
+		var total int64
+		for {
+			argv, n, err := readArray(r)
+			if err != nil {
+				return
+			}
+			args := make([]string, len(argv))
+			for i, a := range argv {
+				args[i] = string(a)
+			}
+			if want := int64(len(encodeCommand(args...))); n != want {
+				t.Fatalf("%q took %d bytes, its encoding %d", args, n, want)
+			}
+			total += n
+			if total > int64(len(data)) {
+				t.Fatalf("counted %d bytes of %d", total, len(data))
+			}
+		}
+	})
+}

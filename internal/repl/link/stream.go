@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 )
 
 // maxBulkLen mirrors proto-max-bulk-len's default (512 MB); a larger bulk in
@@ -18,7 +17,9 @@ const maxBulkLen = 512 << 20
 
 // ReadCommand reads the next command of the stream and returns its argv and
 // the number of bytes it took. REPLCONF GETACK, PING and SELECT come through
-// like any other command; answering GETACK is the caller's job.
+// like any other command; answering GETACK is the caller's job. An empty
+// array ("*0") yields an empty argv whose bytes still count. After an error
+// the stream is unusable and n is not meaningful.
 func (l *Link) ReadCommand() (argv [][]byte, n int64, err error) {
 	argv, n, err = readArray(l.r)
 	if err != nil {
@@ -30,7 +31,7 @@ func (l *Link) ReadCommand() (argv [][]byte, n int64, err error) {
 }
 
 func readArray(r *bufio.Reader) ([][]byte, int64, error) {
-	line, err := r.ReadSlice('\n')
+	line, err := readHeaderLine(r)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -39,9 +40,9 @@ func readArray(r *bufio.Reader) ([][]byte, int64, error) {
 	if err != nil {
 		return nil, n, err
 	}
-	argv := make([][]byte, 0, count)
+	argv := make([][]byte, 0, min(count, 64)) // a corrupt count must not allocate
 	for range count {
-		line, err := r.ReadSlice('\n')
+		line, err := readHeaderLine(r)
 		if err != nil {
 			return nil, n, err
 		}
@@ -66,14 +67,32 @@ func readArray(r *bufio.Reader) ([][]byte, int64, error) {
 	return argv, n, nil
 }
 
+// readHeaderLine reads a "*<n>" or "$<n>" line; one that does not fit the
+// buffer cannot be a length and is a protocol error, not an I/O one.
+func readHeaderLine(r *bufio.Reader) ([]byte, error) {
+	line, err := r.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		return nil, protoError("too big header line")
+	}
+	return line, err
+}
+
 // header parses "<prefix><int>\r\n".
 func header(line []byte, prefix byte) (int, error) {
 	if len(line) < 4 || line[0] != prefix || line[len(line)-2] != '\r' {
 		return 0, protoError(fmt.Sprintf("expected '%c', got %q", prefix, line))
 	}
-	v, err := strconv.Atoi(string(line[1 : len(line)-2]))
-	if err != nil || v < 0 {
+	digits := line[1 : len(line)-2]
+	// like Redis's string2ll: digits only, no sign, no leading zero
+	if len(digits) > 10 || (len(digits) > 1 && digits[0] == '0') {
 		return 0, protoError(fmt.Sprintf("invalid length %q", line))
+	}
+	v := 0
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return 0, protoError(fmt.Sprintf("invalid length %q", line))
+		}
+		v = v*10 + int(c-'0')
 	}
 	return v, nil
 }
