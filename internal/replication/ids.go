@@ -3,7 +3,7 @@
 // that, after a replica is promoted, its former siblings can still continue
 // with PSYNC instead of a full resync (PSYNC2).
 
-package repl
+package replication
 
 import (
 	"crypto/rand"

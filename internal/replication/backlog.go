@@ -5,7 +5,7 @@
 // visible difference: 7.0 trims only whole 16 KiB blocks, so its histlen can
 // briefly exceed repl-backlog-size; here histlen is capped at the size.
 
-package repl
+package replication
 
 import "fmt"
 

@@ -3,7 +3,7 @@
 // masterTryPartialResynchronization check for check, including its log lines,
 // and leaves writing the reply and the data to the caller.
 
-package repl
+package replication
 
 import "fmt"
 

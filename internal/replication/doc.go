@@ -1,4 +1,4 @@
-// Package repl holds the master-side bookkeeping of Redis 7 replication as
+// Package replication holds the master-side bookkeeping of Redis 7 replication as
 // pure values, with no networking: the replication backlog (a ring of the
 // newest repl-backlog-size bytes of the replication stream), the replication
 // ID pair (replid, replid2 and second_repl_offset) and the PSYNC decision of
@@ -13,4 +13,4 @@
 // main thread does), feed every byte of the replication stream to
 // Backlog.Append in order, and call IDs.Shift on promotion and IDs.ClearID2 /
 // IDs.Change when a new history starts (for example after a full sync).
-package repl
+package replication
