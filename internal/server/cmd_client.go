@@ -111,9 +111,11 @@ func clientTypeByName(name []byte) int {
 	return -1
 }
 
-// clientType classifies c as Redis's getClientType. redoubt has no
-// replication links yet, so every client is normal or pub/sub.
+// clientType classifies c as Redis's getClientType.
 func (c *Client) clientType() int {
+	if c.flags&flagReplica != 0 && c.flags&flagMonitor == 0 {
+		return clientTypeReplica
+	}
 	if c.flags&flagPubSub != 0 {
 		return clientTypePubSub
 	}

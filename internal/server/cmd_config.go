@@ -105,6 +105,7 @@ func (s *Server) resetStats() {
 	st.errorReplies = 0
 	st.errors = nil
 	st.expiredKeys = 0
+	st.syncFull, st.syncPartialOK, st.syncPartialErr = 0, 0, 0
 	st.evictedKeys = 0
 	st.opsSamples, st.inSamples, st.outSamples = [16]int64{}, [16]int64{}, [16]int64{}
 	s.ks.Hits, s.ks.Misses = 0, 0

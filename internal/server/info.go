@@ -7,6 +7,7 @@ package server
 
 import (
 	"fmt"
+	"github.com/redoubt/redoubt/internal/replication"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -387,8 +388,8 @@ func (s *Server) infoStats(b *strings.Builder) {
 		"instantaneous_output_repl_kbps", "0.00",
 		"rejected_connections", st.rejectedConns,
 		"sync_full", s.stats.syncFull,
-		"sync_partial_ok", 0,
-		"sync_partial_err", 0,
+		"sync_partial_ok", s.stats.syncPartialOK,
+		"sync_partial_err", s.stats.syncPartialErr,
 		"expired_keys", ks.ExpiredKeys,
 		"expired_stale_perc", strconv.FormatFloat(ks.ExpiredStalePerc*100, 'f', 2, 64),
 		"expired_time_cap_reached_count", ks.ExpiredTimeCapReached,
@@ -428,6 +429,7 @@ func (s *Server) infoStats(b *strings.Builder) {
 }
 
 func (s *Server) infoReplication(b *strings.Builder) {
+	bl := replication.Info(s.repl.backlog, s.cfg.ReplBacklogSize)
 	b.WriteString("# Replication\r\n")
 	infoLines(b,
 		"role", "master",
@@ -447,10 +449,10 @@ func (s *Server) infoReplication(b *strings.Builder) {
 		"master_replid2", strings.Repeat("0", 40),
 		"master_repl_offset", s.repl.offset,
 		"second_repl_offset", -1,
-		"repl_backlog_active", 0,
-		"repl_backlog_size", s.cfgInt("repl-backlog-size", 1<<20),
-		"repl_backlog_first_byte_offset", 0,
-		"repl_backlog_histlen", 0,
+		"repl_backlog_active", bl.Active,
+		"repl_backlog_size", bl.Size,
+		"repl_backlog_first_byte_offset", bl.FirstByteOffset,
+		"repl_backlog_histlen", bl.Histlen,
 	)
 }
 

@@ -86,7 +86,7 @@ func (s *Server) propagateDeletion(db int, key string, lazy bool) {
 
 // propagating tells whether anything consumes the stream.
 func (s *Server) propagating() bool {
-	return !s.prop.off && (s.aof.state != aofOff || len(s.repl.replicas) > 0)
+	return !s.prop.off && (s.aof.state != aofOff || s.repl.backlog != nil)
 }
 
 // rewritePropagation makes the running command propagate as argv.

@@ -3,9 +3,9 @@
 // +FULLRESYNC, the fork-less snapshot streamed as a diskless RDB payload
 // ($EOF:<mark> ... <mark>) — and then the propagation stream, with a PING
 // every repl-ping-replica-period. REPLCONF ACK offsets are recorded.
-// Partial resynchronisation (the backlog) is not there yet: every PSYNC is
-// answered with a full sync, which is what Redis does when it cannot
-// continue.
+// A PSYNC for a history the backlog still holds continues instead
+// (+CONTINUE and the missing bytes), as Redis decides it
+// (replication.TryPartialResync).
 package server
 
 import (
@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/redoubt/redoubt/internal/aof"
+	"github.com/redoubt/redoubt/internal/replication"
 )
 
 func init() {
@@ -33,6 +34,9 @@ type replMaster struct {
 	replicas []*replicaLink
 	lastPing time.Time
 	waiting  []*Client // blocked in WAIT
+	// backlog holds the newest repl-backlog-size bytes of the stream, from
+	// the first replica on (nil before)
+	backlog *replication.Backlog
 }
 
 // replicaLink is one attached replica: what its connection goroutine
@@ -41,6 +45,7 @@ type replicaLink struct {
 	c          *Client
 	listenPort int
 	psync      bool   // PSYNC (answered +FULLRESYNC) rather than SYNC
+	continued  bool   // a partial resync: no payload
 	state      string // wait_bgsave, send_bulk, online (INFO's state field)
 	ackOffset  int64
 	ackTime    time.Time
@@ -59,7 +64,7 @@ type replicaLink struct {
 // feedReplicas appends one op to every replica's pending stream.
 func (s *Server) feedReplicas(db int, argv [][]byte) {
 	r := &s.repl
-	if len(r.replicas) == 0 {
+	if r.backlog == nil {
 		return
 	}
 	var buf []byte
@@ -69,6 +74,7 @@ func (s *Server) feedReplicas(db int, argv [][]byte) {
 	}
 	buf = aof.AppendCommand(buf, argv...)
 	r.offset += int64(len(buf))
+	r.backlog.Append(buf)
 	for _, l := range r.replicas {
 		l.mu.Lock()
 		l.pending = append(l.pending, buf...)
@@ -143,8 +149,45 @@ func (s *Server) replicaOf(c *Client) *replicaLink {
 	return nil
 }
 
-func cmdPsync(c *Client, args [][]byte) { c.srv.startFullSync(c, true) }
-func cmdSync(c *Client, args [][]byte)  { c.srv.startFullSync(c, false) }
+func cmdPsync(c *Client, args [][]byte) {
+	s := c.srv
+	if c.flags&flagReplica == 0 && c.flags&flagMulti == 0 {
+		offset, err := strconv.ParseInt(string(args[2]), 10, 64)
+		if err != nil {
+			offset = -1
+		}
+		ids := replication.IDs{Replid: s.intro.replID, Replid2: strings.Repeat("0", replication.IDLen), SecondReplidOffset: -1}
+		d := replication.TryPartialResync(ids, s.repl.backlog, replication.PsyncRequest{
+			Replid: string(args[1]), Offset: offset, Replica: c.replicaName(), PSYNC2: true})
+		s.log.Info(d.Log)
+		if d.Warning != "" {
+			s.log.Warn(d.Warning)
+		}
+		if d.Continue {
+			s.continueSync(c, d)
+			return
+		}
+		if string(args[1]) != "?" {
+			s.stats.syncPartialErr++
+		}
+	}
+	s.startFullSync(c, true)
+}
+
+// continueSync attaches c as an online replica that continues from the
+// backlog: the +CONTINUE line and the missing bytes, then the stream.
+func (s *Server) continueSync(c *Client, d replication.PsyncDecision) {
+	l := &replicaLink{c: c, listenPort: c.replListenPort, psync: true, state: "online", continued: true, acked: true}
+	l.cond.L = &l.mu
+	l.ackTime = time.Now()
+	c.w.Raw([]byte(d.Reply))
+	l.pending = append(l.pending, d.Backlog...)
+	c.flags |= flagReplica
+	c.repl = l
+	s.repl.replicas = append(s.repl.replicas, l)
+	s.stats.syncPartialOK++
+}
+func cmdSync(c *Client, args [][]byte) { c.srv.startFullSync(c, false) }
 
 // startFullSync attaches c as a replica and starts its full sync: the
 // snapshot is taken now, so the stream from here on follows it exactly.
@@ -168,6 +211,12 @@ func (s *Server) startFullSync(c *Client, psync bool) {
 	c.repl = l
 	s.repl.replicas = append(s.repl.replicas, l)
 	s.stats.syncFull++
+	if s.repl.backlog == nil {
+		// a new history starts with the backlog: a new replid, as Redis
+		// (no replica can continue what was not kept)
+		s.intro.replID = replication.NewID()
+		s.repl.backlog = replication.NewBacklog(int(s.cfg.ReplBacklogSize), s.repl.offset)
+	}
 }
 
 // replicaName is how Redis's log names a replica: ip:listening-port.
@@ -195,6 +244,13 @@ func (c *Client) serveReplica() {
 	s := c.srv
 	l := c.repl
 	go c.readReplicaAcks()
+	if l.continued {
+		head := append([]byte(nil), c.w.Buf...)
+		c.w.Reset()
+		s.mu.Unlock()
+		c.streamToReplica(c.writeOut(head))
+		return
+	}
 	for s.persist.job != nil || s.aof.job != nil {
 		s.mu.Unlock()
 		time.Sleep(50 * time.Millisecond)
@@ -258,6 +314,13 @@ func (c *Client) serveReplica() {
 		}
 	}
 	s.mu.Unlock()
+	c.streamToReplica(ok)
+}
+
+// streamToReplica writes the replica's stream until its link ends, then
+// detaches it (lock not held).
+func (c *Client) streamToReplica(ok bool) {
+	s, l := c.srv, c.repl
 	for ok {
 		l.mu.Lock()
 		for (len(l.pending) == 0 || !l.acked) && !l.closed {

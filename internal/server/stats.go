@@ -12,17 +12,18 @@ import (
 const errorStatsMax = 128
 
 type stats struct {
-	// syncFull counts full resynchronisations served (INFO sync_full)
-	syncFull      int64
-	commands      int64
-	totalConns    int64
-	rejectedConns int64
-	netInput      atomic.Int64
-	netOutput     atomic.Int64
-	errorReplies  int64
-	errors        map[string]int64
-	expiredKeys   int64
-	evictedKeys   int64
+	// syncFull, syncPartialOK and syncPartialErr count the PSYNCs served
+	// by a full sync, a continue, and a refused continue (INFO stats)
+	syncFull, syncPartialOK, syncPartialErr int64
+	commands                                int64
+	totalConns                              int64
+	rejectedConns                           int64
+	netInput                                atomic.Int64
+	netOutput                               atomic.Int64
+	errorReplies                            int64
+	errors                                  map[string]int64
+	expiredKeys                             int64
+	evictedKeys                             int64
 
 	opsSamples, inSamples, outSamples [16]int64
 	sampleIdx                         int

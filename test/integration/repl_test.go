@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -55,6 +56,23 @@ func TestReplRedoubtMasterRedisReplica(t *testing.T) {
 	if want := fmt.Sprintf("[127.0.0.1 %d ", r.Port); !strings.Contains(role, want) || !strings.HasPrefix(role, "[master ") {
 		t.Errorf("ROLE = %s, want the replica %s...", role, want)
 	}
+	// a broken link is resumed from the backlog: +CONTINUE, not a new sync
+	if err := mc.Do(ctx, "CLIENT", "KILL", "TYPE", "replica").Err(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 100; i++ {
+		w.Incr(ctx, "while-away")
+	}
+	waitReplicaInSync(t, mc, rc)
+	if ok, full := infoField(t, mc, "stats", "sync_partial_ok"), infoField(t, mc, "stats", "sync_full"); ok != 1 || full != 1 {
+		t.Errorf("after reconnecting: sync_partial_ok=%d sync_full=%d, want 1 and 1", ok, full)
+	}
+	if v := rc.Get(ctx, "while-away").Val(); v != "100" {
+		ml, _ := os.ReadFile(m.Log)
+		rl, _ := os.ReadFile(r.Log)
+		t.Errorf("replica has while-away=%q, want 100\n%s\n%s", v, ml, rl)
+	}
+	diffStates(t, "replica after a partial resync", aofState(t, m.Addr), aofState(t, r.Addr))
 	if got := rc.Do(ctx, "SET", "x", "1").Err(); got == nil || got.Error() != "READONLY You can't write against a read only replica." {
 		t.Errorf("write on the replica: %v", got)
 	}
