@@ -4,7 +4,10 @@
 // the timeout passes (0: never).
 package server
 
-import "strconv"
+import (
+	"strconv"
+	"time"
+)
 
 func init() {
 	register("role", cmdRole)
@@ -105,4 +108,21 @@ func (s *Server) forgetWaiting(c *Client) {
 			return
 		}
 	}
+}
+
+// enoughGoodReplicas is Redis's checkGoodReplicasStatus: with
+// min-replicas-to-write and min-replicas-max-lag both set, at least that
+// many online replicas acknowledged within the lag.
+func (s *Server) enoughGoodReplicas() bool {
+	want, maxLag := s.cfg.MinReplicasToWrite, s.cfg.MinReplicasMaxLag
+	if want == 0 || maxLag == 0 {
+		return true
+	}
+	good := int64(0)
+	for _, l := range s.repl.replicas {
+		if l.state == "online" && time.Since(l.ackTime) <= time.Duration(maxLag)*time.Second {
+			good++
+		}
+	}
+	return good >= int64(want)
 }

@@ -92,6 +92,13 @@ func (c *Client) processCommand(args [][]byte) {
 		return
 	}
 
+	// 3e. min-replicas-to-write: writes need enough replicas that
+	// acknowledged within min-replicas-max-lag seconds.
+	if !s.enoughGoodReplicas() && c.isWriteCommand(sc) {
+		c.reject(sc, "NOREPLICAS Not enough good replicas to write.")
+		return
+	}
+
 	// 4. RESP2 clients in subscribed state may only run pub/sub commands.
 	if c.flags&flagPubSub != 0 && c.w.Proto == 2 && !allowedInPubSub(sc) {
 		c.reject(sc, fmt.Sprintf("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", sc.name))

@@ -96,6 +96,17 @@ func (s *Server) replCron() {
 	}
 }
 
+// installReplConfigHooks resizes the backlog with CONFIG SET
+// repl-backlog-size (the newest bytes stay).
+func (s *Server) installReplConfigHooks() {
+	s.cfg.SetApply("repl-backlog-size", func() error {
+		if s.repl.backlog != nil {
+			s.repl.backlog.Resize(int(s.cfg.ReplBacklogSize))
+		}
+		return nil
+	})
+}
+
 func cmdReplconf(c *Client, args [][]byte) {
 	if len(args)%2 == 0 {
 		c.addError(errSyntax)

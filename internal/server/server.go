@@ -119,6 +119,7 @@ func New(cfg *config.Config) *Server {
 	s.installMemoryAccounting()
 	s.installPropagationHooks()
 	s.installAOFConfigHook()
+	s.installReplConfigHooks()
 	s.aof.lastRewriteOK = true
 	s.aof.selDB = -1
 	s.persist.lastOK, s.persist.lastBgsaveSec = true, -1

@@ -76,6 +76,25 @@ func TestReplRedoubtMasterRedisReplica(t *testing.T) {
 	if got := rc.Do(ctx, "SET", "x", "1").Err(); got == nil || got.Error() != "READONLY You can't write against a read only replica." {
 		t.Errorf("write on the replica: %v", got)
 	}
+
+	// min-replicas-to-write: writes need an acknowledging replica
+	if err := w.ConfigSet(ctx, "min-replicas-to-write", "1").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Set(ctx, "guarded", "1", 0).Err(); err != nil {
+		t.Errorf("SET with the replica attached: %v", err)
+	}
+	r.Cmd.Process.Kill()
+	<-r.Exited
+	for i := 0; i < 500 && infoField(t, mc, "replication", "connected_slaves") != 0; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := w.Set(ctx, "guarded", "2", 0).Err(); err == nil || err.Error() != "NOREPLICAS Not enough good replicas to write." {
+		t.Errorf("SET without replicas: %v", err)
+	}
+	if v := w.Get(ctx, "guarded").Val(); v != "1" {
+		t.Errorf("guarded=%q after the refused write", v)
+	}
 }
 
 // waitReplicaInSync waits until the replica's link is up and it has
