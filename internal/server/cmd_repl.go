@@ -66,6 +66,9 @@ func cmdWait(c *Client, args [][]byte) {
 	// CLIENT UNBLOCK end it
 	c.waitTarget, c.waitWant = target, want
 	s.repl.waiting = append(s.repl.waiting, c)
+	// ask for acknowledgements now rather than waiting for the replicas'
+	// once-a-second ACK (part of the stream, as in Redis)
+	s.feedReplicas(s.repl.selDB, [][]byte{[]byte("REPLCONF"), []byte("GETACK"), []byte("*")})
 	c.blockForKeys(0, nil, deadline, nil, func(c *Client) {
 		c.srv.forgetWaiting(c)
 		c.w.Int(c.srv.replicasAcked(c.waitTarget))
