@@ -123,3 +123,32 @@ func infoValue(info, field string) string {
 	}
 	return ""
 }
+
+// TestReplTwoRedisReplicas: two real redis-server replicas asking at once
+// are both served (the second waits for the first sync's snapshot) and
+// follow the stream under writes.
+func TestReplTwoRedisReplicas(t *testing.T) {
+	ctx := context.Background()
+	m := testutil.StartRedoubt(t)
+	mc := redis.NewClient(&redis.Options{Addr: m.Addr})
+	defer mc.Close()
+	fillRDBDataset(t, mc, 3000)
+	port := strconv.Itoa(m.Port)
+	r1 := testutil.StartRedis(t, "--replicaof", "127.0.0.1", port)
+	r2 := testutil.StartRedis(t, "--replicaof", "127.0.0.1", port)
+	w := redis.NewClient(&redis.Options{Addr: m.Addr, PoolSize: 1})
+	defer w.Close()
+	for i := 0; i < 2000; i++ { // writes while the syncs run
+		w.Incr(ctx, "counter")
+	}
+	want := aofState(t, m.Addr)
+	for _, r := range []*testutil.Proc{r1, r2} {
+		rc := redis.NewClient(&redis.Options{Addr: r.Addr})
+		waitReplicaInSync(t, mc, rc)
+		diffStates(t, "replica "+r.Addr, want, aofState(t, r.Addr))
+		rc.Close()
+	}
+	if n := infoField(t, mc, "replication", "connected_slaves"); n != 2 {
+		t.Errorf("connected_slaves = %d, want 2", n)
+	}
+}
