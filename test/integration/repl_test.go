@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -151,4 +153,28 @@ func TestReplTwoRedisReplicas(t *testing.T) {
 	if n := infoField(t, mc, "replication", "connected_slaves"); n != 2 {
 		t.Errorf("connected_slaves = %d, want 2", n)
 	}
+}
+
+// TestRedisCLIRdbBackup: `redis-cli --rdb FILE` (a backup taken through
+// the replication protocol: SYNC, REPLCONF rdb-only) gets a file from
+// redoubt that redis-check-rdb accepts and redis-server loads with the
+// master's dataset.
+func TestRedisCLIRdbBackup(t *testing.T) {
+	m := testutil.StartRedoubt(t)
+	mc := redis.NewClient(&redis.Options{Addr: m.Addr})
+	defer mc.Close()
+	fillRDBDataset(t, mc, 500)
+	want := rdbDatasetState(t, m.Addr)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "dump.rdb")
+	out, err := exec.Command(redisCLI(t), "-p", strconv.Itoa(m.Port), "--rdb", file).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "Transfer finished with success") {
+		t.Fatalf("redis-cli --rdb: %v\n%s", err, out)
+	}
+	checkRDB(t, file)
+	r := testutil.StartRedisIn(t, dir)
+	rc := redis.NewClient(&redis.Options{Addr: r.Addr})
+	defer rc.Close()
+	waitLoaded(t, rc)
+	diffStates(t, "redis-server loading redis-cli's backup", want, rdbDatasetState(t, r.Addr))
 }
