@@ -380,10 +380,10 @@ func readCompactHash(r *Reader, typ byte, lim Limits) (keyspace.Value, error) {
 		// Redis converts a loaded zipmap by its length and its longest
 		// string, a listpack by its length only
 		for i := 0; i+1 < len(pairs); i += 2 {
-			if h.Exists(pairs[i]) {
+			// Set reports a field it had: the value is refused anyway
+			if h.Set(pairs[i], pairs[i+1], lim.HashMaxListpackEntries, lim.HashMaxListpackValue) {
 				return nil, r.Errorf(at, "hash: repeated field %q", trunc64(string(pairs[i])))
 			}
-			h.Set(pairs[i], pairs[i+1], lim.HashMaxListpackEntries, lim.HashMaxListpackValue)
 		}
 		return h, nil
 	}
@@ -391,11 +391,11 @@ func readCompactHash(r *Reader, typ byte, lim Limits) (keyspace.Value, error) {
 	var dup []byte
 	err = walkPairs(b, typ == TypeHashZiplist, func(fe, ve Entry) error {
 		f := entryText(fe, fs[:])
-		if h.Exists(f) {
+		// Set copies, and reports a field it had (a refused value)
+		if h.Set(f, entryText(ve, vs[:]), lim.HashMaxListpackEntries, math.MaxInt64) {
 			dup = f
 			return errRepeated
 		}
-		h.Set(f, entryText(ve, vs[:]), lim.HashMaxListpackEntries, math.MaxInt64) // Set copies
 		return nil
 	})
 	if dup != nil {

@@ -18,7 +18,7 @@ func cmdRole(c *Client, args [][]byte) {
 	s := c.srv
 	c.w.ArrayLen(3)
 	c.w.BulkString("master")
-	c.w.Int(s.repl.offset)
+	c.w.Int(s.repl.offset())
 	online := 0
 	for _, l := range s.repl.replicas {
 		if l.state == "online" {
@@ -52,7 +52,7 @@ func cmdWait(c *Client, args [][]byte) {
 		c.addError("ERR timeout is negative")
 		return
 	}
-	target := s.repl.offset
+	target := s.repl.offset()
 	acked := s.replicasAcked(target)
 	if acked >= int64(want) || c.denyBlocking() {
 		c.w.Int(acked)

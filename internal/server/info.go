@@ -447,7 +447,7 @@ func (s *Server) infoReplication(b *strings.Builder) {
 		"master_failover_state", "no-failover",
 		"master_replid", s.intro.replID,
 		"master_replid2", strings.Repeat("0", 40),
-		"master_repl_offset", s.repl.offset,
+		"master_repl_offset", s.repl.offset(),
 		"second_repl_offset", -1,
 		"repl_backlog_active", bl.Active,
 		"repl_backlog_size", bl.Size,

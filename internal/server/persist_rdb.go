@@ -379,11 +379,17 @@ func (s *Server) bgsaveStart() {
 		s.persist.job = nil
 		s.persist.lastBgsaveSec = int64(time.Since(j.start).Seconds())
 		s.saveDone(j, err, true)
-		if s.persist.scheduled {
-			s.persist.scheduled = false
-			s.bgsaveStart()
-		}
+		s.startScheduledBgsave()
 	}()
+}
+
+// startScheduledBgsave runs the BGSAVE SCHEDULE that waited for the
+// background job that just ended (lock held).
+func (s *Server) startScheduledBgsave() {
+	if s.persist.scheduled {
+		s.persist.scheduled = false
+		s.bgsaveStart()
+	}
 }
 
 func cmdSave(c *Client, args [][]byte) {

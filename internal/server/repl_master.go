@@ -12,6 +12,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,14 +30,21 @@ func init() {
 
 // replMaster is the server's state as a master (executor lock held).
 type replMaster struct {
-	offset   int64 // master_repl_offset: bytes of the stream sent so far
-	selDB    int   // database of the last SELECT in the stream (-1: none)
+	selDB    int // database of the last SELECT in the stream (-1: none)
 	replicas []*replicaLink
 	lastPing time.Time
 	waiting  []*Client // blocked in WAIT
 	// backlog holds the newest repl-backlog-size bytes of the stream, from
-	// the first replica on (nil before)
+	// the first replica on (nil before); it counts master_repl_offset
 	backlog *replication.Backlog
+}
+
+// offset is master_repl_offset: the bytes of the stream so far.
+func (r *replMaster) offset() int64 {
+	if r.backlog == nil {
+		return 0
+	}
+	return r.backlog.MasterReplOffset()
 }
 
 // replicaLink is one attached replica: what its connection goroutine
@@ -73,7 +81,6 @@ func (s *Server) feedReplicas(db int, argv [][]byte) {
 		r.selDB = db
 	}
 	buf = aof.AppendCommand(buf, argv...)
-	r.offset += int64(len(buf))
 	r.backlog.Append(buf)
 	for _, l := range r.replicas {
 		l.mu.Lock()
@@ -125,8 +132,9 @@ func cmdReplconf(c *Client, args [][]byte) {
 		case "ip-address", "rdb-only", "rdb-filter-only":
 		case "capa": // eof, psync2: what redoubt sends anyway
 		case "ack":
-			// from an attached replica: recorded, never answered
-			if l := c.srv.replicaOf(c); l != nil {
+			// from an attached replica: recorded; never answered, from
+			// anyone
+			if l := c.repl; l != nil {
 				if off, err := strconv.ParseInt(val, 10, 64); err == nil && off > l.ackOffset {
 					l.ackOffset = off
 					c.srv.replicaAcked()
@@ -139,7 +147,6 @@ func cmdReplconf(c *Client, args [][]byte) {
 					l.mu.Unlock()
 				}
 			}
-			c.w.Reset()
 			return
 		case "getack":
 			return // only a master asks this
@@ -151,36 +158,42 @@ func cmdReplconf(c *Client, args [][]byte) {
 	c.w.Simple("OK")
 }
 
-func (s *Server) replicaOf(c *Client) *replicaLink {
-	for _, l := range s.repl.replicas {
-		if l.c == c {
-			return l
-		}
+// syncRefused answers a SYNC/PSYNC that cannot start a sync: from a
+// client that already is a replica (ignored, as Redis) or inside MULTI.
+func syncRefused(c *Client) bool {
+	if c.flags&flagReplica != 0 {
+		return true
 	}
-	return nil
+	if c.flags&flagMulti != 0 {
+		c.addError("ERR Replica can't send SYNC/PSYNC inside MULTI")
+		return true
+	}
+	return false
 }
 
 func cmdPsync(c *Client, args [][]byte) {
 	s := c.srv
-	if c.flags&flagReplica == 0 && c.flags&flagMulti == 0 {
-		offset, err := strconv.ParseInt(string(args[2]), 10, 64)
-		if err != nil {
-			offset = -1
-		}
-		ids := replication.IDs{Replid: s.intro.replID, Replid2: strings.Repeat("0", replication.IDLen), SecondReplidOffset: -1}
-		d := replication.TryPartialResync(ids, s.repl.backlog, replication.PsyncRequest{
-			Replid: string(args[1]), Offset: offset, Replica: c.replicaName(), PSYNC2: true})
-		s.log.Info(d.Log)
-		if d.Warning != "" {
-			s.log.Warn(d.Warning)
-		}
-		if d.Continue {
-			s.continueSync(c, d)
-			return
-		}
-		if string(args[1]) != "?" {
-			s.stats.syncPartialErr++
-		}
+	if syncRefused(c) {
+		return
+	}
+	offset, err := strconv.ParseInt(string(args[2]), 10, 64)
+	if err != nil {
+		offset = -1
+	}
+	ids := replication.IDs{Replid: s.intro.replID}
+	ids.ClearID2() // no promotion yet: no second history
+	d := replication.TryPartialResync(ids, s.repl.backlog, replication.PsyncRequest{
+		Replid: string(args[1]), Offset: offset, Replica: c.replicaName(), PSYNC2: true})
+	s.log.Info(d.Log)
+	if d.Warning != "" {
+		s.log.Warn(d.Warning)
+	}
+	if d.Continue {
+		s.continueSync(c, d)
+		return
+	}
+	if string(args[1]) != "?" {
+		s.stats.syncPartialErr++
 	}
 	s.startFullSync(c, true)
 }
@@ -198,18 +211,16 @@ func (s *Server) continueSync(c *Client, d replication.PsyncDecision) {
 	s.repl.replicas = append(s.repl.replicas, l)
 	s.stats.syncPartialOK++
 }
-func cmdSync(c *Client, args [][]byte) { c.srv.startFullSync(c, false) }
+
+func cmdSync(c *Client, args [][]byte) {
+	if !syncRefused(c) {
+		c.srv.startFullSync(c, false)
+	}
+}
 
 // startFullSync attaches c as a replica and starts its full sync: the
 // snapshot is taken now, so the stream from here on follows it exactly.
 func (s *Server) startFullSync(c *Client, psync bool) {
-	if c.flags&flagReplica != 0 {
-		return // Redis ignores SYNC from a client that already is a replica
-	}
-	if c.flags&flagMulti != 0 {
-		c.addError("ERR Replica can't send SYNC/PSYNC inside MULTI")
-		return
-	}
 	l := &replicaLink{c: c, listenPort: c.replListenPort, psync: psync, state: "wait_bgsave"}
 	l.cond.L = &l.mu
 	s.log.Info(fmt.Sprintf("Replica %s asks for synchronization", c.replicaName()))
@@ -226,7 +237,7 @@ func (s *Server) startFullSync(c *Client, psync bool) {
 		// a new history starts with the backlog: a new replid, as Redis
 		// (no replica can continue what was not kept)
 		s.intro.replID = replication.NewID()
-		s.repl.backlog = replication.NewBacklog(int(s.cfg.ReplBacklogSize), s.repl.offset)
+		s.repl.backlog = replication.NewBacklog(int(s.cfg.ReplBacklogSize), 0)
 	}
 }
 
@@ -235,13 +246,12 @@ func (c *Client) replicaName() string {
 	return fmt.Sprintf("%s:%d", c.replicaHost(), c.replListenPort)
 }
 
-// replicaHost is the replica's address without the port.
+// replicaHost is the replica's IP address (without the port).
 func (c *Client) replicaHost() string {
-	host := c.addr
-	if i := strings.LastIndexByte(host, ':'); i >= 0 {
-		host = host[:i]
+	if host, _, err := net.SplitHostPort(c.addr); err == nil {
+		return host
 	}
-	return host
+	return c.addr
 }
 
 // serveReplica runs a replica's connection once it asked to sync (called
@@ -281,7 +291,7 @@ func (c *Client) serveReplica() {
 	l.mu.Unlock()
 	s.repl.selDB = -1
 	if l.psync {
-		c.w.Simple(fmt.Sprintf("FULLRESYNC %s %d", s.intro.replID, s.repl.offset))
+		c.w.Simple(fmt.Sprintf("FULLRESYNC %s %d", s.intro.replID, s.repl.offset()))
 	}
 	l.state = "send_bulk"
 	mark := make([]byte, 20)
@@ -319,10 +329,7 @@ func (c *Client) serveReplica() {
 			l.state = "online"
 			l.ackTime = time.Now()
 		}
-		if s.persist.scheduled {
-			s.persist.scheduled = false
-			s.bgsaveStart()
-		}
+		s.startScheduledBgsave()
 	}
 	s.mu.Unlock()
 	c.streamToReplica(ok)
@@ -356,8 +363,9 @@ func (l *replicaLink) isClosed() bool {
 	return l.closed
 }
 
-// readReplicaAcks reads the replica's commands (REPLCONF ACK) until the
-// connection ends, then stops the writer.
+// readReplicaAcks runs the replica's commands (REPLCONF ACK) until the
+// connection ends, then stops the writer. A replica gets no replies, as
+// from Redis.
 func (c *Client) readReplicaAcks() {
 	s := c.srv
 	for {
@@ -369,11 +377,8 @@ func (c *Client) readReplicaAcks() {
 				if perr != nil || args == nil {
 					break
 				}
-				if strings.EqualFold(string(args[0]), "replconf") {
-					c.w.Reset()
-					cmdReplconf(c, args)
-					c.w.Reset() // a replica gets no replies
-				}
+				c.processCommand(args)
+				c.w.Reset()
 			}
 			s.mu.Unlock()
 		}
