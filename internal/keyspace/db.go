@@ -64,6 +64,10 @@ type Keyspace struct {
 	// IsReplica makes lookups hide expired keys without deleting them:
 	// a replica waits for its master's DEL.
 	IsReplica bool
+	// MasterApplying is set while a replica applies its master's stream:
+	// the master decides what exists, so a logically expired key is
+	// still there for it (Redis's expireIfNeeded for the master client).
+	MasterApplying bool
 
 	// UseLFU makes Entry.Access an LFU counter instead of an LRU clock
 	// (maxmemory-policy allkeys-lfu / volatile-lfu).
@@ -159,7 +163,7 @@ func (db *DB) expireIfNeeded(e *Entry) bool {
 		return false
 	}
 	if db.ks.IsReplica {
-		return true
+		return !db.ks.MasterApplying
 	}
 	db.deleteExpired(e.Key)
 	return true

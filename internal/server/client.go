@@ -31,6 +31,10 @@ const (
 	// flagReplica marks a replica's connection (PSYNC/SYNC sent): its
 	// goroutine sends the sync and the stream (repl_master.go)
 	flagReplica
+	// flagMaster marks the master client of a replica: the commands of
+	// the replication stream, applied as written, without replies
+	// (repl_replica.go)
+	flagMaster
 )
 
 // Client is one connected client.

@@ -14,7 +14,7 @@ func (s *Server) clientsCron() {
 	limit := time.Duration(s.cfg.Timeout) * time.Second
 	now := time.Now()
 	for _, c := range s.clients {
-		if c.flags&(flagPubSub|flagMonitor) != 0 || c.blocked != nil {
+		if c.flags&(flagPubSub|flagMonitor|flagReplica|flagMaster) != 0 || c.blocked != nil {
 			continue
 		}
 		if now.Sub(c.lastInteract) > limit {

@@ -116,6 +116,9 @@ func (c *Client) clientType() int {
 	if c.flags&flagReplica != 0 && c.flags&flagMonitor == 0 {
 		return clientTypeReplica
 	}
+	if c.flags&flagMaster != 0 {
+		return clientTypeMaster
+	}
 	if c.flags&flagPubSub != 0 {
 		return clientTypePubSub
 	}
@@ -507,6 +510,12 @@ func (c *Client) clientFlagLetters() string {
 	var b []byte
 	if c.flags&flagMonitor != 0 {
 		b = append(b, 'O')
+	}
+	if c.flags&flagReplica != 0 {
+		b = append(b, 'S')
+	}
+	if c.flags&flagMaster != 0 {
+		b = append(b, 'M')
 	}
 	if c.flags&flagPubSub != 0 {
 		b = append(b, 'P')

@@ -16,6 +16,10 @@ func init() {
 
 func cmdRole(c *Client, args [][]byte) {
 	s := c.srv
+	if s.isReplica() {
+		s.roleReplica(c)
+		return
+	}
 	c.w.ArrayLen(3)
 	c.w.BulkString("master")
 	c.w.Int(s.repl.offset())
@@ -39,6 +43,10 @@ func cmdRole(c *Client, args [][]byte) {
 
 func cmdWait(c *Client, args [][]byte) {
 	s := c.srv
+	if s.isReplica() {
+		c.addError("ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.")
+		return
+	}
 	want, ok := c.intArg(args[1])
 	if !ok {
 		return
@@ -118,7 +126,7 @@ func (s *Server) forgetWaiting(c *Client) {
 // many online replicas acknowledged within the lag.
 func (s *Server) enoughGoodReplicas() bool {
 	want, maxLag := s.cfg.MinReplicasToWrite, s.cfg.MinReplicasMaxLag
-	if want == 0 || maxLag == 0 {
+	if want == 0 || maxLag == 0 || s.isReplica() {
 		return true
 	}
 	good := int64(0)

@@ -5,8 +5,6 @@
 package server
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -24,7 +22,6 @@ type introspection struct {
 	lastSave int64
 	// dirty counts changes since the last save (rdb_changes_since_last_save).
 	dirty            int64
-	replID           string
 	startupAllocated uint64
 	peakAllocated    uint64
 	readsProcessed   atomic.Int64
@@ -33,9 +30,6 @@ type introspection struct {
 
 func (in *introspection) init(start time.Time) {
 	in.lastSave = start.Unix()
-	var id [20]byte
-	rand.Read(id[:])
-	in.replID = hex.EncodeToString(id[:])
 	in.startupAllocated = heapAllocated()
 	in.peakAllocated = in.startupAllocated
 }

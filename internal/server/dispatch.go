@@ -61,6 +61,13 @@ func (c *Client) processCommand(args [][]byte) {
 		return
 	}
 
+	// The master client of a replica is obeyed: the checks from here to
+	// the MULTI queueing are for users (Redis's mustObeyClient).
+	if c.flags&flagMaster != 0 {
+		c.runAdmitted(sc, args)
+		return
+	}
+
 	// 3a. ACL permissions of the client's user.
 	if msg := c.aclDenial(sc, args); msg != "" {
 		c.reject(sc, msg)
@@ -75,7 +82,7 @@ func (c *Client) processCommand(args [][]byte) {
 
 	// 3c. Over maxmemory, evict; commands that may grow memory are refused
 	// when eviction cannot get under the limit.
-	s.preCommandOOM = s.cfg.MaxMemory != 0 && s.performEvictions() == evictFail
+	s.preCommandOOM = s.cfg.MaxMemory != 0 && !s.ignoresMaxmemory() && s.performEvictions() == evictFail
 	if s.preCommandOOM && c.rejectsOnOOM(sc) {
 		c.reject(sc, errOOM)
 		return
@@ -99,9 +106,22 @@ func (c *Client) processCommand(args [][]byte) {
 		return
 	}
 
+	// 3f. A read-only replica takes writes from its master only.
+	if s.isReplica() && s.cfg.ReplicaReadOnly && c.isWriteCommand(sc) {
+		c.reject(sc, "READONLY You can't write against a read only replica.")
+		return
+	}
+
 	// 4. RESP2 clients in subscribed state may only run pub/sub commands.
 	if c.flags&flagPubSub != 0 && c.w.Proto == 2 && !allowedInPubSub(sc) {
 		c.reject(sc, fmt.Sprintf("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", sc.name))
+		return
+	}
+
+	// 4a. A replica whose link is down, with replica-serve-stale-data no,
+	// only runs the commands flagged stale.
+	if s.isReplica() && !s.linkUp() && !s.cfg.ReplicaServeStaleData && c.deniedWhenStale(sc) {
+		c.reject(sc, "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.")
 		return
 	}
 
@@ -120,6 +140,13 @@ func (c *Client) processCommand(args [][]byte) {
 		replyStart = len(c.w.Buf)
 	}
 
+	c.runAdmitted(sc, args)
+}
+
+// runAdmitted queues an admitted command inside MULTI, or runs it and
+// serves the clients blocked on the keys it created.
+func (c *Client) runAdmitted(sc *serverCommand, args [][]byte) {
+	s := c.srv
 	// 6. Inside MULTI, commands are queued for EXEC (cmd_multi.go).
 	if c.flags&flagMulti != 0 && !sc.runsInsideMulti() {
 		c.queueCommand(sc, args)
@@ -135,6 +162,20 @@ func (c *Client) processCommand(args [][]byte) {
 	if len(s.blocking.ready) > 0 {
 		s.handleClientsBlockedOnKeys()
 	}
+}
+
+// deniedWhenStale is Redis's is_denystale_command: a command without the
+// stale flag, or EXEC of a transaction that queued one.
+func (c *Client) deniedWhenStale(sc *serverCommand) bool {
+	if sc.isExec() {
+		for _, q := range c.mstate.queue {
+			if !q.sc.has(cmdStale) {
+				return true
+			}
+		}
+		return false
+	}
+	return !sc.has(cmdStale)
 }
 
 func allowedInPubSub(sc *serverCommand) bool {

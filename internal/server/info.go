@@ -431,10 +431,12 @@ func (s *Server) infoStats(b *strings.Builder) {
 func (s *Server) infoReplication(b *strings.Builder) {
 	bl := replication.Info(s.repl.backlog, s.cfg.ReplBacklogSize)
 	b.WriteString("# Replication\r\n")
-	infoLines(b,
-		"role", "master",
-		"connected_slaves", len(s.repl.replicas),
-	)
+	if s.isReplica() {
+		s.infoReplicaFields(b)
+	} else {
+		infoLines(b, "role", "master")
+	}
+	infoLines(b, "connected_slaves", len(s.repl.replicas))
 	for i, l := range s.repl.replicas {
 		host := l.c.replicaHost()
 		lag := int64(0)
@@ -445,10 +447,10 @@ func (s *Server) infoReplication(b *strings.Builder) {
 	}
 	infoLines(b,
 		"master_failover_state", "no-failover",
-		"master_replid", s.intro.replID,
-		"master_replid2", strings.Repeat("0", 40),
+		"master_replid", s.repl.ids.Replid,
+		"master_replid2", s.repl.ids.Replid2,
 		"master_repl_offset", s.repl.offset(),
-		"second_repl_offset", -1,
+		"second_repl_offset", s.repl.ids.SecondReplidOffset,
 		"repl_backlog_active", bl.Active,
 		"repl_backlog_size", bl.Size,
 		"repl_backlog_first_byte_offset", bl.FirstByteOffset,

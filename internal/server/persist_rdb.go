@@ -153,9 +153,9 @@ func (s *Server) newRDBJobFor(aofBase bool) *rdbJob {
 	enc.Aux("redis-bits", "64")
 	enc.Aux("ctime", strconv.FormatInt(time.Now().Unix(), 10))
 	enc.Aux("used-mem", strconv.FormatUint(s.usedMemory(), 10))
-	enc.Aux("repl-stream-db", "0")
-	enc.Aux("repl-id", s.intro.replID)
-	enc.Aux("repl-offset", "0")
+	enc.Aux("repl-stream-db", strconv.Itoa(s.replStreamDB()))
+	enc.Aux("repl-id", s.repl.ids.Replid)
+	enc.Aux("repl-offset", strconv.FormatInt(s.repl.offset(), 10))
 	enc.Aux("aof-base", strconv.Itoa(b2i(aofBase)))
 	if s.scripts != nil && s.scripts.functions != nil {
 		for _, l := range s.scripts.functions.Libraries() {
@@ -604,6 +604,7 @@ func (s *Server) loadRDBBytes(data []byte) error {
 				return err
 			}
 			s.logAux(string(k), string(v))
+			s.noteReplAux(string(k), string(v))
 		case rdb.OpFunction2, rdb.OpFunction:
 			at := r.Pos()
 			code, msg := readFunctionRecord(r, typ)

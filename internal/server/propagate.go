@@ -189,7 +189,9 @@ func (s *Server) feedPropagation(db int, argv [][]byte, target propTarget) {
 	if target&propAOF != 0 && s.aof.state != aofOff {
 		s.aof.feed(s, db, argv)
 	}
-	if target&propRepl != 0 {
+	// a replica passes its master's stream on as it is (applyFromMaster):
+	// its own changes are not its replicas' business
+	if target&propRepl != 0 && !s.isReplica() {
 		s.feedReplicas(db, argv)
 	}
 }

@@ -30,7 +30,10 @@ func init() {
 
 // replMaster is the server's state as a master (executor lock held).
 type replMaster struct {
-	selDB    int // database of the last SELECT in the stream (-1: none)
+	selDB int // database of the last SELECT in the stream (-1: none)
+	// ids are master_replid, master_replid2 and second_repl_offset: the
+	// history this server's stream continues
+	ids      replication.IDs
 	replicas []*replicaLink
 	lastPing time.Time
 	waiting  []*Client // blocked in WAIT
@@ -81,6 +84,16 @@ func (s *Server) feedReplicas(db int, argv [][]byte) {
 		r.selDB = db
 	}
 	buf = aof.AppendCommand(buf, argv...)
+	s.appendToStream(buf)
+}
+
+// appendToStream adds stream bytes to the backlog and every replica's
+// pending output.
+func (s *Server) appendToStream(buf []byte) {
+	r := &s.repl
+	if r.backlog == nil {
+		r.backlog = replication.NewBacklog(int(s.cfg.ReplBacklogSize), 0)
+	}
 	r.backlog.Append(buf)
 	for _, l := range r.replicas {
 		l.mu.Lock()
@@ -94,7 +107,8 @@ func (s *Server) feedReplicas(db int, argv [][]byte) {
 // they can tell a quiet master from a dead link (lock held).
 func (s *Server) replCron() {
 	r := &s.repl
-	if len(r.replicas) == 0 {
+	// a replica's replicas get its master's PINGs
+	if len(r.replicas) == 0 || s.isReplica() {
 		return
 	}
 	if time.Since(r.lastPing) >= time.Duration(s.cfg.ReplPingReplicaPeriod)*time.Second {
@@ -149,7 +163,11 @@ func cmdReplconf(c *Client, args [][]byte) {
 			}
 			return
 		case "getack":
-			return // only a master asks this
+			// from our master: answered with an ACK after this batch
+			if c.flags&flagMaster != 0 {
+				c.srv.replica.ackNow = true
+			}
+			return
 		default:
 			c.addError("ERR Unrecognized REPLCONF option: " + string(args[j]))
 			return
@@ -168,6 +186,11 @@ func syncRefused(c *Client) bool {
 		c.addError("ERR Replica can't send SYNC/PSYNC inside MULTI")
 		return true
 	}
+	// a replica passes on a history only while it follows its master
+	if s := c.srv; s.isReplica() && !s.linkUp() {
+		c.addError("NOMASTERLINK Can't SYNC while not connected with my master")
+		return true
+	}
 	return false
 }
 
@@ -180,9 +203,7 @@ func cmdPsync(c *Client, args [][]byte) {
 	if err != nil {
 		offset = -1
 	}
-	ids := replication.IDs{Replid: s.intro.replID}
-	ids.ClearID2() // no promotion yet: no second history
-	d := replication.TryPartialResync(ids, s.repl.backlog, replication.PsyncRequest{
+	d := replication.TryPartialResync(s.repl.ids, s.repl.backlog, replication.PsyncRequest{
 		Replid: string(args[1]), Offset: offset, Replica: c.replicaName(), PSYNC2: true})
 	s.log.Info(d.Log)
 	if d.Warning != "" {
@@ -236,7 +257,8 @@ func (s *Server) startFullSync(c *Client, psync bool) {
 	if s.repl.backlog == nil {
 		// a new history starts with the backlog: a new replid, as Redis
 		// (no replica can continue what was not kept)
-		s.intro.replID = replication.NewID()
+		s.repl.ids.Change()
+		s.repl.ids.ClearID2()
 		s.repl.backlog = replication.NewBacklog(int(s.cfg.ReplBacklogSize), 0)
 	}
 }
@@ -291,7 +313,7 @@ func (c *Client) serveReplica() {
 	l.mu.Unlock()
 	s.repl.selDB = -1
 	if l.psync {
-		c.w.Simple(fmt.Sprintf("FULLRESYNC %s %d", s.intro.replID, s.repl.offset()))
+		c.w.Simple(fmt.Sprintf("FULLRESYNC %s %d", s.repl.ids.Replid, s.repl.offset()))
 	}
 	l.state = "send_bulk"
 	mark := make([]byte, 20)

@@ -22,6 +22,7 @@ import (
 	"github.com/redoubt/redoubt/internal/config"
 	"github.com/redoubt/redoubt/internal/keyspace"
 	"github.com/redoubt/redoubt/internal/logging"
+	"github.com/redoubt/redoubt/internal/replication"
 )
 
 // Version is the Redis version redoubt reports, for clients that gate
@@ -45,6 +46,8 @@ type Server struct {
 	aof aofState
 	// repl is the server as a replication master (repl_master.go)
 	repl replMaster
+	// replica is the server as a replica of another (repl_replica.go)
+	replica replicaState
 	// prop collects what the running commands propagate (propagate.go)
 	prop propagationState
 	// preCommandOOM: memory was over maxmemory, with nothing left to
@@ -108,10 +111,11 @@ func New(cfg *config.Config) *Server {
 			out = f
 		}
 	}
-	s.log = slog.New(logging.New(out, s.logLevel, func() byte { return 'M' }))
+	s.log = slog.New(logging.New(out, s.logLevel, s.logRole))
 	s.ks = keyspace.New(cfg.Databases, s.now)
 	s.commands = buildCommandTable()
 	s.intro.init(s.startTime)
+	s.repl.ids = replication.NewIDs()
 	s.installConfigHooks()
 	s.initPubSub()
 	s.installWatchHooks()
@@ -179,6 +183,7 @@ func (s *Server) Run() int {
 	s.log.Info("Server initialized")
 	s.log.Info("Ready to accept connections")
 	go s.cronLoop()
+	s.startReplicaOnBoot()
 	<-s.done
 	s.wg.Wait()
 	return s.exitCode
@@ -312,7 +317,7 @@ func (s *Server) cron(hz int) {
 	}
 	s.clientsCron()
 	s.sampleMemoryOverhead()
-	if s.cfg.MaxMemory != 0 {
+	if s.cfg.MaxMemory != 0 && !s.ignoresMaxmemory() {
 		s.performEvictions()
 	}
 	s.stats.sample()

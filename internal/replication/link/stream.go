@@ -111,3 +111,8 @@ func streamIOError(err error) *Error {
 	e.Logs = append(e.Logs, "Connection with master lost.")
 	return e
 }
+
+// Buffered is how many stream bytes were read from the socket and not yet
+// returned: while it is not zero the next ReadCommand likely returns at
+// once, so a caller can take a batch of commands under one lock.
+func (l *Link) Buffered() int { return l.r.Buffered() }
