@@ -1,0 +1,269 @@
+package integration
+
+// repl_matrix_test.go is replication between every pairing of redoubt and
+// the real redis-server: redis master → redoubt replica, redoubt →
+// redoubt, a chain of three (with a real Redis at the end too), and a
+// promotion where the other replicas continue from the promoted one by
+// its replid2. Each checks identical data sets key by key after the full
+// sync, after 100k mixed writes, after a dropped link (a partial resync)
+// and after the promotion.
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/redoubt/redoubt/test/testutil"
+)
+
+// replNode is one server of a replication test with its client.
+type replNode struct {
+	name string
+	p    *testutil.Proc
+	c    *redis.Client
+}
+
+func newReplNode(t *testing.T, name string, p *testutil.Proc) *replNode {
+	c := redis.NewClient(&redis.Options{Addr: p.Addr, ReadTimeout: time.Minute})
+	t.Cleanup(func() { c.Close() })
+	return &replNode{name: name, p: p, c: c}
+}
+
+func (n *replNode) info(t *testing.T, field string) string {
+	t.Helper()
+	return infoValue(n.c.Info(context.Background(), "replication", "stats").Val(), field)
+}
+
+func (n *replNode) replicaOf(t *testing.T, m *replNode) {
+	t.Helper()
+	if err := n.c.Do(context.Background(), "REPLICAOF", "127.0.0.1", m.p.Port).Err(); err != nil {
+		t.Fatalf("%s REPLICAOF %s: %v", n.name, m.name, err)
+	}
+}
+
+// groupReadCounter is a consumer group's entries-read and lag: Redis 7.0
+// propagates a group read as XCLAIM ... LASTID, which leaves entries-read
+// unknown on every replica (a real Redis replica shows nil where its
+// master shows a count), so master and replica differ there by design.
+var groupReadCounter = regexp.MustCompile(`entries-read:\S* lag:\S*`)
+
+func maskGroupReadCounters(dump []string) []string {
+	out := make([]string, len(dump))
+	for i, l := range dump {
+		out[i] = groupReadCounter.ReplaceAllString(l, "<entries-read>")
+	}
+	return out
+}
+
+// sameData compares the replicas' data sets with the master's, after
+// each has processed the master's whole stream.
+func sameData(t *testing.T, what string, m *replNode, replicas ...*replNode) {
+	t.Helper()
+	want := maskGroupReadCounters(datasetDump(t, m.p.Addr))
+	for _, r := range replicas {
+		waitReplicaInSync(t, m.c, r.c)
+		got := maskGroupReadCounters(datasetDump(t, r.p.Addr))
+		if len(got) != len(want) {
+			t.Errorf("%s: %s has %d keys, %s %d", what, r.name, len(got), m.name, len(want))
+		}
+		diffStates(t, fmt.Sprintf("%s: %s vs %s", what, r.name, m.name), want, got)
+	}
+	if len(want) < 100 {
+		t.Fatalf("%s: only %d keys: the test writes too little", what, len(want))
+	}
+}
+
+// sameAsReference compares a redoubt replica with a real Redis replica of
+// the same master, entirely: what Redis's replica makes of the stream
+// (entries-read included) is what ours must make of it.
+func sameAsReference(t *testing.T, what string, m, ref, r *replNode) {
+	t.Helper()
+	waitReplicaInSync(t, m.c, ref.c)
+	waitReplicaInSync(t, m.c, r.c)
+	diffStates(t, fmt.Sprintf("%s: %s vs %s", what, r.name, ref.name), datasetDump(t, ref.p.Addr), datasetDump(t, r.p.Addr))
+}
+
+func logsOf(ps ...*testutil.Proc) string {
+	var b strings.Builder
+	for _, p := range ps {
+		l, _ := os.ReadFile(p.Log)
+		fmt.Fprintf(&b, "--- %s\n%s\n", p.Addr, l)
+	}
+	return b.String()
+}
+
+// TestReplRedisMasterRedoubtReplica: a redoubt replica of a real Redis
+// master, through a full sync, 100k mixed writes and a dropped link.
+func TestReplRedisMasterRedoubtReplica(t *testing.T) {
+	ctx := context.Background()
+	m := newReplNode(t, "redis master", testutil.StartRedis(t))
+	fillRDBDataset(t, m.c, 2000)
+	r := newReplNode(t, "redoubt replica", testutil.StartRedoubt(t, "--replicaof", "127.0.0.1", strconv.Itoa(m.p.Port)))
+	ref := newReplNode(t, "redis replica", testutil.StartRedis(t, "--replicaof", "127.0.0.1", strconv.Itoa(m.p.Port)))
+	sameData(t, "after the full sync", m, r)
+
+	mixedWrites(t, m.p.Addr, 100000, 1)
+	aofEffectOps(t, m.p.Addr)
+	sameData(t, "after 100k writes", m, r)
+	sameAsReference(t, "after 100k writes", m, ref, r)
+	if id, want := r.info(t, "master_replid"), m.info(t, "master_replid"); id != want {
+		t.Errorf("replica's master_replid %s, master's %s", id, want)
+	}
+
+	// the replica drops its link: it continues from its offset
+	if err := r.c.Do(ctx, "CLIENT", "KILL", "TYPE", "master").Err(); err != nil {
+		t.Fatal(err)
+	}
+	mixedWrites(t, m.p.Addr, 4000, 2)
+	sameData(t, "after a dropped link", m, r)
+	sameAsReference(t, "after a dropped link", m, ref, r)
+	if ok, full := m.info(t, "sync_partial_ok"), m.info(t, "sync_full"); ok != "1" || full != "2" {
+		t.Errorf("master: sync_partial_ok=%s sync_full=%s, want 1 and 2 (one per replica)\n%s", ok, full, logsOf(m.p, r.p))
+	}
+	if err := r.c.Set(ctx, "x", "1", 0).Err(); err == nil || err.Error() != "READONLY You can't write against a read only replica." {
+		t.Errorf("write on the replica: %v", err)
+	}
+}
+
+// TestReplRedoubtChain: A → B → {C, D}: redoubt master and replica, with a
+// redoubt and a real Redis replica of the replica. All share A's replid
+// and offsets; B's dropped link to A resumes without disturbing C and D.
+func TestReplRedoubtChain(t *testing.T) {
+	ctx := context.Background()
+	a := newReplNode(t, "A (redoubt master)", testutil.StartRedoubt(t))
+	fillRDBDataset(t, a.c, 2000)
+	b := newReplNode(t, "B (redoubt replica of A)", testutil.StartRedoubt(t, "--replicaof", "127.0.0.1", strconv.Itoa(a.p.Port)))
+	sameData(t, "B after its full sync", a, b)
+	c := newReplNode(t, "C (redoubt replica of B)", testutil.StartRedoubt(t, "--replicaof", "127.0.0.1", strconv.Itoa(b.p.Port)))
+	d := newReplNode(t, "D (redis replica of B)", testutil.StartRedis(t, "--replicaof", "127.0.0.1", strconv.Itoa(b.p.Port)))
+	sameData(t, "C and D after their full syncs", b, c, d)
+
+	mixedWrites(t, a.p.Addr, 100000, 3)
+	aofEffectOps(t, a.p.Addr)
+	sameData(t, "B after 100k writes", a, b)
+	sameData(t, "C and D after 100k writes", b, c, d)
+	for _, n := range []*replNode{b, c, d} {
+		if id, want := n.info(t, "master_replid"), a.info(t, "master_replid"); id != want {
+			t.Errorf("%s: master_replid %s, A's %s", n.name, id, want)
+		}
+		if off, want := n.info(t, "master_repl_offset"), a.info(t, "master_repl_offset"); off != want {
+			t.Errorf("%s: master_repl_offset %s, A's %s", n.name, off, want)
+		}
+	}
+
+	if err := b.c.Do(ctx, "CLIENT", "KILL", "TYPE", "master").Err(); err != nil {
+		t.Fatal(err)
+	}
+	mixedWrites(t, a.p.Addr, 4000, 4)
+	sameData(t, "B after its dropped link", a, b)
+	sameData(t, "C and D after B's dropped link", b, c, d)
+	if ok, full := a.info(t, "sync_partial_ok"), a.info(t, "sync_full"); ok != "1" || full != "1" {
+		t.Errorf("A: sync_partial_ok=%s sync_full=%s, want 1 and 1\n%s", ok, full, logsOf(a.p, b.p))
+	}
+	if ok, full := b.info(t, "sync_partial_ok"), b.info(t, "sync_full"); ok != "0" || full != "2" {
+		t.Errorf("B: sync_partial_ok=%s sync_full=%s, want 0 and 2 (C and D kept their links)\n%s", ok, full, logsOf(b.p, c.p))
+	}
+	role := fmt.Sprint(c.c.Do(ctx, "ROLE").Val())
+	if want := fmt.Sprintf("[slave 127.0.0.1 %d connected ", b.p.Port); !strings.HasPrefix(role, want) {
+		t.Errorf("C's ROLE = %s, want %s...", role, want)
+	}
+}
+
+// TestReplPromotionContinues: A (redoubt) has replicas B and C (redoubt)
+// and D (redis). B is promoted with REPLICAOF NO ONE; C, D and then the
+// old master A are pointed at it and all continue partially, by the
+// replid2 B keeps of A's history; writes to B then reach all three.
+func TestReplPromotionContinues(t *testing.T) {
+	ctx := context.Background()
+	// no PINGs from A after the promotion: one would move A's offset past
+	// what B had, and A would need a full sync (as with Redis)
+	a := newReplNode(t, "A (old master)", testutil.StartRedoubt(t, "--repl-ping-replica-period", "3600"))
+	fillRDBDataset(t, a.c, 1000)
+	port := strconv.Itoa(a.p.Port)
+	b := newReplNode(t, "B (promoted)", testutil.StartRedoubt(t, "--replicaof", "127.0.0.1", port))
+	c := newReplNode(t, "C (redoubt)", testutil.StartRedoubt(t, "--replicaof", "127.0.0.1", port))
+	d := newReplNode(t, "D (redis)", testutil.StartRedis(t, "--replicaof", "127.0.0.1", port))
+	mixedWrites(t, a.p.Addr, 20000, 5)
+	sameData(t, "before the promotion", a, b, c, d)
+	oldID := a.info(t, "master_replid")
+
+	if err := b.c.Do(ctx, "REPLICAOF", "NO", "ONE").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if id2 := b.info(t, "master_replid2"); id2 != oldID {
+		t.Errorf("B's master_replid2 %s, want A's replid %s", id2, oldID)
+	}
+	if role := b.info(t, "role"); role != "master" {
+		t.Errorf("B's role after REPLICAOF NO ONE: %s", role)
+	}
+	c.replicaOf(t, b)
+	d.replicaOf(t, b)
+	a.replicaOf(t, b)
+	mixedWrites(t, b.p.Addr, 20000, 6)
+	aofEffectOps(t, b.p.Addr)
+	sameData(t, "after the promotion", b, c, d, a)
+	if ok, full := b.info(t, "sync_partial_ok"), b.info(t, "sync_full"); ok != "3" || full != "0" {
+		t.Errorf("B: sync_partial_ok=%s sync_full=%s, want 3 partial resyncs and no full one\n%s", ok, full, logsOf(b.p, a.p, c.p, d.p))
+	}
+	if err := b.c.Set(ctx, "written-on-B", "1", 0).Err(); err != nil {
+		t.Errorf("write on the promoted master: %v", err)
+	}
+}
+
+// TestReplicaExpiryAndStaleData: a replica hides a key whose TTL passed
+// but keeps it until its master's DEL arrives; with
+// replica-serve-stale-data no it answers MASTERDOWN while its link is
+// down, and INFO says since when.
+func TestReplicaExpiryAndStaleData(t *testing.T) {
+	ctx := context.Background()
+	m := newReplNode(t, "master", testutil.StartRedoubt(t, "--enable-debug-command", "yes"))
+	r := newReplNode(t, "replica", testutil.StartRedoubt(t, "--replicaof", "127.0.0.1", strconv.Itoa(m.p.Port)))
+	// the master does not expire keys on its own for a while
+	if err := m.c.Do(ctx, "DEBUG", "SET-ACTIVE-EXPIRE", "0").Err(); err != nil {
+		t.Fatal(err)
+	}
+	m.c.Set(ctx, "short", "v", 100*time.Millisecond)
+	m.c.Set(ctx, "long", "v", 0)
+	waitReplicaInSync(t, m.c, r.c)
+	time.Sleep(300 * time.Millisecond)
+	if v, err := r.c.Get(ctx, "short").Result(); err != redis.Nil {
+		t.Errorf("replica GET of an expired key: %q %v", v, err)
+	}
+	if n := r.c.DBSize(ctx).Val(); n != 2 {
+		t.Errorf("replica DBSIZE %d, want 2: the expired key stays until the master's DEL", n)
+	}
+	m.c.Get(ctx, "short") // the master expires it now, and propagates DEL
+	waitReplicaInSync(t, m.c, r.c)
+	if n := r.c.DBSize(ctx).Val(); n != 1 {
+		t.Errorf("replica DBSIZE %d after the master's DEL, want 1", n)
+	}
+
+	if err := r.c.ConfigSet(ctx, "replica-serve-stale-data", "no").Err(); err != nil {
+		t.Fatal(err)
+	}
+	m.p.Cmd.Process.Kill()
+	<-m.p.Exited
+	for i := 0; i < 500 && r.info(t, "master_link_status") != "down"; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := r.c.Get(ctx, "long").Err(); err == nil || err.Error() != "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'." {
+		t.Errorf("GET on a stale replica: %v", err)
+	}
+	if r.info(t, "master_link_down_since_seconds") == "" {
+		t.Error("no master_link_down_since_seconds while the link is down")
+	}
+	// INFO and CONFIG are flagged stale: they still answer
+	if err := r.c.ConfigSet(ctx, "replica-serve-stale-data", "yes").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if v := r.c.Get(ctx, "long").Val(); v != "v" {
+		t.Errorf("GET with replica-serve-stale-data yes: %q", v)
+	}
+}
