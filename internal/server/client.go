@@ -91,7 +91,8 @@ type Client struct {
 	aofWait int64
 	// replListenPort is the replica's REPLCONF listening-port; repl is its
 	// link once it asked to sync (repl_master.go).
-	replListenPort int
+	replListenPort  int
+	replAnnouncedIP string // REPLCONF ip-address
 	repl           *replicaLink
 	// waitTarget and waitWant are a blocked WAIT's offset and count
 	// (cmd_repl.go).

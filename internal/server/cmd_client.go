@@ -388,6 +388,9 @@ type clientPause struct {
 	pauseType int
 	pauseEnd  int64
 	pauseWake chan struct{}
+	// failoverPause holds writes while FAILOVER waits for a replica to
+	// catch up; it ends with the failover, not with CLIENT UNPAUSE
+	failoverPause bool
 }
 
 // pauseClients starts or extends a pause: the stronger type and the later
@@ -425,7 +428,7 @@ func (s *Server) expirePause() {
 // dataset stays still (no active expiry), as in Redis.
 func (s *Server) clientsPaused() bool {
 	s.expirePause()
-	return s.pauseType != pauseOff
+	return s.pauseType != pauseOff || s.failoverPause
 }
 
 // mayReplicate names the commands Redis flags may_replicate: they can
@@ -453,6 +456,9 @@ func (c *Client) waitWhilePaused(sc *serverCommand) {
 			s.pauseWake = make(chan struct{})
 		}
 		wake, until := s.pauseWake, time.UnixMilli(s.pauseEnd+1)
+		if s.pauseType == pauseOff {
+			until = time.Now().Add(time.Hour) // the failover's pause: woken when it ends
+		}
 		c.pausedWaiting = true
 		s.mu.Unlock()
 		c.flush()

@@ -35,7 +35,7 @@ func cmdRole(c *Client, args [][]byte) {
 			continue
 		}
 		c.w.ArrayLen(3)
-		c.w.BulkString(l.c.replicaHost())
+		c.w.BulkString(l.host())
 		c.w.BulkString(strconv.Itoa(l.listenPort))
 		c.w.BulkString(strconv.FormatInt(l.ackOffset, 10))
 	}

@@ -438,7 +438,7 @@ func (s *Server) infoReplication(b *strings.Builder) {
 	}
 	infoLines(b, "connected_slaves", len(s.repl.replicas))
 	for i, l := range s.repl.replicas {
-		host := l.c.replicaHost()
+		host := l.host()
 		lag := int64(0)
 		if !l.ackTime.IsZero() {
 			lag = int64(time.Since(l.ackTime).Seconds())
@@ -446,7 +446,7 @@ func (s *Server) infoReplication(b *strings.Builder) {
 		fmt.Fprintf(b, "slave%d:ip=%s,port=%d,state=%s,offset=%d,lag=%d\r\n", i, host, l.listenPort, l.state, l.ackOffset, lag)
 	}
 	infoLines(b,
-		"master_failover_state", "no-failover",
+		"master_failover_state", failoverStateNames[s.repl.failover.state],
 		"master_replid", s.repl.ids.Replid,
 		"master_replid2", s.repl.ids.Replid2,
 		"master_repl_offset", s.repl.offset(),

@@ -34,6 +34,7 @@ type replMaster struct {
 	// ids are master_replid, master_replid2 and second_repl_offset: the
 	// history this server's stream continues
 	ids      replication.IDs
+	failover failover // a FAILOVER in progress (repl_failover.go)
 	replicas []*replicaLink
 	lastPing time.Time
 	waiting  []*Client // blocked in WAIT
@@ -53,8 +54,9 @@ func (r *replMaster) offset() int64 {
 // replicaLink is one attached replica: what its connection goroutine
 // sends, and what the replica reported.
 type replicaLink struct {
-	c          *Client
-	listenPort int
+	c           *Client
+	listenPort  int
+	announcedIP string // REPLCONF ip-address
 	psync      bool   // PSYNC (answered +FULLRESYNC) rather than SYNC
 	continued  bool   // a partial resync: no payload
 	state      string // wait_bgsave, send_bulk, online (INFO's state field)
@@ -107,8 +109,10 @@ func (s *Server) appendToStream(buf []byte) {
 // they can tell a quiet master from a dead link (lock held).
 func (s *Server) replCron() {
 	r := &s.repl
-	// a replica's replicas get its master's PINGs
-	if len(r.replicas) == 0 || s.isReplica() {
+	s.updateFailover()
+	// a replica's replicas get its master's PINGs; a failover with a
+	// timeout holds them, as they would move the offset it waits for
+	if len(r.replicas) == 0 || s.isReplica() || !r.failover.end.IsZero() {
 		return
 	}
 	if time.Since(r.lastPing) >= time.Duration(s.cfg.ReplPingReplicaPeriod)*time.Second {
@@ -143,7 +147,9 @@ func cmdReplconf(c *Client, args [][]byte) {
 				return
 			}
 			c.replListenPort = port
-		case "ip-address", "rdb-only", "rdb-filter-only":
+		case "ip-address":
+			c.replAnnouncedIP = val
+		case "rdb-only", "rdb-filter-only":
 		case "capa": // eof, psync2: what redoubt sends anyway
 		case "ack":
 			// from an attached replica: recorded; never answered, from
@@ -186,6 +192,10 @@ func syncRefused(c *Client) bool {
 		c.addError("ERR Replica can't send SYNC/PSYNC inside MULTI")
 		return true
 	}
+	if c.srv.repl.failover.state != noFailover {
+		c.addError("NOMASTERLINK Can't SYNC while failing over")
+		return true
+	}
 	// a replica passes on a history only while it follows its master
 	if s := c.srv; s.isReplica() && !s.linkUp() {
 		c.addError("NOMASTERLINK Can't SYNC while not connected with my master")
@@ -196,6 +206,12 @@ func syncRefused(c *Client) bool {
 
 func cmdPsync(c *Client, args [][]byte) {
 	s := c.srv
+	if c.flags&flagReplica != 0 {
+		return
+	}
+	if len(args) > 3 && strings.EqualFold(string(args[3]), "failover") && !s.psyncFailover(c, string(args[1])) {
+		return
+	}
 	if syncRefused(c) {
 		return
 	}
@@ -222,7 +238,7 @@ func cmdPsync(c *Client, args [][]byte) {
 // continueSync attaches c as an online replica that continues from the
 // backlog: the +CONTINUE line and the missing bytes, then the stream.
 func (s *Server) continueSync(c *Client, d replication.PsyncDecision) {
-	l := &replicaLink{c: c, listenPort: c.replListenPort, psync: true, state: "online", continued: true, acked: true}
+	l := &replicaLink{c: c, listenPort: c.replListenPort, announcedIP: c.replAnnouncedIP, psync: true, state: "online", continued: true, acked: true}
 	l.cond.L = &l.mu
 	l.ackTime = time.Now()
 	c.w.Raw([]byte(d.Reply))
@@ -242,7 +258,7 @@ func cmdSync(c *Client, args [][]byte) {
 // startFullSync attaches c as a replica and starts its full sync: the
 // snapshot is taken now, so the stream from here on follows it exactly.
 func (s *Server) startFullSync(c *Client, psync bool) {
-	l := &replicaLink{c: c, listenPort: c.replListenPort, psync: psync, state: "wait_bgsave"}
+	l := &replicaLink{c: c, listenPort: c.replListenPort, announcedIP: c.replAnnouncedIP, psync: psync, state: "wait_bgsave"}
 	l.cond.L = &l.mu
 	s.log.Info(fmt.Sprintf("Replica %s asks for synchronization", c.replicaName()))
 	if psync {
@@ -261,6 +277,15 @@ func (s *Server) startFullSync(c *Client, psync bool) {
 		s.repl.ids.ClearID2()
 		s.repl.backlog = replication.NewBacklog(int(s.cfg.ReplBacklogSize), 0)
 	}
+}
+
+// host is the replica's address as it announced it (REPLCONF
+// ip-address), else its connection's.
+func (l *replicaLink) host() string {
+	if l.announcedIP != "" {
+		return l.announcedIP
+	}
+	return l.c.replicaHost()
 }
 
 // replicaName is how Redis's log names a replica: ip:listening-port.

@@ -105,6 +105,10 @@ func cmdReplicaof(c *Client, args [][]byte) {
 		c.addError("ERR REPLICAOF not allowed in cluster mode.")
 		return
 	}
+	if s.repl.failover.state != noFailover {
+		c.addError("ERR REPLICAOF not allowed while failing over.")
+		return
+	}
 	if strings.EqualFold(string(args[1]), "no") && strings.EqualFold(string(args[2]), "one") {
 		if s.isReplica() {
 			s.unsetMaster()
@@ -295,6 +299,7 @@ func (s *Server) syncWithMaster(gen int, addr string) {
 	if s.cfg.ReplicaAnnouncePort != 0 {
 		cfg.ListeningPort = s.cfg.ReplicaAnnouncePort
 	}
+	cfg.Failover = s.repl.failover.state == failoverInProgress
 	id, off := s.repl.ids.Replid, s.repl.offset()
 	s.mu.Unlock()
 
@@ -303,6 +308,17 @@ func (s *Server) syncWithMaster(gen int, addr string) {
 	res, err := l.Handshake(cfg, id, off)
 	for _, w := range l.Warnings {
 		s.log.Warn(w)
+	}
+	if cfg.Failover {
+		s.mu.Lock()
+		goOn := s.current(gen) && s.failoverHandshakeDone(err == nil)
+		s.mu.Unlock()
+		if !goOn {
+			if err != nil {
+				s.logLinkError(err)
+			}
+			return
+		}
 	}
 	if err != nil {
 		s.logLinkError(err)

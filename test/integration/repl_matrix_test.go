@@ -267,3 +267,77 @@ func TestReplicaExpiryAndStaleData(t *testing.T) {
 		t.Errorf("GET with replica-serve-stale-data yes: %q", v)
 	}
 }
+
+// failoverTo runs FAILOVER TO target on m and waits until the roles have
+// swapped: target a master, m its replica with the link up.
+func failoverTo(t *testing.T, m, target *replNode) {
+	t.Helper()
+	ctx := context.Background()
+	waitReplicaInSync(t, m.c, target.c)
+	if err := m.c.Do(ctx, "FAILOVER", "TO", "127.0.0.1", target.p.Port, "TIMEOUT", "20000").Err(); err != nil {
+		t.Fatalf("%s FAILOVER TO %s: %v", m.name, target.name, err)
+	}
+	for i := 0; i < 1000; i++ {
+		if target.info(t, "role") == "master" && m.info(t, "role") == "slave" &&
+			m.info(t, "master_link_status") == "up" && m.info(t, "master_failover_state") == "no-failover" {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("%s FAILOVER TO %s did not complete: %s is %s, %s is %s (%s)\n%s", m.name, target.name,
+		m.name, m.info(t, "role"), target.name, target.info(t, "role"), m.info(t, "master_failover_state"), logsOf(m.p, target.p))
+}
+
+// TestReplFailoverCommand: FAILOVER hands the master role over without a
+// full sync, between redoubt and real Redis in both directions: redoubt
+// to redoubt, redoubt to Redis, Redis to redoubt.
+func TestReplFailoverCommand(t *testing.T) {
+	ctx := context.Background()
+	a := newReplNode(t, "A (redoubt)", testutil.StartRedoubt(t))
+	fillRDBDataset(t, a.c, 1000)
+	b := newReplNode(t, "B (redoubt)", testutil.StartRedoubt(t, "--replicaof", "127.0.0.1", strconv.Itoa(a.p.Port)))
+	c := newReplNode(t, "C (redis)", testutil.StartRedis(t, "--replicaof", "127.0.0.1", strconv.Itoa(a.p.Port)))
+	mixedWrites(t, a.p.Addr, 10000, 7)
+	sameData(t, "before the failovers", a, b, c)
+
+	for _, e := range []struct {
+		args []any
+		want string
+	}{
+		{[]any{"FAILOVER", "ABORT"}, "ERR No failover in progress."},
+		{[]any{"FAILOVER", "TO", "127.0.0.1", "1"}, "ERR FAILOVER target HOST and PORT is not a replica."},
+		{[]any{"FAILOVER", "FORCE"}, "ERR FAILOVER with force option requires both a timeout and target HOST and IP."},
+		{[]any{"FAILOVER", "TIMEOUT", "0"}, "ERR FAILOVER timeout must be greater than 0"},
+	} {
+		if err := a.c.Do(ctx, e.args...).Err(); err == nil || err.Error() != e.want {
+			t.Errorf("%v: %v, want %s", e.args, err, e.want)
+		}
+	}
+	if err := b.c.Do(ctx, "FAILOVER").Err(); err == nil || err.Error() != "ERR FAILOVER is not valid when server is a replica." {
+		t.Errorf("FAILOVER on a replica: %v", err)
+	}
+
+	oldID := a.info(t, "master_replid")
+	failoverTo(t, a, b) // redoubt → redoubt
+	if id2 := b.info(t, "master_replid2"); id2 != oldID {
+		t.Errorf("B's master_replid2 %s, want A's replid %s", id2, oldID)
+	}
+	if ok, full := b.info(t, "sync_partial_ok"), b.info(t, "sync_full"); ok != "1" || full != "0" {
+		t.Errorf("B: sync_partial_ok=%s sync_full=%s, want A's partial resync only\n%s", ok, full, logsOf(a.p, b.p))
+	}
+	if err := a.c.Set(ctx, "on-old-master", "1", 0).Err(); err == nil || !strings.HasPrefix(err.Error(), "READONLY") {
+		t.Errorf("a write on the old master after FAILOVER: %v", err)
+	}
+	mixedWrites(t, b.p.Addr, 5000, 8)
+	sameData(t, "after FAILOVER to B", b, a)
+	sameData(t, "C through A after FAILOVER to B", a, c)
+
+	c.replicaOf(t, b)
+	failoverTo(t, b, c) // redoubt → redis
+	mixedWrites(t, c.p.Addr, 5000, 9)
+	sameData(t, "after FAILOVER to C", c, b)
+	failoverTo(t, c, b) // redis → redoubt
+	mixedWrites(t, b.p.Addr, 5000, 10)
+	sameData(t, "after FAILOVER back to B", b, c)
+	sameData(t, "A, still a replica of B, after the failovers", b, a)
+}

@@ -23,6 +23,9 @@ type Config struct {
 	AnnounceIP    string // REPLCONF ip-address, sent only when set
 	MasterUser    string // AUTH <user> <pass> when set, else AUTH <pass>
 	MasterAuth    string // AUTH is sent only when set
+	// Failover adds FAILOVER to PSYNC: a master handing over to this
+	// replica asks it to become the master (the FAILOVER command)
+	Failover bool
 }
 
 // Link is one replica-to-master connection.
@@ -162,7 +165,11 @@ func (l *Link) Handshake(cfg Config, replID string, reploff int64) (PsyncResult,
 	if replID != "" {
 		psyncID, psyncOff = replID, strconv.FormatInt(reploff+1, 10)
 	}
-	if _, err := l.conn.Write(encodeCommand("PSYNC", psyncID, psyncOff)); err != nil {
+	psync := []string{"PSYNC", psyncID, psyncOff}
+	if cfg.Failover {
+		psync = append(psync, "FAILOVER")
+	}
+	if _, err := l.conn.Write(encodeCommand(psync...)); err != nil {
 		return PsyncResult{}, &Error{Kind: ErrIO, Logs: []string{"Unable to send PSYNC to master: " + sockErrText(err)}, Err: err}
 	}
 	reply, err = l.reply()
