@@ -17,10 +17,37 @@
 #     rdb, aof (= aof_set,aof_rewrite), aof_set, aof_rewrite)
 #   AOF_FSYNC="everysec always" AOF_ALWAYS_DIV=10 (always runs N/DIV requests)
 # Quick run: TESTS=get,set ROUNDS=1 N1=100000 N16=1000000 MEMORY= PERSIST=
-# Quick persistence run: TESTS= MEMORY= ROUNDS=1 KEYS=200000 N1=100000 N16=1000000
+#   REPL=fullsync,replset,lag,stall  (replication figures; REPL= skips them)
+#   REPL_REPLICA=redoubt  (the replicas' kind in the redoubt pair; redis
+#     gives a redoubt master with redis-server replicas)
+#   REPL_TIMEOUT=120  (seconds a replica gets to sync; past it: n/a)
+# Quick run: TESTS=get,set ROUNDS=1 N1=100000 N16=1000000 MEMORY= PERSIST= REPL=
+# Quick persistence run: TESTS= MEMORY= ROUNDS=1 KEYS=200000 N1=100000 N16=1000000 REPL=
+# Quick replication run: TESTS= MEMORY= PERSIST= ROUNDS=1 KEYS=200000 N1=100000 N16=1000000
 # Both servers run on 127.0.0.1, on free ports, with --save '' --appendonly no
 # (the AOF figures turn the AOF on); every process started here is stopped
 # on exit.
+#
+# Replication figures compare a redoubt pair (a redoubt master and redoubt
+# replicas, or redis-server replicas with REPL_REPLICA=redis) with a Redis
+# pair (redis-server master and replicas). Masters run with
+# --repl-diskless-sync yes (Redis 7's default) --repl-diskless-sync-delay 0
+# (no 5 s wait for more replicas); replicas start with --replicaof. A
+# replica is synced when its INFO replication shows master_link_status:up
+# and master_sync_in_progress:0 and its DBSIZE equals the master's; one not
+# synced within REPL_TIMEOUT seconds makes its pair's figures n/a.
+#   fullsync: a master filled with KEYS mixed keys (as the RDB figures),
+#     the time from starting a fresh replica until it is synced.
+#   stall: the longest GET round trip (bench/stall) on that master during
+#     that sync (goal <= 10 ms); fullsync and stall share one sync.
+#   replset: SET throughput (as the SET figures) on a master with two synced
+#     replicas; rps_ratio is redoubt/redis (goal >= 1.0).
+#   lag: in separate runs of that same load, bench/repllag samples the
+#     master's master_repl_offset every 10 ms and polls each replica's
+#     slave_repl_offset every 1 ms; the lag of a sample is the time until a
+#     replica's offset reached it (each reading stamped at the midpoint of
+#     its INFO round trip, so the resolution is about 1 ms plus an INFO
+#     round trip); p50/p99/max over both replicas, in ms.
 set -euo pipefail
 
 ROUNDS=${ROUNDS:-3}
@@ -34,10 +61,24 @@ PIPES=${PIPES:-1 16}
 RAND=${RAND-100000} # keyspace/member range for __rand_int__ (-r)
 MEMORY=${MEMORY-strings,list,hash,set,zset,stream,stream_pel}
 PERSIST=${PERSIST-rdb,aof} # empty: skip the persistence figures
+REPL=${REPL-fullsync,replset,lag,stall} # empty: skip the replication figures
+REPL_REPLICA=${REPL_REPLICA:-redoubt}
+REPL_TIMEOUT=${REPL_TIMEOUT:-120}
 AOF_FSYNC=${AOF_FSYNC:-everysec always}
 AOF_ALWAYS_DIV=${AOF_ALWAYS_DIV:-10} # appendfsync always is ~10x slower: fewer requests
 IFS=, read -r -a TEST_LIST <<<"$TESTS"
 IFS=, read -r -a MEMORY_LIST <<<"$MEMORY"
+IFS=, read -r -a REPL_LIST <<<"$REPL"
+want_fullsync=0 want_replset=0 want_lag=0 want_stall=0
+for r in "${REPL_LIST[@]}"; do
+	case $r in
+	fullsync) want_fullsync=1 ;;
+	replset) want_replset=1 ;;
+	lag) want_lag=1 ;;
+	stall) want_stall=1 ;;
+	*) echo "compare.sh: unknown REPL item $r" >&2; exit 1 ;;
+	esac
+done
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d)
@@ -58,7 +99,7 @@ for tool in redis-server redis-benchmark redis-cli go; do
 done
 
 echo "building redoubt..." >&2
-(cd "$ROOT" && go build -o "$WORK/redoubt" ./cmd/redoubt && go build -o "$WORK/stall" ./bench/stall)
+(cd "$ROOT" && go build -o "$WORK/redoubt" ./cmd/redoubt && go build -o "$WORK/stall" ./bench/stall && go build -o "$WORK/repllag" ./bench/repllag)
 
 freeport() {
 	local port
@@ -103,9 +144,10 @@ start_once() {
 		if ! kill -0 "$PID" 2>/dev/null; then
 			return 1
 		fi
-		if [[ $(redis-cli -p "$PORT" ping 2>/dev/null) == PONG ]]; then
-			return 0
-		fi
+		# a replica may answer LOADING while it loads its master's data
+		case $(redis-cli -p "$PORT" ping 2>/dev/null) in
+		PONG | LOADING*) return 0 ;;
+		esac
 		sleep 0.1
 	done
 	return 1
@@ -150,22 +192,26 @@ summarize() {
 	for pipe in $PIPES; do
 		for test in "$@"; do
 			awk -v t="$test" -v p="$pipe" '$2 == t && $3 == p' "$file" | awk '
-				function median(col,   i, j, n, v, tmp) {
+				# median(col, fmt): the formatted median; n/a if a round has n/a
+				function median(col, fmt,   i, j, n, v, tmp) {
 					n = 0
-					for (i = 1; i <= NR; i++) v[++n] = row[i, col]
+					for (i = 1; i <= NR; i++) { if (row[i, col] == "n/a") return "n/a"; v[++n] = row[i, col] + 0 }
 					for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { tmp = v[i]; v[i] = v[j]; v[j] = tmp }
-					return (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+					return sprintf(fmt, (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2)
 				}
 				{ for (c = 1; c <= NF; c++) row[NR, c] = $c }
-				END { if (NR) printf "%s %s %.0f %.0f %.3f %.3f %.3f %.3f\n", row[1, 2], row[1, 3], median(4), median(5), median(6), median(7), median(8), median(9) }'
+				END { if (NR) print row[1, 2], row[1, 3], median(4, "%.0f"), median(5, "%.0f"), median(6, "%.3f"), median(7, "%.3f"), median(8, "%.3f"), median(9, "%.3f") }'
 		done
 	done
 }
 
-# round_line ROUND TEST PIPE RD_RPS RS_RPS RD_P99 RS_P99: one result line.
+# round_line ROUND TEST PIPE RD_RPS RS_RPS RD_P99 RS_P99: one result line
+# (a figure may be n/a, and then so is its ratio).
 round_line() {
 	awk -v r="$1" -v t="$2" -v p="$3" -v a="$4" -v b="$5" -v c="$6" -v d="$7" \
-		'BEGIN { printf "%s %s %s %.0f %.0f %.3f %.3f %.3f %.3f\n", r, t, p, a, b, (b > 0 ? a / b : 0), c, d, (d > 0 ? c / d : 0) }'
+		'function f(x, fmt) { return x == "n/a" ? x : sprintf(fmt, x) }
+		function q(x, y) { return (x == "n/a" || y == "n/a") ? "n/a" : sprintf("%.3f", y > 0 ? x / y : 0) }
+		BEGIN { print r, t, p, f(a, "%.0f"), f(b, "%.0f"), q(a, b), f(c, "%.3f"), f(d, "%.3f"), q(c, d) }'
 }
 
 # bench PORT TEST PIPELINE [DIV] -> "rps p99_ms"
@@ -518,3 +564,206 @@ for p in "${PERSIST_LIST[@]}"; do
 	*) echo "compare.sh: unknown PERSIST item $p" >&2; exit 1 ;;
 	esac
 done
+
+# Replication (see the header): masters and replicas as the pairs' kinds.
+REPL_MASTER_ARGS=(--appendonly no --repl-diskless-sync yes --repl-diskless-sync-delay 0)
+
+# replica_kind WHO: the kind of server the replicas of WHO's pair run.
+replica_kind() { if [[ $1 == redoubt ]]; then echo "$REPL_REPLICA"; else echo redis; fi; }
+
+# start_replica KIND MASTERPORT: a fresh replica of 127.0.0.1:MASTERPORT
+# (sets PORT and PID as start does).
+start_replica() { start "$1" --appendonly no --replicaof 127.0.0.1 "$2"; }
+
+# synced REPLICAPORT MASTERPORT: whether the replica's link is up, its sync
+# over and its DBSIZE the master's.
+synced() {
+	local info
+	info=$(redis-cli -p "$1" info replication 2>/dev/null | tr -d '\r')
+	grep -q '^master_link_status:up$' <<<"$info" || return 1
+	grep -q '^master_sync_in_progress:0$' <<<"$info" || return 1
+	[[ $(redis-cli -p "$1" dbsize 2>/dev/null) == "$(redis-cli -p "$2" dbsize 2>/dev/null)" ]]
+}
+
+# wait_synced MASTERPORT REPLICAPORT...: polls every 10 ms until every
+# replica is synced; fails after REPL_TIMEOUT seconds.
+wait_synced() {
+	local master=$1 end=$(($(date +%s) + REPL_TIMEOUT)) p
+	shift
+	for p in "$@"; do
+		until synced "$p" "$master"; do
+			(($(date +%s) < end)) || return 1
+			sleep 0.01
+		done
+	done
+}
+
+# repl_sync: fullsync and stall, one sync of KEYS mixed keys per pair.
+repl_sync() {
+	gen_mixed >"$WORK/mixed.resp"
+	declare -A syncms stallms
+	local who kind mport mpid rport rpid sp t0 t1 size
+	for who in redoubt redis; do
+		kind=$(replica_kind "$who")
+		start "$who" "${REPL_MASTER_ARGS[@]}"; mport=$PORT; mpid=$PID
+		load "$mport" "$WORK/mixed.resp"
+		size=$(redis-cli -p "$mport" dbsize)
+		sleep 1
+		sp=
+		if ((want_stall)); then
+			"$WORK/stall" -addr "127.0.0.1:$mport" >"$WORK/stall.out" &
+			sp=$!
+			sleep 0.5
+		fi
+		t0=$(date +%s%N)
+		start_replica "$kind" "$mport"; rport=$PORT; rpid=$PID
+		if wait_synced "$mport" "$rport"; then
+			t1=$(date +%s%N)
+			syncms[$who]=$(((t1 - t0) / 1000000))
+		else
+			syncms[$who]=n/a
+			echo "  $who master, $kind replica: not synced within ${REPL_TIMEOUT}s"
+		fi
+		stallms[$who]=n/a
+		if [[ -n $sp ]]; then
+			sleep 0.5
+			kill -TERM "$sp"; wait "$sp" 2>/dev/null || true
+			[[ ${syncms[$who]} != n/a ]] && stallms[$who]=$(cat "$WORK/stall.out")
+		fi
+		echo "  $who master, $kind replica: dbsize=$size full_sync_ms=${syncms[$who]} max_get_stall_ms=${stallms[$who]}"
+		stop "$rpid"
+		stop "$mpid"
+		rm -rf "$WORK"/redoubt-* "$WORK"/redis-*
+	done
+	awk -v a="${syncms[redoubt]}" -v b="${syncms[redis]}" -v c="${stallms[redoubt]}" -v d="${stallms[redis]}" \
+		-v fs="$want_fullsync" -v st="$want_stall" \
+		'function q(x, y) { return (x == "n/a" || y == "n/a" || y <= 0) ? "n/a" : sprintf("%.2f", x / y) }
+		BEGIN {
+			printf "replication ratios (redoubt/redis):"
+			if (fs) printf " full_sync_time=%s", q(a, b)
+			if (st) printf " max_get_stall_during_sync=%s", q(c, d)
+			printf "\n"
+		}'
+	rm -f "$WORK/mixed.resp"
+}
+
+# lag_line ROUND PIPE RD RS: one lag result line from two repllag outputs
+# ("n=.. p50=.. p99=.. max=.. unreached=.." or n/a).
+lag_line() {
+	awk -v r="$1" -v p="$2" -v a="$3" -v b="$4" '
+		function get(s, k,   i, n, f) {
+			if (s == "n/a" || s == "") return "n/a"
+			n = split(s, f, /[ =]/)
+			for (i = 1; i < n; i += 2) if (f[i] == k) return f[i + 1]
+			return "n/a"
+		}
+		function q(x, y) { return (x == "n/a" || y == "n/a" || y <= 0) ? "n/a" : sprintf("%.3f", x / y) }
+		BEGIN {
+			print r, "lag", p, get(a, "p50"), get(b, "p50"), get(a, "p99"), get(b, "p99"), q(get(a, "p99"), get(b, "p99")), get(a, "max"), get(b, "max"), get(a, "unreached"), get(b, "unreached")
+		}'
+}
+
+# repl_load: replset and lag, on one master with two replicas per pair,
+# both pairs up at once and run alternately as the throughput tests.
+repl_load() {
+	declare -A mport ports ok
+	local who kind r1 r2 round pipe order line rd rs lp pids=()
+	for who in redoubt redis; do
+		kind=$(replica_kind "$who")
+		start "$who" "${REPL_MASTER_ARGS[@]}"; mport[$who]=$PORT; pids+=("$PID")
+		start_replica "$kind" "${mport[$who]}"; r1=$PORT; pids+=("$PID")
+		start_replica "$kind" "${mport[$who]}"; r2=$PORT; pids+=("$PID")
+		ports[$who]="127.0.0.1:$r1,127.0.0.1:$r2"
+		ok[$who]=1
+		if ! wait_synced "${mport[$who]}" "$r1" "$r2"; then
+			ok[$who]=0
+			echo
+			echo "replication: $who master, $kind replicas: not synced within ${REPL_TIMEOUT}s; its figures are n/a"
+		fi
+	done
+	# run_set WHO PIPE: the SET load on WHO's master ("rps p99_ms"), then
+	# waits for its replicas to catch up (fails if they do not).
+	run_set() {
+		bench "${mport[$1]}" set "$2"
+		local p
+		for p in ${ports[$1]//,/ }; do
+			wait_synced "${mport[$1]}" "${p#*:}" || { echo "compare.sh: a $1 replica fell behind" >&2; return 1; }
+		done
+	}
+	if ((want_replset)); then
+		echo
+		echo "replication: SET throughput on a master with two replicas (redoubt pair replicas: $REPL_REPLICA)"
+		local results="$WORK/repl_results"
+		: >"$results"
+		echo "round test pipeline redoubt_rps redis_rps rps_ratio redoubt_p99_ms redis_p99_ms p99_ratio"
+		for round in $(seq "$ROUNDS"); do
+			for pipe in $PIPES; do
+				if ((round % 2)); then order="redoubt redis"; else order="redis redoubt"; fi
+				rd="n/a n/a"; rs="n/a n/a"
+				for who in $order; do
+					((ok[$who])) || continue
+					if [[ $who == redoubt ]]; then rd=$(run_set "$who" "$pipe") || rd="n/a n/a"
+					else rs=$(run_set "$who" "$pipe") || rs="n/a n/a"; fi
+				done
+				read -r rd_rps rd_p99 <<<"$rd"
+				read -r rs_rps rs_p99 <<<"$rs"
+				line=$(round_line "$round" set_repl "$pipe" "$rd_rps" "$rs_rps" "$rd_p99" "$rs_p99")
+				echo "$line"
+				echo "$line" >>"$results"
+			done
+		done
+		summarize "$results" set_repl
+	fi
+	if ((want_lag)); then
+		echo
+		echo "replication: lag of two replicas under that SET load (bench/repllag, ms; redoubt pair replicas: $REPL_REPLICA)"
+		local lags="$WORK/lag_results"
+		: >"$lags"
+		echo "round test pipeline redoubt_p50 redis_p50 redoubt_p99 redis_p99 p99_ratio redoubt_max redis_max redoubt_unreached redis_unreached"
+		for round in $(seq "$ROUNDS"); do
+			for pipe in $PIPES; do
+				if ((round % 2)); then order="redoubt redis"; else order="redis redoubt"; fi
+				rd=n/a; rs=n/a
+				for who in $order; do
+					((ok[$who])) || continue
+					"$WORK/repllag" -master "127.0.0.1:${mport[$who]}" -replicas "${ports[$who]}" >"$WORK/lag.out" &
+					lp=$!
+					sleep 0.2
+					if run_set "$who" "$pipe" >/dev/null; then
+						kill -TERM "$lp"; wait "$lp" 2>/dev/null || true
+						if [[ $who == redoubt ]]; then rd=$(cat "$WORK/lag.out"); else rs=$(cat "$WORK/lag.out"); fi
+					else
+						kill -TERM "$lp"; wait "$lp" 2>/dev/null || true
+					fi
+				done
+				line=$(lag_line "$round" "$pipe" "$rd" "$rs")
+				echo "$line"
+				echo "$line" >>"$lags"
+			done
+		done
+		echo
+		echo "lag summary (median over $ROUNDS rounds)"
+		echo "test pipeline redoubt_p50 redis_p50 redoubt_p99 redis_p99 p99_ratio redoubt_max redis_max"
+		for pipe in $PIPES; do
+			awk -v p="$pipe" '$3 == p' "$lags" | awk '
+				function median(col,   i, j, n, v, tmp) {
+					n = 0
+					for (i = 1; i <= NR; i++) { if (row[i, col] == "n/a") return "n/a"; v[++n] = row[i, col] + 0 }
+					for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { tmp = v[i]; v[i] = v[j]; v[j] = tmp }
+					return sprintf("%.3f", (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2)
+				}
+				{ for (c = 1; c <= NF; c++) row[NR, c] = $c }
+				END { if (NR) print "lag", row[1, 3], median(4), median(5), median(6), median(7), median(8), median(9), median(10) }'
+		done
+	fi
+	for lp in "${pids[@]}"; do stop "$lp"; done
+}
+
+if ((want_fullsync || want_stall)); then
+	echo
+	echo "replication: full sync of $KEYS mixed keys to a fresh replica (redoubt pair replicas: $REPL_REPLICA)"
+	repl_sync
+fi
+if ((want_replset || want_lag)); then
+	repl_load
+fi
