@@ -341,3 +341,44 @@ func TestReplFailoverCommand(t *testing.T) {
 	sameData(t, "after FAILOVER back to B", b, c)
 	sameData(t, "A, still a replica of B, after the failovers", b, a)
 }
+
+// TestReplicaRestartContinues: a redoubt replica restarted from its own
+// dump.rdb continues the history the file recorded (repl-id, repl-offset,
+// repl-stream-db aux fields) with a partial resync, as a Redis replica
+// does; the writes made while it was down arrive through the backlog.
+func TestReplicaRestartContinues(t *testing.T) {
+	ctx := context.Background()
+	for _, kind := range []string{"redoubt", "redis"} {
+		t.Run(kind+" master", func(t *testing.T) {
+			var mp *testutil.Proc
+			if kind == "redis" {
+				mp = testutil.StartRedis(t)
+			} else {
+				mp = testutil.StartRedoubt(t)
+			}
+			m := newReplNode(t, "master", mp)
+			dir := t.TempDir()
+			args := []string{"--replicaof", "127.0.0.1", strconv.Itoa(m.p.Port)}
+			r := newReplNode(t, "replica", testutil.StartRedoubtIn(t, dir, args...))
+			mixedWrites(t, m.p.Addr, 8000, 11)
+			// the stream goes on in another database than 0 when the replica
+			// saves, so the restarted one must know where it was
+			m5 := redis.NewClient(&redis.Options{Addr: m.p.Addr, DB: 5})
+			defer m5.Close()
+			m5.Set(ctx, "in-db5", "1", 0)
+			sameData(t, "before the restart", m, r)
+			if err := r.c.Save(ctx).Err(); err != nil {
+				t.Fatal(err)
+			}
+			r.p.Cmd.Process.Kill()
+			<-r.p.Exited
+			m5.Set(ctx, "while-down", "1", 0) // no SELECT before it in the stream
+			mixedWrites(t, m.p.Addr, 2000, 12)
+			r = newReplNode(t, "restarted replica", testutil.StartRedoubtIn(t, dir, args...))
+			sameData(t, "after the restart", m, r)
+			if ok, full := m.info(t, "sync_partial_ok"), m.info(t, "sync_full"); ok != "1" || full != "1" {
+				t.Errorf("master: sync_partial_ok=%s sync_full=%s, want 1 and 1\n%s", ok, full, logsOf(m.p, r.p))
+			}
+		})
+	}
+}
