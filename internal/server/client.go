@@ -88,6 +88,7 @@ type Client struct {
 	// replListenPort is the replica's REPLCONF listening-port; repl is its
 	// link once it asked to sync (repl_master.go).
 	replListenPort int
+	replCapaEOF    bool // REPLCONF capa eof: takes a diskless payload
 	repl           *replicaLink
 	// waitTarget and waitWant are a blocked WAIT's offset and count
 	// (cmd_repl.go).
