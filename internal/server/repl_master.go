@@ -574,6 +574,7 @@ func (s *Server) runSocketTransfer(j *rdbJob, links []*replicaLink) {
 	rand.Read(mark)
 	eof := hex.EncodeToString(mark)
 	ok := deliverPayload(links, []byte("$EOF:"+eof+"\r\n")) > 0
+	killed := !ok // stopped for want of replicas, as Redis kills its child
 	var buf []byte
 	for done := false; ok && !done; {
 		s.mu.Lock()
@@ -592,9 +593,11 @@ func (s *Server) runSocketTransfer(j *rdbJob, links []*replicaLink) {
 		}
 		if ok && deliverPayload(links, buf) == 0 {
 			s.mu.Lock()
-			s.log.Warn("Diskless rdb transfer, last replica dropped, killing fork child.")
+			if !j.aborted { // else FLUSHALL dropped them
+				s.log.Warn("Diskless rdb transfer, last replica dropped, killing fork child.")
+			}
 			s.mu.Unlock()
-			ok = false
+			ok, killed = false, true
 		}
 		time.Sleep(snapshotStepPause)
 	}
@@ -615,7 +618,11 @@ func (s *Server) runSocketTransfer(j *rdbJob, links []*replicaLink) {
 	s.persist.lastBgsaveSec = int64(time.Since(j.start).Seconds())
 	if !ok {
 		j.snap.Abort()
-		s.log.Warn("Background transfer error")
+		if killed {
+			s.log.Warn("Background transfer terminated by signal 10")
+		} else {
+			s.log.Warn("Background transfer error")
+		}
 		s.failReplicasWaitingBgsave()
 	} else {
 		s.log.Warn(fmt.Sprintf("Diskless rdb transfer, done reading from pipe, %d replicas still up.", up))

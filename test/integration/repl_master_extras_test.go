@@ -233,6 +233,62 @@ func TestReplTimeoutStreaming(t *testing.T) {
 	}
 }
 
+// fakeReplica connects to addr as a replica listening on port and asks
+// for a full sync (PSYNC ? -1, diskless capable); it reads nothing more.
+func fakeReplica(t *testing.T, addr string, port int) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	rd := bufio.NewReader(conn)
+	for _, cmd := range []string{fmt.Sprint("REPLCONF listening-port ", port), "REPLCONF capa eof capa psync2"} {
+		fmt.Fprintf(conn, "%s\r\n", cmd)
+		if line, _ := rd.ReadString('\n'); line != "+OK\r\n" {
+			t.Fatalf("%s: %q", cmd, line)
+		}
+	}
+	fmt.Fprintf(conn, "PSYNC ? -1\r\n")
+	return conn
+}
+
+// fillIncompressible writes n values of 256 KiB of random bytes: a
+// payload far larger than the sockets' buffers hold.
+func fillIncompressible(t *testing.T, c *redis.Client, n int) {
+	t.Helper()
+	val := make([]byte, 256<<10)
+	for i := 0; i < n; i++ {
+		rand.Read(val)
+		if err := c.Set(context.Background(), fmt.Sprint("big:", i), val, 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestReplDisklessSyncWaitsForNext: a replica asking while a diskless
+// transfer runs is not added to it; it gets the next snapshot, started
+// once the running one ends (here: its only replica went away).
+func TestReplDisklessSyncWaitsForNext(t *testing.T) {
+	m := startMaster(t, "--repl-diskless-sync-delay", "0", "--rdbcompression", "no")
+	mc := redis.NewClient(&redis.Options{Addr: m.Addr})
+	defer mc.Close()
+	fillIncompressible(t, mc, 200)
+	stuck := fakeReplica(t, m.Addr, 4242)
+	waitLogLine(t, m, "Starting BGSAVE for SYNC with target: replicas sockets")
+	r := testutil.StartRedis(t, "--replicaof", "127.0.0.1", strconv.Itoa(m.Port))
+	waitLogLine(t, m, "Current BGSAVE has socket target. Waiting for next BGSAVE for SYNC")
+	stuck.Close()
+	rc := redis.NewClient(&redis.Options{Addr: r.Addr})
+	defer rc.Close()
+	waitReplicaInSync(t, mc, rc)
+	log, _ := os.ReadFile(m.Log)
+	if n := strings.Count(string(log), "Starting BGSAVE for SYNC with target: replicas sockets"); n != 2 {
+		t.Errorf("%d BGSAVEs for SYNC, want 2 (the second replica waits for the next)", n)
+	}
+	diffStates(t, "the replica served by the next snapshot", aofState(t, m.Addr), aofState(t, r.Addr))
+}
+
 // TestReplTimeoutFullSync: a replica whose socket takes no bytes of a
 // diskless payload for repl-timeout seconds is dropped, and the master
 // goes on (the snapshot stops with its last replica).
@@ -241,29 +297,11 @@ func TestReplTimeoutFullSync(t *testing.T) {
 	m := startMaster(t, "--repl-diskless-sync-delay", "0", "--repl-timeout", "1", "--rdbcompression", "no")
 	mc := redis.NewClient(&redis.Options{Addr: m.Addr})
 	defer mc.Close()
-	// far more than the sockets' buffers hold
-	val := make([]byte, 256<<10)
-	for i := 0; i < 200; i++ {
-		rand.Read(val)
-		if err := mc.Set(ctx, fmt.Sprint("big:", i), val, 0).Err(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	conn, err := net.Dial("tcp", m.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	rd := bufio.NewReader(conn)
-	for _, cmd := range []string{"REPLCONF listening-port 4242", "REPLCONF capa eof capa psync2"} {
-		fmt.Fprintf(conn, "%s\r\n", cmd)
-		if line, _ := rd.ReadString('\n'); line != "+OK\r\n" {
-			t.Fatalf("%s: %q", cmd, line)
-		}
-	}
-	fmt.Fprintf(conn, "PSYNC ? -1\r\n") // and never read the payload
+	fillIncompressible(t, mc, 200)
+	fakeReplica(t, m.Addr, 4242) // and never read the payload
 	waitLogLine(t, m, "Disconnecting timedout replica (full sync): 127.0.0.1:4242")
-	waitLogLine(t, m, "Background transfer error")
+	waitLogLine(t, m, "Diskless rdb transfer, last replica dropped, killing fork child.")
+	waitLogLine(t, m, "Background transfer terminated by signal 10")
 	waitConnectedReplicas(t, mc, 0)
 	for i := 0; i < 1500 && infoField(t, mc, "persistence", "rdb_bgsave_in_progress") != 0; i++ {
 		time.Sleep(20 * time.Millisecond)
