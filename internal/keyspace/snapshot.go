@@ -61,11 +61,17 @@ func (ks *Keyspace) StartSnapshot(sink SnapshotSink) *Snapshot {
 	for _, db := range ks.DBs {
 		d := db.dict
 		p := &dictSnap{s: s, db: db.ID, dict: d, expires: db.expires}
+		s.parts = append(s.parts, p)
+		if d.ht[0].buckets == nil && d.ht[1].buckets == nil {
+			// a database that never had a key: nothing to walk, and the
+			// table its first key allocates is not the snapshot's
+			p.finished = true
+			continue
+		}
 		for t := 0; t < 2; t++ {
 			p.done[t] = make([]uint64, (len(d.ht[t].buckets)+63)/64)
 		}
 		d.snap = p
-		s.parts = append(s.parts, p)
 	}
 	return s
 }
@@ -93,6 +99,9 @@ func (s *Snapshot) Abort() {
 
 // walk advances p's walk by up to *budget buckets; true when p is done.
 func (p *dictSnap) walk(budget *int) bool {
+	if p.finished {
+		return true
+	}
 	d := p.dict
 	for ; p.t < 2; p.t, p.idx = p.t+1, 0 {
 		buckets := d.ht[p.t].buckets

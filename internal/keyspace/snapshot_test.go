@@ -138,3 +138,25 @@ func TestSnapshotLetsTablesGrowAfterwards(t *testing.T) {
 		t.Fatalf("snapshot done with %d keys, want the 100 it started with", n)
 	}
 }
+
+// TestSnapshotOfNeverUsedDatabase: a snapshot taken while a database has
+// no table yet holds nothing of it; keys added afterwards get a table (a
+// SET during a BGSAVE of an empty server crashed) and stay out of it.
+func TestSnapshotOfNeverUsedDatabase(t *testing.T) {
+	ks := New(2, func() int64 { return 0 })
+	ks.DBs[1].Set([]byte("old"), &testObj{1}, false)
+	var got []string
+	snap := ks.StartSnapshot(func(db int, e *Entry, exp int64) { got = append(got, fmt.Sprint(db, e.Key)) })
+	for i := 0; i < 100; i++ {
+		ks.DBs[0].Set([]byte(fmt.Sprint("new", i)), &testObj{i}, false)
+		ks.DBs[1].Set([]byte(fmt.Sprint("new", i)), &testObj{i}, false)
+	}
+	for !snap.Step(1) {
+	}
+	if len(got) != 1 || got[0] != "1old" {
+		t.Fatalf("snapshot holds %v, want only db 1's old key", got)
+	}
+	if ks.DBs[0].Len() != 100 {
+		t.Fatalf("db 0 has %d keys, want 100", ks.DBs[0].Len())
+	}
+}

@@ -93,7 +93,8 @@ type Client struct {
 	// link once it asked to sync (repl_master.go).
 	replListenPort  int
 	replAnnouncedIP string // REPLCONF ip-address
-	repl           *replicaLink
+	replCapaEOF     bool   // REPLCONF capa eof: takes a diskless payload
+	repl            *replicaLink
 	// waitTarget and waitWant are a blocked WAIT's offset and count
 	// (cmd_repl.go).
 	waitTarget int64

@@ -516,8 +516,7 @@ func (c *Client) clientFlagLetters() string {
 	var b []byte
 	if c.flags&flagMonitor != 0 {
 		b = append(b, 'O')
-	}
-	if c.flags&flagReplica != 0 {
+	} else if c.flags&flagReplica != 0 {
 		b = append(b, 'S')
 	}
 	if c.flags&flagMaster != 0 {
@@ -577,6 +576,9 @@ func (c *Client) clientListLine() string {
 		fd = connFD(c.conn)
 	}
 	obl, omem := c.replyLen, 0
+	if c.repl != nil {
+		omem = c.repl.unsent() // the stream it has yet to be sent
+	}
 	totMem := clientStructSize + c.qbufCap + c.replyCap + argvMem + c.multiOverhead()
 	b := make([]byte, 0, 320)
 	app := func(key string, val string) {

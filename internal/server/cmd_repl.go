@@ -25,13 +25,13 @@ func cmdRole(c *Client, args [][]byte) {
 	c.w.Int(s.repl.offset())
 	online := 0
 	for _, l := range s.repl.replicas {
-		if l.state == "online" {
+		if l.state == replOnline {
 			online++
 		}
 	}
 	c.w.ArrayLen(online)
 	for _, l := range s.repl.replicas {
-		if l.state != "online" {
+		if l.state != replOnline {
 			continue
 		}
 		c.w.ArrayLen(3)
@@ -87,7 +87,7 @@ func cmdWait(c *Client, args [][]byte) {
 func (s *Server) replicasAcked(offset int64) int64 {
 	n := int64(0)
 	for _, l := range s.repl.replicas {
-		if l.state == "online" && l.ackOffset >= offset {
+		if l.state == replOnline && l.ackOffset >= offset {
 			n++
 		}
 	}
@@ -131,7 +131,7 @@ func (s *Server) enoughGoodReplicas() bool {
 	}
 	good := int64(0)
 	for _, l := range s.repl.replicas {
-		if l.state == "online" && time.Since(l.ackTime) <= time.Duration(maxLag)*time.Second {
+		if l.state == replOnline && time.Since(l.ackTime) <= time.Duration(maxLag)*time.Second {
 			good++
 		}
 	}

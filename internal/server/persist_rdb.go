@@ -64,6 +64,8 @@ type rdbJob struct {
 	keys    int64
 	total   int64
 	aborted bool // FLUSHALL or SHUTDOWN cancelled it
+	// socket: a diskless full sync streamed to replicas, not a file
+	socket bool
 	// steps and maxHold: how many locked steps the walk took and the
 	// longest of them (what a client waits at worst for the lock)
 	steps   int
@@ -379,7 +381,9 @@ func (s *Server) bgsaveStart() {
 		s.persist.job = nil
 		s.persist.lastBgsaveSec = int64(time.Since(j.start).Seconds())
 		s.saveDone(j, err, true)
+		s.replBgsaveDone(err)
 		s.startScheduledBgsave()
+		s.startPendingSync()
 	}()
 }
 
@@ -635,8 +639,10 @@ func (s *Server) loadRDBBytes(data []byte) error {
 			if err != nil {
 				return err
 			}
-			if expireAt >= 0 && expireAt < now {
-				expired++ // a master drops keys that expired while saved
+			// a master drops keys that expired while saved; a replica
+			// keeps them until its master's DEL, as Redis's iAmMaster()
+			if expireAt >= 0 && expireAt < now && s.cfg.MasterHost == "" {
+				expired++
 			} else {
 				batch.keys[batch.n] = key
 				batch.recs[batch.n] = loadRecord{at: at, v: v, expireAt: expireAt}
@@ -716,14 +722,21 @@ func (c *Client) isWriteCommand(sc *serverCommand) bool {
 	return false
 }
 
-// abortSave stops a running BGSAVE (FLUSHALL, SHUTDOWN): its file is
-// dropped. Lock held.
+// abortSave stops a running BGSAVE or diskless sync (FLUSHALL,
+// SHUTDOWN): its file is dropped, the replicas waiting for it start over.
+// Lock held.
 func (s *Server) abortSave() {
 	if j := s.persist.job; j != nil && !j.aborted {
 		j.aborted = true
 		j.snap.Abort()
-		s.persist.job = nil                                     // its goroutine drops the temp file on its own
-		s.log.Warn("Background saving terminated by signal 10") // as Redis's killed child
+		s.persist.job = nil // its goroutine drops the temp file on its own
+		// as Redis's killed child
+		if j.socket {
+			s.log.Warn("Background transfer terminated by signal 10")
+		} else {
+			s.log.Warn("Background saving terminated by signal 10")
+		}
+		s.failReplicasWaitingBgsave()
 	}
 }
 

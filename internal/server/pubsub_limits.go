@@ -25,7 +25,18 @@ func (s *Server) checkOutputBufferLimits(t *Client) {
 	if t.flags&flagPubSub != 0 {
 		class = config.ClassPubSub
 	}
-	limit := s.cfg.ClientOutputBuffer[class]
+	if !obufLimitReached(t, used, s.cfg.ClientOutputBuffer[class]) {
+		return
+	}
+	info := t.infoLine()
+	t.closeASAP()
+	s.log.Warn("Client " + info + " scheduled to be closed ASAP for overcoming of output buffer limits.")
+}
+
+// obufLimitReached is Redis's checkClientOutputBufferLimits: used unsent
+// bytes reached limit's hard bound, or stayed at its soft bound for longer
+// than its seconds (t remembers since when). Lock held.
+func obufLimitReached(t *Client, used uint64, limit config.OutputBufferLimit) bool {
 	hard := limit.Hard != 0 && used >= limit.Hard
 	soft := limit.Soft != 0 && used >= limit.Soft
 	if soft {
@@ -39,10 +50,5 @@ func (s *Server) checkOutputBufferLimits(t *Client) {
 	} else {
 		t.obufSoftLimitSince = 0
 	}
-	if !soft && !hard {
-		return
-	}
-	info := t.infoLine()
-	t.closeASAP()
-	s.log.Warn("Client " + info + " scheduled to be closed ASAP for overcoming of output buffer limits.")
+	return soft || hard
 }

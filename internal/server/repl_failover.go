@@ -104,7 +104,7 @@ func cmdFailover(c *Client, args [][]byte) {
 			c.addError("ERR FAILOVER target HOST and PORT is not a replica.")
 			return
 		}
-		if l.state != "online" {
+		if l.state != replOnline {
 			c.addError("ERR FAILOVER target replica is not online.")
 			return
 		}

@@ -23,6 +23,10 @@ import (
 	"github.com/redoubt/redoubt/test/testutil"
 )
 
+// noSyncDelay starts a diskless full sync at once instead of after
+// Redis's default 5 s wait for more replicas.
+var noSyncDelay = []string{"--repl-diskless-sync-delay", "0"}
+
 // replNode is one server of a replication test with its client.
 type replNode struct {
 	name string
@@ -103,10 +107,10 @@ func logsOf(ps ...*testutil.Proc) string {
 // master, through a full sync, 100k mixed writes and a dropped link.
 func TestReplRedisMasterRedoubtReplica(t *testing.T) {
 	ctx := context.Background()
-	m := newReplNode(t, "redis master", testutil.StartRedis(t))
+	m := newReplNode(t, "redis master", testutil.StartRedis(t, noSyncDelay...))
 	fillRDBDataset(t, m.c, 2000)
-	r := newReplNode(t, "redoubt replica", testutil.StartRedoubt(t, "--replicaof", "127.0.0.1", strconv.Itoa(m.p.Port)))
-	ref := newReplNode(t, "redis replica", testutil.StartRedis(t, "--replicaof", "127.0.0.1", strconv.Itoa(m.p.Port)))
+	r := newReplNode(t, "redoubt replica", testutil.StartRedoubt(t, append(noSyncDelay, "--replicaof", "127.0.0.1", strconv.Itoa(m.p.Port))...))
+	ref := newReplNode(t, "redis replica", testutil.StartRedis(t, append(noSyncDelay, "--replicaof", "127.0.0.1", strconv.Itoa(m.p.Port))...))
 	sameData(t, "after the full sync", m, r)
 
 	mixedWrites(t, m.p.Addr, 100000, 1)
@@ -137,12 +141,12 @@ func TestReplRedisMasterRedoubtReplica(t *testing.T) {
 // and offsets; B's dropped link to A resumes without disturbing C and D.
 func TestReplRedoubtChain(t *testing.T) {
 	ctx := context.Background()
-	a := newReplNode(t, "A (redoubt master)", testutil.StartRedoubt(t))
+	a := newReplNode(t, "A (redoubt master)", testutil.StartRedoubt(t, noSyncDelay...))
 	fillRDBDataset(t, a.c, 2000)
-	b := newReplNode(t, "B (redoubt replica of A)", testutil.StartRedoubt(t, "--replicaof", "127.0.0.1", strconv.Itoa(a.p.Port)))
+	b := newReplNode(t, "B (redoubt replica of A)", testutil.StartRedoubt(t, append(noSyncDelay, "--replicaof", "127.0.0.1", strconv.Itoa(a.p.Port))...))
 	sameData(t, "B after its full sync", a, b)
-	c := newReplNode(t, "C (redoubt replica of B)", testutil.StartRedoubt(t, "--replicaof", "127.0.0.1", strconv.Itoa(b.p.Port)))
-	d := newReplNode(t, "D (redis replica of B)", testutil.StartRedis(t, "--replicaof", "127.0.0.1", strconv.Itoa(b.p.Port)))
+	c := newReplNode(t, "C (redoubt replica of B)", testutil.StartRedoubt(t, append(noSyncDelay, "--replicaof", "127.0.0.1", strconv.Itoa(b.p.Port))...))
+	d := newReplNode(t, "D (redis replica of B)", testutil.StartRedis(t, append(noSyncDelay, "--replicaof", "127.0.0.1", strconv.Itoa(b.p.Port))...))
 	sameData(t, "C and D after their full syncs", b, c, d)
 
 	mixedWrites(t, a.p.Addr, 100000, 3)
@@ -184,12 +188,12 @@ func TestReplPromotionContinues(t *testing.T) {
 	ctx := context.Background()
 	// no PINGs from A after the promotion: one would move A's offset past
 	// what B had, and A would need a full sync (as with Redis)
-	a := newReplNode(t, "A (old master)", testutil.StartRedoubt(t, "--repl-ping-replica-period", "3600"))
+	a := newReplNode(t, "A (old master)", testutil.StartRedoubt(t, append(noSyncDelay, "--repl-ping-replica-period", "3600")...))
 	fillRDBDataset(t, a.c, 1000)
 	port := strconv.Itoa(a.p.Port)
-	b := newReplNode(t, "B (promoted)", testutil.StartRedoubt(t, "--replicaof", "127.0.0.1", port))
-	c := newReplNode(t, "C (redoubt)", testutil.StartRedoubt(t, "--replicaof", "127.0.0.1", port))
-	d := newReplNode(t, "D (redis)", testutil.StartRedis(t, "--replicaof", "127.0.0.1", port))
+	b := newReplNode(t, "B (promoted)", testutil.StartRedoubt(t, append(noSyncDelay, "--replicaof", "127.0.0.1", port)...))
+	c := newReplNode(t, "C (redoubt)", testutil.StartRedoubt(t, append(noSyncDelay, "--replicaof", "127.0.0.1", port)...))
+	d := newReplNode(t, "D (redis)", testutil.StartRedis(t, append(noSyncDelay, "--replicaof", "127.0.0.1", port)...))
 	mixedWrites(t, a.p.Addr, 20000, 5)
 	sameData(t, "before the promotion", a, b, c, d)
 	oldID := a.info(t, "master_replid")
@@ -223,8 +227,8 @@ func TestReplPromotionContinues(t *testing.T) {
 // down, and INFO says since when.
 func TestReplicaExpiryAndStaleData(t *testing.T) {
 	ctx := context.Background()
-	m := newReplNode(t, "master", testutil.StartRedoubt(t, "--enable-debug-command", "yes"))
-	r := newReplNode(t, "replica", testutil.StartRedoubt(t, "--replicaof", "127.0.0.1", strconv.Itoa(m.p.Port)))
+	m := newReplNode(t, "master", testutil.StartRedoubt(t, append(noSyncDelay, "--enable-debug-command", "yes")...))
+	r := newReplNode(t, "replica", testutil.StartRedoubt(t, append(noSyncDelay, "--replicaof", "127.0.0.1", strconv.Itoa(m.p.Port))...))
 	// the master does not expire keys on its own for a while
 	if err := m.c.Do(ctx, "DEBUG", "SET-ACTIVE-EXPIRE", "0").Err(); err != nil {
 		t.Fatal(err)
@@ -293,10 +297,10 @@ func failoverTo(t *testing.T, m, target *replNode) {
 // to redoubt, redoubt to Redis, Redis to redoubt.
 func TestReplFailoverCommand(t *testing.T) {
 	ctx := context.Background()
-	a := newReplNode(t, "A (redoubt)", testutil.StartRedoubt(t))
+	a := newReplNode(t, "A (redoubt)", testutil.StartRedoubt(t, noSyncDelay...))
 	fillRDBDataset(t, a.c, 1000)
-	b := newReplNode(t, "B (redoubt)", testutil.StartRedoubt(t, "--replicaof", "127.0.0.1", strconv.Itoa(a.p.Port)))
-	c := newReplNode(t, "C (redis)", testutil.StartRedis(t, "--replicaof", "127.0.0.1", strconv.Itoa(a.p.Port)))
+	b := newReplNode(t, "B (redoubt)", testutil.StartRedoubt(t, append(noSyncDelay, "--replicaof", "127.0.0.1", strconv.Itoa(a.p.Port))...))
+	c := newReplNode(t, "C (redis)", testutil.StartRedis(t, append(noSyncDelay, "--replicaof", "127.0.0.1", strconv.Itoa(a.p.Port))...))
 	mixedWrites(t, a.p.Addr, 10000, 7)
 	sameData(t, "before the failovers", a, b, c)
 
@@ -352,9 +356,9 @@ func TestReplicaRestartContinues(t *testing.T) {
 		t.Run(kind+" master", func(t *testing.T) {
 			var mp *testutil.Proc
 			if kind == "redis" {
-				mp = testutil.StartRedis(t)
+				mp = testutil.StartRedis(t, noSyncDelay...)
 			} else {
-				mp = testutil.StartRedoubt(t)
+				mp = testutil.StartRedoubt(t, noSyncDelay...)
 			}
 			m := newReplNode(t, "master", mp)
 			dir := t.TempDir()

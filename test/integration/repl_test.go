@@ -24,7 +24,7 @@ import (
 // dataset equals the master's, at the same replication offset.
 func TestReplRedoubtMasterRedisReplica(t *testing.T) {
 	ctx := context.Background()
-	m := testutil.StartRedoubt(t)
+	m := testutil.StartRedoubt(t, "--repl-diskless-sync-delay", "0")
 	mc := redis.NewClient(&redis.Options{Addr: m.Addr})
 	defer mc.Close()
 	fillRDBDataset(t, mc, 2000)
@@ -127,11 +127,12 @@ func infoValue(info, field string) string {
 }
 
 // TestReplTwoRedisReplicas: two real redis-server replicas asking at once
-// are both served (the second waits for the first sync's snapshot) and
-// follow the stream under writes.
+// are both served (without repl-diskless-sync-delay the second may come
+// while the first one's snapshot is sent, and then waits for the next)
+// and follow the stream under writes.
 func TestReplTwoRedisReplicas(t *testing.T) {
 	ctx := context.Background()
-	m := testutil.StartRedoubt(t)
+	m := testutil.StartRedoubt(t, "--repl-diskless-sync-delay", "0")
 	mc := redis.NewClient(&redis.Options{Addr: m.Addr})
 	defer mc.Close()
 	fillRDBDataset(t, mc, 3000)
@@ -160,7 +161,7 @@ func TestReplTwoRedisReplicas(t *testing.T) {
 // redoubt that redis-check-rdb accepts and redis-server loads with the
 // master's dataset.
 func TestRedisCLIRdbBackup(t *testing.T) {
-	m := testutil.StartRedoubt(t)
+	m := testutil.StartRedoubt(t, "--repl-diskless-sync-delay", "0")
 	mc := redis.NewClient(&redis.Options{Addr: m.Addr})
 	defer mc.Close()
 	fillRDBDataset(t, mc, 500)
