@@ -525,6 +525,13 @@ func (s *Server) streamFromMaster(gen int, l *link.Link, timeout time.Duration) 
 			cmds = append(cmds, argv)
 		}
 		s.mu.Lock()
+		// a slow script lets clients in between its steps, but its
+		// atomicity holds for the master's stream too: wait for its end
+		for s.scriptBusy() && s.current(gen) {
+			s.mu.Unlock()
+			time.Sleep(time.Millisecond)
+			s.mu.Lock()
+		}
 		if !s.current(gen) {
 			s.mu.Unlock()
 			return

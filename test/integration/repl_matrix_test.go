@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -383,6 +384,38 @@ func TestReplicaRestartContinues(t *testing.T) {
 			if ok, full := m.info(t, "sync_partial_ok"), m.info(t, "sync_full"); ok != "1" || full != "1" {
 				t.Errorf("master: sync_partial_ok=%s sync_full=%s, want 1 and 1\n%s", ok, full, logsOf(m.p, r.p))
 			}
+		})
+	}
+}
+
+// TestReplicaDiskBasedPayload: with repl-diskless-sync no the master sends
+// the RDB file with its length up front ("$<len>"); a redoubt replica takes
+// it from a real Redis master and from a redoubt one, and with
+// repl-diskless-load disabled (the default) stores it as its dump.rdb.
+func TestReplicaDiskBasedPayload(t *testing.T) {
+	for _, kind := range []string{"redis", "redoubt"} {
+		t.Run(kind+" master", func(t *testing.T) {
+			args := []string{"--repl-diskless-sync", "no"}
+			var mp *testutil.Proc
+			if kind == "redis" {
+				mp = testutil.StartRedis(t, args...)
+			} else {
+				mp = testutil.StartRedoubt(t, args...)
+			}
+			m := newReplNode(t, "master", mp)
+			fillRDBDataset(t, m.c, 1000)
+			dir := t.TempDir()
+			r := newReplNode(t, "replica", testutil.StartRedoubtIn(t, dir, "--replicaof", "127.0.0.1", strconv.Itoa(m.p.Port)))
+			sameData(t, "after a disk-based sync", m, r)
+			log, _ := os.ReadFile(r.p.Log)
+			if !regexp.MustCompile(`MASTER <-> REPLICA sync: receiving \d+ bytes from master to disk`).Match(log) {
+				t.Errorf("the replica's log does not show a disk-based payload:\n%s", log)
+			}
+			if st, err := os.Stat(filepath.Join(dir, "dump.rdb")); err != nil || st.Size() == 0 {
+				t.Errorf("the payload was not stored as dump.rdb: %v", err)
+			}
+			mixedWrites(t, m.p.Addr, 4000, 13)
+			sameData(t, "after writes", m, r)
 		})
 	}
 }
