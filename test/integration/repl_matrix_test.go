@@ -175,6 +175,19 @@ func TestReplRedoubtChain(t *testing.T) {
 	if ok, full := b.info(t, "sync_partial_ok"), b.info(t, "sync_full"); ok != "0" || full != "2" {
 		t.Errorf("B: sync_partial_ok=%s sync_full=%s, want 0 and 2 (C and D kept their links)\n%s", ok, full, logsOf(b.p, c.p))
 	}
+	// WAIT on A counts B's acknowledgement (a GETACK answered at once)
+	w := redis.NewClient(&redis.Options{Addr: a.p.Addr, PoolSize: 1})
+	defer w.Close()
+	w.Set(ctx, "waited", "1", 0)
+	if n, err := w.Do(ctx, "WAIT", "1", "0").Int(); err != nil || n != 1 {
+		t.Errorf("WAIT 1 0 on A = %d, %v; want 1", n, err)
+	}
+	if v := b.c.Get(ctx, "waited").Val(); v != "1" {
+		t.Errorf("after WAIT, B has waited=%q", v)
+	}
+	if err := b.c.Do(ctx, "WAIT", "1", "0").Err(); err == nil || !strings.HasPrefix(err.Error(), "ERR WAIT cannot be used with replica instances") {
+		t.Errorf("WAIT on a replica: %v", err)
+	}
 	role := fmt.Sprint(c.c.Do(ctx, "ROLE").Val())
 	if want := fmt.Sprintf("[slave 127.0.0.1 %d connected ", b.p.Port); !strings.HasPrefix(role, want) {
 		t.Errorf("C's ROLE = %s, want %s...", role, want)
