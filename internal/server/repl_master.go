@@ -20,6 +20,7 @@ import (
 
 	"github.com/redoubt/redoubt/internal/aof"
 	"github.com/redoubt/redoubt/internal/replication"
+	"github.com/redoubt/redoubt/internal/resp"
 )
 
 func init() {
@@ -143,7 +144,30 @@ func cmdReplconf(c *Client, args [][]byte) {
 				return
 			}
 			c.replListenPort = port
-		case "ip-address", "rdb-only", "rdb-filter-only":
+		case "ip-address":
+		case "rdb-only":
+			// validated as Redis does; the snapshot is sent either way
+			n, err := strconv.ParseInt(val, 10, 64)
+			if err != nil {
+				c.addError(errNotInt)
+				return
+			}
+			if n < 0 || n > 1 {
+				c.addError("ERR value is out of range, value must between 0 and 1")
+				return
+			}
+		case "rdb-filter-only":
+			filters, ok := resp.SplitArgs([]byte(val))
+			if !ok {
+				c.addError("ERR Missing rdb-filter-only values")
+				return
+			}
+			for _, f := range filters {
+				if !strings.EqualFold(string(f), "functions") {
+					c.addError("ERR Unsupported rdb-filter-only option: " + string(f))
+					return
+				}
+			}
 		case "capa": // eof, psync2: what redoubt sends anyway
 		case "ack":
 			// from an attached replica: recorded; never answered, from
