@@ -28,6 +28,7 @@ import (
 	"github.com/redoubt/redoubt/internal/config"
 	"github.com/redoubt/redoubt/internal/logging"
 	"github.com/redoubt/redoubt/internal/replication"
+	"github.com/redoubt/redoubt/internal/resp"
 )
 
 func init() {
@@ -367,7 +368,29 @@ func cmdReplconf(c *Client, args [][]byte) {
 			c.replListenPort = port
 		case "ip-address":
 			c.replAnnouncedIP = val
-		case "rdb-only", "rdb-filter-only":
+		case "rdb-only":
+			// validated as Redis does; the snapshot is sent either way
+			n, err := strconv.ParseInt(val, 10, 64)
+			if err != nil {
+				c.addError(errNotInt)
+				return
+			}
+			if n < 0 || n > 1 {
+				c.addError("ERR value is out of range, value must between 0 and 1")
+				return
+			}
+		case "rdb-filter-only":
+			filters, ok := resp.SplitArgs([]byte(val))
+			if !ok {
+				c.addError("ERR Missing rdb-filter-only values")
+				return
+			}
+			for _, f := range filters {
+				if !strings.EqualFold(string(f), "functions") {
+					c.addError("ERR Unsupported rdb-filter-only option: " + string(f))
+					return
+				}
+			}
 		case "capa": // psync2 is what redoubt speaks anyway
 			if strings.EqualFold(val, "eof") {
 				c.replCapaEOF = true

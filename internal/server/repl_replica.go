@@ -68,7 +68,15 @@ type replicaState struct {
 	multiBytes []byte
 	scratch    []byte
 	ackNow     bool // REPLCONF GETACK asked for an ACK after this batch
-	downSince  time.Time
+	// noCachedMaster: the next PSYNC asks for a full sync ("PSYNC ? -1"),
+	// as Redis's replica does without a cached master: after starting
+	// with replicaof and no replication history, and once a master
+	// answered +FULLRESYNC (the data set is about to be replaced) until
+	// the link is up again
+	noCachedMaster bool
+	// downSince is when a connected link was lost (Redis's
+	// repl_down_since); zero while it was never up
+	downSince time.Time
 	// transfer progress, written by the link goroutine without the lock
 	transferStart  time.Time
 	transferSize   int64 // -1: delimited by an EOF mark
@@ -154,6 +162,7 @@ func (s *Server) setMaster(host string, port int) {
 	s.ks.IsReplica = true
 	s.replica.role.Store('S')
 	if wasMaster {
+		r.noCachedMaster = false
 		// the PSYNC names this server's own history (Redis's
 		// replicationCacheMasterUsingMyself): a master that was promoted
 		// from it can continue it. The stream's next op selects anew.
@@ -170,8 +179,6 @@ func (s *Server) startReplicaLink() {
 	r := &s.replica
 	r.gen++
 	r.state = replConnect
-	r.downSince = time.Now()
-	s.log.Info(fmt.Sprintf("Connecting to MASTER %s", net.JoinHostPort(r.host, strconv.Itoa(r.port))))
 	go s.replicaLoop(r.gen)
 }
 
@@ -184,6 +191,7 @@ func (s *Server) unsetMaster() {
 	s.dropMasterLink()
 	r.gen++
 	r.host, r.port, r.state = "", 0, replNone
+	r.downSince = time.Time{}
 	s.cfg.MasterHost, s.cfg.MasterPort = "", 0
 	s.ks.IsReplica = false
 	s.replica.role.Store('M')
@@ -208,7 +216,7 @@ func (s *Server) dropMasterLink() {
 		delete(s.clients, m.id)
 	}
 	r.multiBytes = r.multiBytes[:0]
-	if r.state == replConnected || r.state == replTransfer {
+	if r.state == replConnected {
 		r.downSince = time.Now()
 	}
 	if r.state != replNone {
@@ -236,6 +244,8 @@ func (s *Server) replicaLoop(gen int) {
 		addr := net.JoinHostPort(s.replica.host, strconv.Itoa(s.replica.port))
 		s.replica.state = replConnecting
 		s.mu.Unlock()
+		// every attempt, as Redis's replicationCron logs it
+		s.log.Info("Connecting to MASTER " + addr)
 		s.syncWithMaster(gen, addr)
 		s.mu.Lock()
 		if s.replica.gen == gen {
@@ -270,6 +280,9 @@ func (s *Server) syncWithMaster(gen int, addr string) {
 	s.mu.Lock()
 	timeout := time.Duration(s.cfg.ReplTimeout) * time.Second
 	s.mu.Unlock()
+	// Redis's connect is non-blocking: a refused connection is reported
+	// after this line
+	s.log.Info("MASTER <-> REPLICA sync started")
 	l, err := link.Dial(addr, timeout)
 	if err != nil {
 		s.logLinkError(err)
@@ -288,7 +301,6 @@ func (s *Server) syncWithMaster(gen int, addr string) {
 	r := &s.replica
 	r.conn = conn
 	r.state = replHandshake
-	s.log.Info("MASTER <-> REPLICA sync started")
 	s.log.Info("Non blocking connect for SYNC fired the event.")
 	cfg := link.Config{
 		ListeningPort: s.cfg.Port,
@@ -301,14 +313,14 @@ func (s *Server) syncWithMaster(gen int, addr string) {
 	}
 	cfg.Failover = s.repl.failover.state == failoverInProgress
 	id, off := s.repl.ids.Replid, s.repl.offset()
+	if r.noCachedMaster {
+		id = ""
+	}
 	s.mu.Unlock()
 
 	conn.SetDeadline(time.Now().Add(timeout))
-	s.log.Info(fmt.Sprintf("Trying a partial resynchronization (request %s:%d).", id, off+1))
+	l.Log = func(line string) { s.log.Info(line) }
 	res, err := l.Handshake(cfg, id, off)
-	for _, w := range l.Warnings {
-		s.log.Warn(w)
-	}
 	if cfg.Failover {
 		s.mu.Lock()
 		goOn := s.current(gen) && s.failoverHandshakeDone(err == nil)
@@ -325,12 +337,22 @@ func (s *Server) syncWithMaster(gen int, addr string) {
 		return
 	}
 	if res.Outcome == link.FullResync {
-		s.log.Info(fmt.Sprintf("Full resync from master: %s:%d", res.ReplID, res.Offset))
+		if res.Warning != "" {
+			s.log.Warn(res.Warning)
+		} else {
+			s.log.Info(fmt.Sprintf("Full resync from master: %s:%d", res.ReplID, res.Offset))
+		}
+		s.mu.Lock()
+		r.noCachedMaster = true // Redis discards its cached master here
+		s.mu.Unlock()
 		if !s.fullSyncFromMaster(gen, l, res, timeout) {
 			return
 		}
 	} else {
 		s.log.Info("Successful partial resynchronization with master.")
+		if res.Warning != "" {
+			s.log.Warn(res.Warning)
+		}
 		s.mu.Lock()
 		if !s.current(gen) {
 			s.mu.Unlock()
@@ -489,6 +511,7 @@ func (s *Server) masterLinkUp(conn net.Conn, db int) {
 	s.clients[m.id] = m
 	r.state = replConnected
 	r.downSince = time.Time{}
+	r.noCachedMaster = false
 }
 
 // streamFromMaster applies the master's stream until the link fails:
@@ -624,7 +647,9 @@ func (s *Server) startReplicaOnBoot() {
 	defer s.mu.Unlock()
 	ld := s.replica.loaded
 	host, port := s.cfg.MasterHost, s.cfg.MasterPort
+	s.replica.noCachedMaster = true
 	if ld.id != "" && ld.offset > 0 {
+		s.replica.noCachedMaster = false
 		s.repl.ids = replication.IDs{Replid: ld.id}
 		s.repl.ids.ClearID2()
 		s.repl.backlog = replication.NewBacklog(int(s.cfg.ReplBacklogSize), ld.offset)

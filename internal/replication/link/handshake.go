@@ -35,6 +35,24 @@ type Link struct {
 	// Warnings are the non-critical replies Redis logs and continues past
 	// (e.g. a master that does not understand REPLCONF capa).
 	Warnings []string
+	// Log, when set, receives the lines Redis's replica logs at notice
+	// level while the handshake goes on, in order: "Master replied to
+	// PING, replication can continue...", the non-critical REPLCONF
+	// replies above and the PSYNC attempt. Failures are not passed here:
+	// they are the returned Error's Logs; the PSYNC reply's warning is
+	// PsyncResult.Warning.
+	Log func(line string)
+}
+
+func (l *Link) notice(line string) {
+	if l.Log != nil {
+		l.Log(line)
+	}
+}
+
+func (l *Link) warn(line string) {
+	l.Warnings = append(l.Warnings, line)
+	l.notice(line)
 }
 
 // New wraps a connection the caller dialed to the master.
@@ -65,6 +83,10 @@ type PsyncResult struct {
 	Offset int64
 	// ReplIDChanged is set when +CONTINUE carried a new replication ID.
 	ReplIDChanged bool
+	// Warning is the line Redis logs as a warning about the reply while
+	// going on ("Master replication ID changed to ...", a malformed
+	// +FULLRESYNC), "" if none.
+	Warning string
 }
 
 // ErrorKind classifies a failed handshake so the caller can choose what to
@@ -129,6 +151,7 @@ func (l *Link) Handshake(cfg Config, replID string, reploff int64) (PsyncResult,
 		!strings.HasPrefix(reply, "-ERR operation not permitted") {
 		return PsyncResult{}, newError(ErrPing, "Error reply to PING from master: '"+reply+"'")
 	}
+	l.notice("Master replied to PING, replication can continue...")
 
 	if cfg.MasterAuth != "" {
 		args := []string{"AUTH", cfg.MasterAuth}
@@ -158,12 +181,15 @@ func (l *Link) Handshake(cfg Config, replID string, reploff int64) (PsyncResult,
 		return PsyncResult{}, err
 	}
 	if strings.HasPrefix(reply, "-") {
-		l.Warnings = append(l.Warnings, "(Non critical) Master does not understand REPLCONF capa: "+reply)
+		l.warn("(Non critical) Master does not understand REPLCONF capa: " + reply)
 	}
 
 	psyncID, psyncOff := "?", "-1"
 	if replID != "" {
 		psyncID, psyncOff = replID, strconv.FormatInt(reploff+1, 10)
+		l.notice("Trying a partial resynchronization (request " + psyncID + ":" + psyncOff + ").")
+	} else {
+		l.notice("Partial resynchronization not possible (no cached master)")
 	}
 	psync := []string{"PSYNC", psyncID, psyncOff}
 	if cfg.Failover {
@@ -180,7 +206,9 @@ func (l *Link) Handshake(cfg Config, replID string, reploff int64) (PsyncResult,
 	}
 	res, warning, err := parsePsyncReply(reply, replID, reploff)
 	if warning != "" {
+		// logged by the caller where Redis logs it, as a warning
 		l.Warnings = append(l.Warnings, warning)
+		res.Warning = warning
 	}
 	return res, err
 }
@@ -191,7 +219,7 @@ func (l *Link) replconf(option, value string) error {
 		return err
 	}
 	if strings.HasPrefix(reply, "-") {
-		l.Warnings = append(l.Warnings, "(Non critical) Master does not understand REPLCONF "+option+": "+reply)
+		l.warn("(Non critical) Master does not understand REPLCONF " + option + ": " + reply)
 	}
 	return nil
 }
