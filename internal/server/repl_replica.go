@@ -640,11 +640,11 @@ func (s *Server) ackLoop(gen int, l *link.Link, stop chan struct{}) {
 // continues it (Redis restores a cached master from those aux fields), so
 // a restarted replica can resync partially.
 func (s *Server) startReplicaOnBoot() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.cfg.MasterHost == "" {
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	ld := s.replica.loaded
 	host, port := s.cfg.MasterHost, s.cfg.MasterPort
 	s.replica.noCachedMaster = true
