@@ -67,6 +67,16 @@ func maskGroupReadCounters(dump []string) []string {
 	return out
 }
 
+// wantSyncs checks how many partial and full resyncs n served
+// (sync_partial_ok, sync_full), with the logs of procs when not.
+func (n *replNode) wantSyncs(t *testing.T, partial, full int, why string, procs ...*testutil.Proc) {
+	t.Helper()
+	ok, fl := n.info(t, "sync_partial_ok"), n.info(t, "sync_full")
+	if ok != strconv.Itoa(partial) || fl != strconv.Itoa(full) {
+		t.Errorf("%s: sync_partial_ok=%s sync_full=%s, want %d and %d (%s)\n%s", n.name, ok, fl, partial, full, why, logsOf(procs...))
+	}
+}
+
 // sameData compares the replicas' data sets with the master's, after
 // each has processed the master's whole stream.
 func sameData(t *testing.T, what string, m *replNode, replicas ...*replNode) {
@@ -129,9 +139,7 @@ func TestReplRedisMasterRedoubtReplica(t *testing.T) {
 	mixedWrites(t, m.p.Addr, 4000, 2)
 	sameData(t, "after a dropped link", m, r)
 	sameAsReference(t, "after a dropped link", m, ref, r)
-	if ok, full := m.info(t, "sync_partial_ok"), m.info(t, "sync_full"); ok != "1" || full != "2" {
-		t.Errorf("master: sync_partial_ok=%s sync_full=%s, want 1 and 2 (one per replica)\n%s", ok, full, logsOf(m.p, r.p))
-	}
+	m.wantSyncs(t, 1, 2, "one full sync per replica, the dropped link continued", m.p, r.p)
 	if err := r.c.Set(ctx, "x", "1", 0).Err(); err == nil || err.Error() != "READONLY You can't write against a read only replica." {
 		t.Errorf("write on the replica: %v", err)
 	}
@@ -169,12 +177,8 @@ func TestReplRedoubtChain(t *testing.T) {
 	mixedWrites(t, a.p.Addr, 4000, 4)
 	sameData(t, "B after its dropped link", a, b)
 	sameData(t, "C and D after B's dropped link", b, c, d)
-	if ok, full := a.info(t, "sync_partial_ok"), a.info(t, "sync_full"); ok != "1" || full != "1" {
-		t.Errorf("A: sync_partial_ok=%s sync_full=%s, want 1 and 1\n%s", ok, full, logsOf(a.p, b.p))
-	}
-	if ok, full := b.info(t, "sync_partial_ok"), b.info(t, "sync_full"); ok != "0" || full != "2" {
-		t.Errorf("B: sync_partial_ok=%s sync_full=%s, want 0 and 2 (C and D kept their links)\n%s", ok, full, logsOf(b.p, c.p))
-	}
+	a.wantSyncs(t, 1, 1, "B's dropped link continued", a.p, b.p)
+	b.wantSyncs(t, 0, 2, "C and D kept their links", b.p, c.p)
 	// WAIT on A counts B's acknowledgement (a GETACK answered at once)
 	w := redis.NewClient(&redis.Options{Addr: a.p.Addr, PoolSize: 1})
 	defer w.Close()
@@ -227,9 +231,7 @@ func TestReplPromotionContinues(t *testing.T) {
 	mixedWrites(t, b.p.Addr, 20000, 6)
 	aofEffectOps(t, b.p.Addr)
 	sameData(t, "after the promotion", b, c, d, a)
-	if ok, full := b.info(t, "sync_partial_ok"), b.info(t, "sync_full"); ok != "3" || full != "0" {
-		t.Errorf("B: sync_partial_ok=%s sync_full=%s, want 3 partial resyncs and no full one\n%s", ok, full, logsOf(b.p, a.p, c.p, d.p))
-	}
+	b.wantSyncs(t, 3, 0, "everyone continued by replid2", b.p, a.p, c.p, d.p)
 	if err := b.c.Set(ctx, "written-on-B", "1", 0).Err(); err != nil {
 		t.Errorf("write on the promoted master: %v", err)
 	}
@@ -340,9 +342,7 @@ func TestReplFailoverCommand(t *testing.T) {
 	if id2 := b.info(t, "master_replid2"); id2 != oldID {
 		t.Errorf("B's master_replid2 %s, want A's replid %s", id2, oldID)
 	}
-	if ok, full := b.info(t, "sync_partial_ok"), b.info(t, "sync_full"); ok != "1" || full != "0" {
-		t.Errorf("B: sync_partial_ok=%s sync_full=%s, want A's partial resync only\n%s", ok, full, logsOf(a.p, b.p))
-	}
+	b.wantSyncs(t, 1, 0, "A's partial resync only", a.p, b.p)
 	if err := a.c.Set(ctx, "on-old-master", "1", 0).Err(); err == nil || !strings.HasPrefix(err.Error(), "READONLY") {
 		t.Errorf("a write on the old master after FAILOVER: %v", err)
 	}
@@ -394,9 +394,7 @@ func TestReplicaRestartContinues(t *testing.T) {
 			mixedWrites(t, m.p.Addr, 2000, 12)
 			r = newReplNode(t, "restarted replica", testutil.StartRedoubtIn(t, dir, args...))
 			sameData(t, "after the restart", m, r)
-			if ok, full := m.info(t, "sync_partial_ok"), m.info(t, "sync_full"); ok != "1" || full != "1" {
-				t.Errorf("master: sync_partial_ok=%s sync_full=%s, want 1 and 1\n%s", ok, full, logsOf(m.p, r.p))
-			}
+			m.wantSyncs(t, 1, 1, "the restarted replica continued", m.p, r.p)
 		})
 	}
 }
