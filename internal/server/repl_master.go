@@ -44,6 +44,7 @@ type replMaster struct {
 	// history this server's stream continues
 	ids      replication.IDs
 	failover failover // a FAILOVER in progress (repl_failover.go)
+	scratch  []byte   // feedReplicas' encoding buffer
 	replicas []*replicaLink
 	lastPing time.Time
 	// lastSecond is when the once-a-second part of replCron last ran
@@ -131,6 +132,7 @@ type replicaLink struct {
 	// taken but not yet written (both count against the output limit)
 	pending  []byte
 	inflight int
+	spare    []byte // the last written buffer, for the next commands
 	// writingSince is when the write in progress began (zero: none)
 	writingSince time.Time
 	closed       bool
@@ -201,13 +203,17 @@ func (s *Server) feedReplicas(db int, argv [][]byte) {
 	if r.backlog == nil {
 		return
 	}
-	var buf []byte
+	// one encoding buffer for every op: appendToStream copies it
+	buf := r.scratch[:0]
 	if db != r.selDB {
 		buf = aof.AppendSelect(buf, db)
 		r.selDB = db
 	}
 	buf = aof.AppendCommand(buf, argv...)
 	s.appendToStream(buf)
+	if cap(buf) <= 64<<10 {
+		r.scratch = buf
+	}
 }
 
 // appendToStream adds stream bytes to the backlog and every replica's
@@ -876,11 +882,18 @@ func (c *Client) streamToReplica(ok bool) {
 			out, l.payload = l.payload, nil
 			l.payloadBusy = len(out)
 		} else {
-			out, l.pending = l.pending, nil
+			// the buffer written last time takes the next commands:
+			// a fresh one per write grew by copying, again and again
+			out, l.pending, l.spare = l.pending, l.spare, nil
 			l.inflight = len(out)
 		}
 		l.mu.Unlock()
 		ok = c.writeReplicaOutput(out, payload)
+		if !payload && cap(out) <= 1<<20 {
+			l.mu.Lock()
+			l.spare = out[:0]
+			l.mu.Unlock()
+		}
 	}
 	l.markClosed()
 	s.mu.Lock()

@@ -576,12 +576,14 @@ func (s *Server) applyFromMaster(cmds [][][]byte) {
 	r := &s.replica
 	m := r.master
 	m.lastInteract = time.Now()
-	// the keys' buckets are touched together so their cache misses
-	// overlap, as for a client's pipeline (they were half the replica's
-	// CPU under a SET load)
-	m.prefetchKeys(cmds)
 	s.ks.MasterApplying = true
-	for _, argv := range cmds {
+	for i, argv := range cmds {
+		if i%prefetchAhead == 0 {
+			// the next keys' buckets are touched together so their cache
+			// misses overlap, as for a client's pipeline (the lookups
+			// were half the replica's CPU under a SET load)
+			m.prefetchKeys(cmds[i:min(i+prefetchAhead, len(cmds))])
+		}
 		r.multiBytes = aof.AppendCommand(r.multiBytes, argv...)
 		if len(argv) > 0 {
 			m.processCommand(argv)
@@ -594,6 +596,9 @@ func (s *Server) applyFromMaster(cmds [][][]byte) {
 	}
 	s.ks.MasterApplying = false
 }
+
+// prefetchAhead is how many commands' keys are prefetched at a time.
+const prefetchAhead = 16
 
 // sendAckIfAsked sends REPLCONF ACK when the stream asked for one.
 func (s *Server) sendAckIfAsked(l *link.Link) {
