@@ -646,6 +646,7 @@ func (s *Server) runSocketTransfer(j *rdbJob, links []*replicaLink) {
 	eof := hex.EncodeToString(mark)
 	ok := deliverPayload(links, []byte("$EOF:"+eof+"\r\n")) > 0
 	killed := !ok // stopped for want of replicas, as Redis kills its child
+	j.sched0 = readWalkMetrics()
 	var buf []byte
 	for done := false; ok && !done; {
 		s.mu.Lock()
@@ -653,7 +654,10 @@ func (s *Server) runSocketTransfer(j *rdbJob, links []*replicaLink) {
 			s.mu.Unlock()
 			return
 		}
+		t0 := time.Now()
 		buf, done = j.step(buf[:0])
+		j.steps++
+		j.maxHold = max(j.maxHold, time.Since(t0))
 		if j.encErr != nil {
 			s.log.Warn(j.encErr.Error())
 			ok = false
@@ -697,6 +701,7 @@ func (s *Server) runSocketTransfer(j *rdbJob, links []*replicaLink) {
 		s.failReplicasWaitingBgsave()
 	} else {
 		s.log.Warn(fmt.Sprintf("Diskless rdb transfer, done reading from pipe, %d replicas still up.", up))
+		s.logWalk(j)
 		s.log.Info("Background RDB transfer terminated with success")
 		for _, l := range links {
 			if l.detached || l.state != replWaitBgsaveEnd {
