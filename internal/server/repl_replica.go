@@ -235,6 +235,7 @@ func (s *Server) disconnectReplicas() {
 // replicaLoop is the link goroutine: connect, sync, apply the stream;
 // after a failure wait a second and try again, until REPLICAOF changes.
 func (s *Server) replicaLoop(gen int) {
+	lost := false
 	for {
 		s.mu.Lock()
 		if s.replica.gen != gen || s.closing.Load() {
@@ -245,13 +246,23 @@ func (s *Server) replicaLoop(gen int) {
 		s.replica.state = replConnecting
 		s.mu.Unlock()
 		// every attempt, as Redis's replicationCron logs it
-		s.log.Info("Connecting to MASTER " + addr)
+		if lost {
+			s.log.Info("Reconnecting to MASTER " + addr)
+		} else {
+			s.log.Info("Connecting to MASTER " + addr)
+		}
 		s.syncWithMaster(gen, addr)
 		s.mu.Lock()
+		// a link that was up is tried again at once, as Redis does (a
+		// second's wait may cost the backlog the replica needs)
+		lost = s.replica.state == replConnected
 		if s.replica.gen == gen {
 			s.dropMasterLink()
 		}
 		s.mu.Unlock()
+		if lost {
+			continue
+		}
 		select {
 		case <-s.done:
 			return
