@@ -323,18 +323,9 @@ func cmdClientPause(c *Client, args [][]byte) {
 			return
 		}
 	}
-	ms, ok := parseInt(args[2])
+	end, ok := c.timeoutArg(args[2], false)
 	if !ok {
-		c.addError("ERR timeout is not an integer or out of range")
 		return
-	}
-	if ms < 0 {
-		c.addError("ERR timeout is negative")
-		return
-	}
-	end := int64(0)
-	if ms > 0 {
-		end = time.Now().UnixMilli() + ms
 	}
 	c.srv.pauseClients(typ, end)
 	c.w.OK()

@@ -51,13 +51,8 @@ func cmdWait(c *Client, args [][]byte) {
 	if !ok {
 		return
 	}
-	timeout, ok := parseInt(args[2])
+	deadline, ok := c.timeoutArg(args[2], false)
 	if !ok {
-		c.addError("ERR timeout is not an integer or out of range")
-		return
-	}
-	if timeout < 0 {
-		c.addError("ERR timeout is negative")
 		return
 	}
 	target := s.repl.offset()
@@ -65,10 +60,6 @@ func cmdWait(c *Client, args [][]byte) {
 	if acked >= int64(want) || c.denyBlocking() {
 		c.w.Int(acked)
 		return
-	}
-	deadline := int64(0)
-	if timeout > 0 {
-		deadline = s.now() + timeout
 	}
 	// blocked on no key: acknowledgements (replicaAcked), the timeout or
 	// CLIENT UNBLOCK end it

@@ -937,12 +937,6 @@ func (c *Client) writeReplicaOutput(out []byte, payload bool) bool {
 	return true
 }
 
-func (l *replicaLink) isClosed() bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.closed
-}
-
 // readReplicaAcks runs the replica's commands (REPLCONF ACK) until the
 // connection ends, then stops the writer. A replica gets no replies, as
 // from Redis. Whatever it sends (an ACK, a newline while it loads)

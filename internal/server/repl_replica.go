@@ -78,13 +78,12 @@ type replicaState struct {
 	// repl_down_since); zero while it was never up
 	downSince time.Time
 	// transfer progress, written by the link goroutine without the lock
-	transferStart  time.Time
-	transferSize   int64 // -1: delimited by an EOF mark
 	transferRead   atomic.Int64
 	transferLastIO atomic.Int64 // unix seconds
 	wmu            sync.Mutex   // serialises writes to conn (ACKs)
-	// role is what log lines show: 'S' while a replica, else 'M'
-	role atomic.Int32
+	// replicaRole mirrors isReplica for the log lines, which are written
+	// without the lock
+	replicaRole atomic.Bool
 	// loaded is the replication state the RDB loaded at start-up names
 	// (its repl-id, repl-offset, repl-stream-db aux fields)
 	loaded struct {
@@ -98,10 +97,17 @@ func (s *Server) isReplica() bool { return s.replica.host != "" }
 
 // logRole is the role letter of log lines (read without the lock).
 func (s *Server) logRole() byte {
-	if s.replica.role.Load() == 'S' {
+	if s.replica.replicaRole.Load() {
 		return 'S'
 	}
 	return 'M'
+}
+
+// setReplicaRole switches what depends on being a replica: the keyspace
+// hides expired keys instead of deleting them, and log lines say 'S'.
+func (s *Server) setReplicaRole(replica bool) {
+	s.ks.IsReplica = replica
+	s.replica.replicaRole.Store(replica)
 }
 
 // linkUp is master_link_status:up.
@@ -159,8 +165,7 @@ func (s *Server) setMaster(host string, port int) {
 	s.dropMasterLink()
 	r.host, r.port = host, port
 	s.cfg.MasterHost, s.cfg.MasterPort = host, port
-	s.ks.IsReplica = true
-	s.replica.role.Store('S')
+	s.setReplicaRole(true)
 	if wasMaster {
 		r.noCachedMaster = false
 		// the PSYNC names this server's own history (Redis's
@@ -193,8 +198,7 @@ func (s *Server) unsetMaster() {
 	r.host, r.port, r.state = "", 0, replNone
 	r.downSince = time.Time{}
 	s.cfg.MasterHost, s.cfg.MasterPort = "", 0
-	s.ks.IsReplica = false
-	s.replica.role.Store('M')
+	s.setReplicaRole(false)
 	r.master = nil
 	s.log.Warn(s.repl.ids.Shift(s.repl.offset()))
 	s.disconnectReplicas()
@@ -416,8 +420,6 @@ func (s *Server) fullSyncFromMaster(gen int, l *link.Link, res link.PsyncResult,
 		return false
 	}
 	r.state = replTransfer
-	r.transferStart = time.Now()
-	r.transferSize = -1
 	r.transferRead.Store(0)
 	r.transferLastIO.Store(time.Now().Unix())
 	toDisk := s.cfg.ReplDisklessLoad == "disabled"
@@ -457,9 +459,7 @@ func (s *Server) fullSyncFromMaster(gen int, l *link.Link, res link.PsyncResult,
 	// the replicas' history is gone with the data set
 	s.disconnectReplicas()
 	s.ks.SignalFlushed(nil)
-	for _, db := range s.ks.DBs {
-		db.Flush()
-	}
+	s.flushAllDBs()
 	s.log.Info("MASTER <-> REPLICA sync: Loading DB in memory")
 	gc := debug.SetGCPercent(-1) // as at start-up: nearly all of it stays live
 	s.replica.loaded.streamDB = 0
@@ -467,9 +467,7 @@ func (s *Server) fullSyncFromMaster(gen int, l *link.Link, res link.PsyncResult,
 	debug.SetGCPercent(gc)
 	if err != nil {
 		s.log.Warn(fmt.Sprintf("Failed trying to load the MASTER synchronization DB from socket: %v", err))
-		for _, db := range s.ks.DBs {
-			db.Flush()
-		}
+		s.flushAllDBs()
 		return false
 	}
 	s.repl.ids = replication.IDs{Replid: res.ReplID}
@@ -490,6 +488,14 @@ func (s *Server) fullSyncFromMaster(gen int, l *link.Link, res link.PsyncResult,
 	return true
 }
 
+// flushAllDBs empties every database (what was loaded before a payload
+// failed, or the data set the payload replaces).
+func (s *Server) flushAllDBs() {
+	for _, db := range s.ks.DBs {
+		db.Flush()
+	}
+}
+
 // storeSyncPayload writes the payload to a temp file, syncs it and renames
 // it over the RDB file.
 func storeSyncPayload(path string, payload []byte) error {
@@ -507,8 +513,7 @@ func (s *Server) masterLinkUp(conn net.Conn, db int) {
 	r := &s.replica
 	m := r.master
 	if m == nil {
-		m = &Client{srv: s, rd: resp.NewReader(), w: resp.NewWriter(), user: "default", authenticated: true,
-			flags: flagMaster, db: s.ks.DBs[0]}
+		m = s.newMasterClient(0)
 		r.master = m
 	}
 	m.conn = conn
@@ -523,6 +528,13 @@ func (s *Server) masterLinkUp(conn net.Conn, db int) {
 	r.state = replConnected
 	r.downSince = time.Time{}
 	r.noCachedMaster = false
+}
+
+// newMasterClient is the client the master's stream runs as, in db; its
+// connection is attached by masterLinkUp.
+func (s *Server) newMasterClient(db int) *Client {
+	return &Client{srv: s, rd: resp.NewReader(), w: resp.NewWriter(), user: "default", authenticated: true,
+		flags: flagMaster, db: s.ks.DBs[db]}
 }
 
 // streamFromMaster applies the master's stream until the link fails:
@@ -673,12 +685,10 @@ func (s *Server) startReplicaOnBoot() {
 		s.repl.ids = replication.IDs{Replid: ld.id}
 		s.repl.ids.ClearID2()
 		s.repl.backlog = replication.NewBacklog(int(s.cfg.ReplBacklogSize), ld.offset)
-		s.replica.master = &Client{srv: s, rd: resp.NewReader(), w: resp.NewWriter(), user: "default", authenticated: true,
-			flags: flagMaster, db: s.ks.DBs[min(max(ld.streamDB, 0), len(s.ks.DBs)-1)]}
+		s.replica.master = s.newMasterClient(min(max(ld.streamDB, 0), len(s.ks.DBs)-1))
 	}
 	s.replica.host, s.replica.port = host, port
-	s.ks.IsReplica = true
-	s.replica.role.Store('S')
+	s.setReplicaRole(true)
 	s.startReplicaLink()
 }
 
@@ -733,17 +743,13 @@ func (s *Server) infoReplicaFields(b *strings.Builder) {
 		"slave_repl_offset", off,
 	)
 	if r.state == replTransfer {
-		read := r.transferRead.Load()
-		total := r.transferSize
-		left, perc := int64(0), 0.0
-		if total > 0 {
-			left, perc = total-read, float64(read)*100/float64(total)
-		}
+		// the payload's size is not known while it comes in (as for an
+		// EOF-delimited one in Redis): total -1, nothing left, 0%
 		infoLines(b,
-			"master_sync_total_bytes", total,
-			"master_sync_read_bytes", read,
-			"master_sync_left_bytes", left,
-			"master_sync_perc", fmt.Sprintf("%.2f", perc),
+			"master_sync_total_bytes", -1,
+			"master_sync_read_bytes", r.transferRead.Load(),
+			"master_sync_left_bytes", 0,
+			"master_sync_perc", "0.00",
 			"master_sync_last_io_seconds_ago", time.Now().Unix()-r.transferLastIO.Load(),
 		)
 	}

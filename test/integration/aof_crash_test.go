@@ -612,11 +612,7 @@ func TestAOFStaleTempIncr(t *testing.T) {
 	for _, bin := range []string{"redoubt", "redis"} {
 		t.Run(bin, func(t *testing.T) {
 			dir := t.TempDir()
-			start := testutil.StartRedoubtIn
-			if bin == "redis" {
-				start = testutil.StartRedisIn
-			}
-			p := start(t, dir)
+			p := testutil.StartKindIn(t, bin, dir)
 			c := redis.NewClient(&redis.Options{Addr: p.Addr})
 			defer c.Close()
 			ctx := context.Background()
@@ -634,7 +630,7 @@ func TestAOFStaleTempIncr(t *testing.T) {
 			waitAOFRewrite(t, c)
 			p.Cmd.Process.Kill()
 			<-p.Exited
-			p2 := start(t, dir, "--appendonly", "yes")
+			p2 := testutil.StartKindIn(t, bin, dir, "--appendonly", "yes")
 			c2 := redis.NewClient(&redis.Options{Addr: p2.Addr})
 			defer c2.Close()
 			waitLoaded(t, c2)
@@ -653,11 +649,7 @@ func TestAOFEnabledBehindBgsave(t *testing.T) {
 	for _, bin := range []string{"redoubt", "redis"} {
 		t.Run(bin, func(t *testing.T) {
 			dir := t.TempDir()
-			start := testutil.StartRedoubtIn
-			if bin == "redis" {
-				start = testutil.StartRedisIn
-			}
-			p := start(t, dir)
+			p := testutil.StartKindIn(t, bin, dir)
 			c := redis.NewClient(&redis.Options{Addr: p.Addr})
 			defer c.Close()
 			ctx := context.Background()
@@ -688,7 +680,7 @@ func TestAOFEnabledBehindBgsave(t *testing.T) {
 			}
 			p.Cmd.Process.Kill()
 			<-p.Exited
-			p2 := start(t, dir, "--appendonly", "yes")
+			p2 := testutil.StartKindIn(t, bin, dir, "--appendonly", "yes")
 			c2 := redis.NewClient(&redis.Options{Addr: p2.Addr})
 			defer c2.Close()
 			waitLoaded(t, c2)
@@ -733,11 +725,7 @@ func TestAOFTornNotLastFile(t *testing.T) {
 			if st.Size() != good.Size() {
 				t.Errorf("file cut back to %d, want %d", st.Size(), good.Size())
 			}
-			start := testutil.StartRedoubtIn
-			if bin == "redis" {
-				start = testutil.StartRedisIn
-			}
-			s := start(t, d, "--appendonly", "yes")
+			s := testutil.StartKindIn(t, bin, d, "--appendonly", "yes")
 			c := redis.NewClient(&redis.Options{Addr: s.Addr})
 			defer c.Close()
 			waitLoaded(t, c)

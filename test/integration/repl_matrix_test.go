@@ -368,13 +368,7 @@ func TestReplicaRestartContinues(t *testing.T) {
 	ctx := context.Background()
 	for _, kind := range []string{"redoubt", "redis"} {
 		t.Run(kind+" master", func(t *testing.T) {
-			var mp *testutil.Proc
-			if kind == "redis" {
-				mp = testutil.StartRedis(t, noSyncDelay...)
-			} else {
-				mp = testutil.StartRedoubt(t, noSyncDelay...)
-			}
-			m := newReplNode(t, "master", mp)
+			m := newReplNode(t, "master", testutil.StartKind(t, kind, noSyncDelay...))
 			dir := t.TempDir()
 			args := []string{"--replicaof", "127.0.0.1", strconv.Itoa(m.p.Port)}
 			r := newReplNode(t, "replica", testutil.StartRedoubtIn(t, dir, args...))
@@ -407,13 +401,7 @@ func TestReplicaDiskBasedPayload(t *testing.T) {
 	for _, kind := range []string{"redis", "redoubt"} {
 		t.Run(kind+" master", func(t *testing.T) {
 			args := []string{"--repl-diskless-sync", "no"}
-			var mp *testutil.Proc
-			if kind == "redis" {
-				mp = testutil.StartRedis(t, args...)
-			} else {
-				mp = testutil.StartRedoubt(t, args...)
-			}
-			m := newReplNode(t, "master", mp)
+			m := newReplNode(t, "master", testutil.StartKind(t, kind, args...))
 			fillRDBDataset(t, m.c, 1000)
 			dir := t.TempDir()
 			r := newReplNode(t, "replica", testutil.StartRedoubtIn(t, dir, "--replicaof", "127.0.0.1", strconv.Itoa(m.p.Port)))

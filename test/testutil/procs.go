@@ -116,6 +116,23 @@ func StartRedisIn(t testing.TB, dir string, args ...string) *Proc {
 	return startIn(t, RedisServerPath(t), dir, args)
 }
 
+// StartKind starts redis-server when kind is "redis", else redoubt: for
+// tests that run the same steps against both.
+func StartKind(t testing.TB, kind string, args ...string) *Proc {
+	if kind == "redis" {
+		return StartRedis(t, args...)
+	}
+	return StartRedoubt(t, args...)
+}
+
+// StartKindIn is StartKind with dir as the working directory.
+func StartKindIn(t testing.TB, kind, dir string, args ...string) *Proc {
+	if kind == "redis" {
+		return StartRedisIn(t, dir, args...)
+	}
+	return StartRedoubtIn(t, dir, args...)
+}
+
 func start(t testing.TB, bin string, args []string) *Proc {
 	t.Helper()
 	return startIn(t, bin, t.TempDir(), args)
