@@ -113,7 +113,10 @@ func TestEvictionAllKeysLRUKeepsHotSet(t *testing.T) {
 			if n := countExisting(t, c, "hot", 100); n != 100 {
 				t.Errorf("%d of 100 recently read keys left", n)
 			}
-			if n := countExisting(t, c, "new", keysFitting/2); n != keysFitting/2 {
+			// Sampled LRU is approximate: a round whose whole sample is
+			// recent keys (an empty pool at the first eviction) takes
+			// one of them, in Redis too. One in a hundred is the bound.
+			if n := countExisting(t, c, "new", keysFitting/2); n < keysFitting/2*99/100 {
 				t.Errorf("%d of %d just written keys left", n, keysFitting/2)
 			}
 			if evictInfoField(t, c, "stats", "evicted_keys") == 0 || countExisting(t, c, "cold", keysFitting*8/10) == keysFitting*8/10 {
