@@ -30,20 +30,20 @@ func (a Addr) String() string { return a.Host + ":" + strconv.Itoa(a.Port) }
 type Flags uint32
 
 const (
-	FlagMaster            Flags = 1 << iota // SRI_MASTER
-	FlagReplica                             // SRI_SLAVE
-	FlagSentinel                            // SRI_SENTINEL
-	FlagSDown                               // SRI_S_DOWN: subjectively down
-	FlagODown                               // SRI_O_DOWN: objectively down
-	FlagMasterDown                          // SRI_MASTER_DOWN: this sentinel says the master is down
-	FlagFailoverInProgress                  // SRI_FAILOVER_IN_PROGRESS
-	FlagPromoted                            // SRI_PROMOTED: the replica chosen for promotion
-	FlagReconfSent                          // SRI_RECONF_SENT
-	FlagReconfInProg                        // SRI_RECONF_INPROG
-	FlagReconfDone                          // SRI_RECONF_DONE
-	FlagForceFailover                       // SRI_FORCE_FAILOVER
-	FlagScriptKillSent                      // SRI_SCRIPT_KILL_SENT
-	FlagMasterReboot                        // SRI_MASTER_REBOOT
+	FlagMaster             Flags = 1 << iota // SRI_MASTER
+	FlagReplica                              // SRI_SLAVE
+	FlagSentinel                             // SRI_SENTINEL
+	FlagSDown                                // SRI_S_DOWN: subjectively down
+	FlagODown                                // SRI_O_DOWN: objectively down
+	FlagMasterDown                           // SRI_MASTER_DOWN: this sentinel says the master is down
+	FlagFailoverInProgress                   // SRI_FAILOVER_IN_PROGRESS
+	FlagPromoted                             // SRI_PROMOTED: the replica chosen for promotion
+	FlagReconfSent                           // SRI_RECONF_SENT
+	FlagReconfInProg                         // SRI_RECONF_INPROG
+	FlagReconfDone                           // SRI_RECONF_DONE
+	FlagForceFailover                        // SRI_FORCE_FAILOVER
+	FlagScriptKillSent                       // SRI_SCRIPT_KILL_SENT
+	FlagMasterReboot                         // SRI_MASTER_REBOOT
 )
 
 // FailoverState is a master's SENTINEL_FAILOVER_STATE_*.
