@@ -47,6 +47,10 @@ type Machine struct {
 	nextID    ID
 	instances map[ID]*Instance
 	out       []Action
+
+	// --- fields of the timed logic (monitor, down, election, failover) ---
+
+	// --- fields of configuration and commands (config, commands, info) ---
 }
 
 // SimFailure is SENTINEL SIMULATE-FAILURE's flags.
@@ -64,7 +68,7 @@ func New(myID string, port int) *Machine {
 		Masters:             map[string]*Master{},
 		Port:                port,
 		DenyScriptsReconfig: true,
-		Timing:              RedisTiming,
+		Timing:              DefaultTiming,
 		Rand:                rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 		instances:           map[ID]*Instance{},
 	}
