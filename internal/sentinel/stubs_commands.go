@@ -24,3 +24,7 @@ func (m *Machine) RoleReply() Reply { return Reply{} }
 
 // GenerateInitialMonitorEvents emits +monitor for every master, at start.
 func (m *Machine) GenerateInitialMonitorEvents() {}
+
+// commandName is the name to send for a command to mm's instances,
+// after "sentinel rename-command" (placeholder: no renames yet).
+func (m *Machine) commandName(mm *Master, name string) string { return name }
