@@ -141,6 +141,8 @@ func (r *scriptRunner) runPending() {
 		maxRuntime = RedisTiming.ScriptMaxRuntime
 	}
 	var evs []Emit
+	var started []*exec.Cmd
+	var startedJobs []*scriptJob
 	r.mu.Lock()
 	now := time.Now()
 	for i := 0; i < len(r.queue) && r.running < scriptMaxRunning && !r.stopped; i++ {
@@ -165,13 +167,20 @@ func (r *scriptRunner) runPending() {
 		r.running++
 		evs = append(evs, Emit{Level: LevelDebug, Type: "+script-child", Text: fmt.Sprint(j.pid)})
 		j.killTimer = time.AfterFunc(maxRuntime, func() { r.kill(j, cmd.Process) })
+		started = append(started, cmd)
+		startedJobs = append(startedJobs, j)
+	}
+	r.mu.Unlock()
+	r.emitAll(evs)
+	// Waiting starts after +script-child is out, so -script-child
+	// always follows it.
+	for i, cmd := range started {
+		j := startedJobs[i]
 		go func() {
 			cmd.Wait()
 			r.collect(j, cmd.ProcessState)
 		}()
 	}
-	r.mu.Unlock()
-	r.emitAll(evs)
 }
 
 // kill ends a script that ran too long (sentinelKillTimedoutScripts);
