@@ -51,6 +51,7 @@ type conn struct {
 	d      *Driver
 	link   *instLink
 	pubsub bool
+	addr   Addr            // a copy: link.cfg may be updated under the driver's lock
 	ctx    context.Context // cancelled by shutdown: ends a dial in progress
 	cancel context.CancelFunc
 
@@ -102,7 +103,7 @@ func (a Connect) sameTarget(b Connect) bool {
 // newConn prepares a connection with its handshake already queued, so
 // commands the machine sends before the dial completes follow it.
 func (d *Driver) newConn(l *instLink, pubsub bool) *conn {
-	c := &conn{d: d, link: l, pubsub: pubsub}
+	c := &conn{d: d, link: l, pubsub: pubsub, addr: l.cfg.Addr}
 	c.cond = sync.NewCond(&c.mu)
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	cfg := l.cfg
@@ -200,7 +201,7 @@ func (c *conn) fail(err error) {
 func (c *conn) run() {
 	defer c.d.wg.Done()
 	defer c.cancel()
-	addr := c.link.cfg.Addr
+	addr := c.addr
 	dialer := net.Dialer{Timeout: c.d.ConnectTimeout}
 	nc, err := dialer.DialContext(c.ctx, "tcp", net.JoinHostPort(addr.Host, strconv.Itoa(addr.Port)))
 	if err != nil {

@@ -477,3 +477,36 @@ func TestLinkReplyReaderRESP3(t *testing.T) {
 		t.Errorf("short bulk accepted")
 	}
 }
+
+func TestLinkWriteTimeout(t *testing.T) {
+	// A peer that accepts and never reads: the write blocks once the
+	// socket buffers are full, and the deadline ends the link.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		if c, err := l.Accept(); err == nil {
+			accepted <- c
+		}
+	}()
+	defer func() {
+		l.Close()
+		select {
+		case c := <-accepted:
+			c.Close()
+		default:
+		}
+	}()
+	d, rec := newTestDriver(t)
+	d.WriteTimeout = 100 * time.Millisecond
+	port := l.Addr().(*net.TCPAddr).Port
+	d.apply(Connect{ID: 1, Addr: Addr{Host: "127.0.0.1", Port: port}})
+	rec.wait(t, "link up", isLink(1, false, true))
+	d.apply(Command{ID: 1, Kind: CmdPublishHello, Args: []string{"PUBLISH", helloChannel, strings.Repeat("x", 64<<20)}})
+	down := rec.wait(t, "link down", isLink(1, false, false)).(LinkEvent)
+	if down.Err != "Timeout" {
+		t.Errorf("down event %+v", down)
+	}
+}
