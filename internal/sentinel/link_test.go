@@ -510,3 +510,16 @@ func TestLinkWriteTimeout(t *testing.T) {
 		t.Errorf("down event %+v", down)
 	}
 }
+
+func TestLinkClientNames(t *testing.T) {
+	for _, tc := range []struct{ in, cmd, pubsub string }{
+		{"sentinel-0123abcd-cmd", "sentinel-0123abcd-cmd", "sentinel-0123abcd-pubsub"},
+		{"sentinel-0123abcd", "sentinel-0123abcd-cmd", "sentinel-0123abcd-pubsub"},
+		{"", "", ""},
+	} {
+		c := Connect{ClientName: tc.in}
+		if c.cmdName() != tc.cmd || c.pubsubName() != tc.pubsub {
+			t.Errorf("%q: %q %q", tc.in, c.cmdName(), c.pubsubName())
+		}
+	}
+}
