@@ -51,6 +51,15 @@ type Machine struct {
 	// --- fields of the timed logic (monitor, down, election, failover) ---
 
 	// --- fields of configuration and commands (config, commands, info) ---
+
+	// renamed holds each master's "rename-command" table, keyed by the
+	// lower-cased original name (Redis compares command names without
+	// case). Kept here rather than in Master so types.go stays untouched.
+	renamed map[*Master]map[string]renamedCommand
+	// RunningScripts and ScriptsQueueLength are the script runner's
+	// counts, set by whoever runs scripts, shown by INFO.
+	RunningScripts     int
+	ScriptsQueueLength int
 }
 
 // SimFailure is SENTINEL SIMULATE-FAILURE's flags.
