@@ -95,6 +95,17 @@ func arrayReply(a ...Reply) Reply {
 
 var okReply = statusReply("OK")
 
+// hostResolves reports whether a host name resolves, for SENTINEL
+// MONITOR with resolve-hostnames (Redis's anetResolve, which blocks the
+// same way). A variable so tests need no DNS.
+var hostResolves = func(host string) bool {
+	if host == "" {
+		return false
+	}
+	_, err := net.LookupHost(host)
+	return err == nil
+}
+
 const noSuchMaster = "ERR No such master with that name"
 
 // sanitize is what Redis does to user text in an error: at most n bytes,
@@ -279,10 +290,9 @@ func (m *Machine) monitorCommand(now time.Time, args []string) Reply {
 	if quorum <= 0 {
 		return errReply("ERR Quorum must be 1 or greater.")
 	}
-	// Without resolve-hostnames only an IP address will do; with it
-	// Redis resolves the name, which this state machine does not do
-	// (the links resolve it when connecting).
-	if args[3] == "" || (!m.ResolveHostnames && net.ParseIP(args[3]) == nil) {
+	// Without resolve-hostnames only an IP address will do; with it the
+	// name must resolve now (the links resolve it again when connecting).
+	if net.ParseIP(args[3]) == nil && (!m.ResolveHostnames || !hostResolves(args[3])) {
 		return errReply("ERR Invalid IP address or hostname specified")
 	}
 	if port < 0 || port > 65535 {

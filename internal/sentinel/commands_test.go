@@ -203,6 +203,22 @@ func TestCommandReplies(t *testing.T) {
 	}
 }
 
+func TestMonitorResolveHostnames(t *testing.T) {
+	defer func(f func(string) bool) { hostResolves = f }(hostResolves)
+	hostResolves = func(h string) bool { return h == "db1" }
+	m := newTest(t, "resolve-hostnames yes")
+	if got := render(cmd(m, "sentinel monitor a db2 6379 1")); got != "-ERR Invalid IP address or hostname specified" {
+		t.Errorf("unresolvable: %s", got)
+	}
+	if got := render(cmd(m, "sentinel monitor a db1 6379 1")); got != "+OK" || m.Masters["a"].Addr.Host != "db1" {
+		t.Errorf("resolvable: %s", got)
+	}
+	m.ResolveHostnames = false
+	if got := render(cmd(m, "sentinel monitor b db1 6379 1")); got != "-ERR Invalid IP address or hostname specified" {
+		t.Errorf("without resolve-hostnames: %s", got)
+	}
+}
+
 func TestCommandHelp(t *testing.T) {
 	r := cmd(New(testID, 1), "sentinel HELP")
 	if len(r.Array) != 49 { // as redis-cli | wc -l shows
