@@ -99,11 +99,11 @@ func (m *Machine) applyConfig(argv []string, now time.Time) string {
 	}
 	switch {
 	case stmt == "monitor" && argc == 5:
-		quorum := atoi(argv[4])
+		quorum := confAtoi(argv[4])
 		if quorum <= 0 {
 			return "Quorum must be 1 or greater."
 		}
-		addr, msg := m.checkAddr(argv[2], atoi(argv[3]))
+		addr, msg := m.checkAddr(argv[2], confAtoi(argv[3]))
 		if msg != "" {
 			return msg
 		}
@@ -115,7 +115,7 @@ func (m *Machine) applyConfig(argv []string, now time.Time) string {
 		if mm == nil {
 			return msg
 		}
-		ms := atoi(argv[2])
+		ms := confAtoi(argv[2])
 		if ms <= 0 {
 			return "negative or zero time parameter."
 		}
@@ -125,7 +125,7 @@ func (m *Machine) applyConfig(argv []string, now time.Time) string {
 		if mm == nil {
 			return msg
 		}
-		ms := atoi(argv[2])
+		ms := confAtoi(argv[2])
 		if ms <= 0 {
 			return "negative or zero time parameter."
 		}
@@ -135,7 +135,7 @@ func (m *Machine) applyConfig(argv []string, now time.Time) string {
 		if mm == nil {
 			return msg
 		}
-		mm.ParallelSyncs = atoi(argv[2])
+		mm.ParallelSyncs = confAtoi(argv[2])
 	case stmt == "notification-script" && argc == 3:
 		mm, msg := master()
 		if mm == nil {
@@ -195,7 +195,7 @@ func (m *Machine) applyConfig(argv []string, now time.Time) string {
 		if mm == nil {
 			return msg
 		}
-		addr, msg := m.checkAddr(argv[2], atoi(argv[3]))
+		addr, msg := m.checkAddr(argv[2], confAtoi(argv[3]))
 		if msg != "" {
 			return msg
 		}
@@ -211,7 +211,7 @@ func (m *Machine) applyConfig(argv []string, now time.Time) string {
 		if mm == nil {
 			return msg
 		}
-		addr, msg := m.checkAddr(argv[2], atoi(argv[3]))
+		addr, msg := m.checkAddr(argv[2], confAtoi(argv[3]))
 		if msg != "" {
 			return msg
 		}
@@ -232,7 +232,7 @@ func (m *Machine) applyConfig(argv []string, now time.Time) string {
 			m.AnnounceIP = argv[1]
 		}
 	case stmt == "announce-port" && argc == 2:
-		m.AnnouncePort = atoi(argv[1])
+		m.AnnouncePort = confAtoi(argv[1])
 	case stmt == "deny-scripts-reconfig" && argc == 2:
 		v, ok := yesNo(argv[1])
 		if !ok {
@@ -264,7 +264,7 @@ func (m *Machine) applyConfig(argv []string, now time.Time) string {
 		if mm == nil {
 			return msg
 		}
-		ms := atoi(argv[2])
+		ms := confAtoi(argv[2])
 		if ms < 0 {
 			return "negative time parameter."
 		}
@@ -449,9 +449,9 @@ func sortedKeys[V any](mp map[string]V) []string {
 	return keys
 }
 
-// atoi is C's atoi: leading blanks, an optional sign, then as many
+// confAtoi is C's atoi: leading blanks, an optional sign, then as many
 // digits as there are; anything else gives 0 (so "abc" is 0, "12x" 12).
-func atoi(s string) int {
+func confAtoi(s string) int {
 	s = strings.TrimLeft(s, " \t\n\v\f\r")
 	neg := false
 	if s != "" && (s[0] == '-' || s[0] == '+') {

@@ -314,8 +314,8 @@ func joinLines(lines [][]string) []string {
 
 func TestAtoiStrtoull(t *testing.T) {
 	for s, want := range map[string]int{"12": 12, " 7": 7, "12x": 12, "x": 0, "-3": -3, "+4": 4, "": 0} {
-		if got := atoi(s); got != want {
-			t.Errorf("atoi(%q) = %d", s, got)
+		if got := confAtoi(s); got != want {
+			t.Errorf("confAtoi(%q) = %d", s, got)
 		}
 	}
 	for s, want := range map[string]uint64{"12": 12, "x": 0, "18446744073709551615": 1<<64 - 1, "99999999999999999999": 1<<64 - 1} {
