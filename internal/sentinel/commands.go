@@ -218,7 +218,9 @@ func (m *Machine) Command(now time.Time, args []string) Reply {
 		}
 		return okReply
 	case "pending-scripts":
-		// Scripts are run by the driver; none is reported as pending.
+		if m.PendingScripts != nil {
+			return m.PendingScripts()
+		}
 		return arrayReply()
 	case "monitor":
 		return m.monitorCommand(now, args)

@@ -490,11 +490,16 @@ func TestInfoAndRole(t *testing.T) {
 	if got := m.InfoSection(t0); got != want {
 		t.Errorf("info:\n%q\nwant\n%q", got, want)
 	}
+	m.ScriptStats = func() (int, int) { return 2, 5 }
+	m.PendingScripts = func() Reply { return arrayReply(bulk("x")) }
+	if got := render(cmd(m, "sentinel pending-scripts")); got != `["x"]` {
+		t.Errorf("pending-scripts: %s", got)
+	}
 	m.Tilt, m.TiltStartTime = true, t0.Add(-2500*time.Millisecond)
 	m.Masters["a"].Flags |= FlagSDown
 	m.Masters["mymaster"].Flags |= FlagSDown | FlagODown
 	got := m.InfoSection(t0)
-	for _, w := range []string{"sentinel_tilt:1\r\n", "sentinel_tilt_since_seconds:2\r\n", "name=a,status=sdown", "name=mymaster,status=odown"} {
+	for _, w := range []string{"sentinel_running_scripts:2\r\nsentinel_scripts_queue_length:5\r\n", "sentinel_tilt:1\r\n", "sentinel_tilt_since_seconds:2\r\n", "name=a,status=sdown", "name=mymaster,status=odown"} {
 		if !strings.Contains(got, w) {
 			t.Errorf("missing %q in %q", w, got)
 		}

@@ -18,6 +18,10 @@ func (m *Machine) InfoSection(now time.Time) string {
 		tilt = 1
 		since = now.Sub(m.TiltStartTime).Milliseconds() / 1000
 	}
+	running, queued := 0, 0
+	if m.ScriptStats != nil {
+		running, queued = m.ScriptStats()
+	}
 	fmt.Fprintf(&b, "# Sentinel\r\n"+
 		"sentinel_masters:%d\r\n"+
 		"sentinel_tilt:%d\r\n"+
@@ -25,7 +29,7 @@ func (m *Machine) InfoSection(now time.Time) string {
 		"sentinel_running_scripts:%d\r\n"+
 		"sentinel_scripts_queue_length:%d\r\n"+
 		"sentinel_simulate_failure_flags:%d\r\n",
-		len(m.Masters), tilt, since, m.RunningScripts, m.ScriptsQueueLength, int(m.SimFailure))
+		len(m.Masters), tilt, since, running, queued, int(m.SimFailure))
 	for i, name := range m.masterNames() {
 		mm := m.Masters[name]
 		status := "ok"
