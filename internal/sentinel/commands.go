@@ -467,7 +467,9 @@ func msDuration(ms int64) time.Duration { return time.Duration(ms) * time.Millis
 
 // dropLink closes inst's links so they are re-opened with new
 // credentials (instanceLinkCloseConnection): the link counts as down
-// from now and its pending commands are forgotten.
+// from now and its pending commands are forgotten. Once the timed logic
+// has its own link closing (with its private bookkeeping of attempts and
+// replies in flight), this should call that instead.
 func (m *Machine) dropLink(inst *Instance) {
 	m.do(Disconnect{ID: inst.ID})
 	inst.Link.Connected = false
