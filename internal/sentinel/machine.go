@@ -51,6 +51,18 @@ type Machine struct {
 	// --- fields of the timed logic (monitor, down, election, failover) ---
 
 	// --- fields of configuration and commands (config, commands, info) ---
+
+	// renamed holds each master's "rename-command" table, keyed by the
+	// lower-cased original name (Redis compares command names without
+	// case). Kept here rather than in Master so types.go stays untouched.
+	renamed map[*Master]map[string]renamedCommand
+	// Scripts are run by the driver, which the machine does not see:
+	// these, when set, give what INFO (sentinel_running_scripts,
+	// sentinel_scripts_queue_length) and SENTINEL PENDING-SCRIPTS show,
+	// e.g. Driver.ScriptStats and Driver.PendingScriptsReply. Unset, no
+	// script is reported.
+	ScriptStats    func() (running, queued int)
+	PendingScripts func() Reply
 }
 
 // SimFailure is SENTINEL SIMULATE-FAILURE's flags.
