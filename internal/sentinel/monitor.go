@@ -175,21 +175,16 @@ func (m *Machine) clientName(typ string) string {
 func (m *Machine) linkEvent(now time.Time, inst *Instance, ev LinkEvent) {
 	l := &inst.Link
 	if ev.PubSub {
-		wasPending := inst.pcPendingID == inst.ID
 		inst.pcPendingID = 0
+		l.PubSubConnected = ev.Up
 		if ev.Up {
-			l.PubSubConnected = true
 			inst.pcConnTime = now
 			l.PCLastActivity = now
-			return
-		}
-		l.PubSubConnected = false
-		if wasPending && ev.Err != "" {
-			m.event(LevelDebug, "-pubsub-link-reconnection", inst, "%@ #%s", ev.Err)
 		}
 		return
 	}
-	wasPending := inst.ccPendingID == inst.ID
+	// A failed attempt is not an event: Redis only reports the rare
+	// immediate failures of its asynchronous connect; the driver logs.
 	inst.ccPendingID = 0
 	l.PendingCommands = 0
 	inst.infoPendingID, inst.helloPendingID = 0, 0
@@ -202,9 +197,6 @@ func (m *Machine) linkEvent(now time.Time, inst *Instance, ev LinkEvent) {
 		return
 	}
 	l.Connected = false
-	if wasPending && ev.Err != "" {
-		m.event(LevelDebug, "-cmd-link-reconnection", inst, "%@ #%s", ev.Err)
-	}
 }
 
 // closeLinks closes every link of inst at once (the Disconnect action
