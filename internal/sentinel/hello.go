@@ -31,7 +31,7 @@ func currentMasterAddr(mm *Master) Addr {
 }
 
 // sendHello publishes our hello for mm through inst's command link.
-func (m *Machine) sendHello(inst *Instance, mm *Master) {
+func (m *Machine) sendHello(now time.Time, inst *Instance, mm *Master) {
 	if linkDown(inst) {
 		return
 	}
@@ -52,7 +52,7 @@ func (m *Machine) sendHello(inst *Instance, mm *Master) {
 		mm.Name, ma.Host, strconv.Itoa(ma.Port), strconv.FormatUint(mm.ConfigEpoch, 10),
 	}, ",")
 	if m.send(inst, CmdPublishHello, m.cmdName(inst, "PUBLISH"), HelloChannel, payload) {
-		inst.helloPendingID = inst.ID
+		inst.helloPendingID, inst.helloSentTime = inst.ID, now
 	}
 }
 

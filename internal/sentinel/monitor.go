@@ -274,8 +274,8 @@ func (m *Machine) sendReplicaOf(inst *Instance, to *Addr) bool {
 }
 
 // sendPeriodicCommands is sentinelSendPeriodicCommands. Unlike Redis, an
-// INFO or hello still unanswered is not sent again (Redis would repeat it
-// every tick until the pending limit).
+// INFO or hello still unanswered is not sent again within its period
+// (Redis repeats it every tick, up to the pending limit).
 func (m *Machine) sendPeriodicCommands(now time.Time, inst *Instance, mm *Master) {
 	if linkDown(inst) || inst.Link.PendingCommands >= maxPendingCommands {
 		return
@@ -289,18 +289,20 @@ func (m *Machine) sendPeriodicCommands(now time.Time, inst *Instance, mm *Master
 	if pingPeriod > m.Timing.PingPeriod {
 		pingPeriod = m.Timing.PingPeriod
 	}
-	if inst.Flags&FlagSentinel == 0 && inst.infoPendingID != inst.ID &&
+	infoWaiting := inst.infoPendingID == inst.ID && now.Sub(inst.infoSentTime) <= infoPeriod
+	if inst.Flags&FlagSentinel == 0 && !infoWaiting &&
 		(inst.InfoRefresh.IsZero() || now.Sub(inst.InfoRefresh) > infoPeriod) {
 		if m.send(inst, CmdInfo, m.cmdName(inst, "INFO")) {
-			inst.infoPendingID = inst.ID
+			inst.infoPendingID, inst.infoSentTime = inst.ID, now
 		}
 	}
 	if now.Sub(inst.Link.LastPongTime) > pingPeriod &&
 		(inst.Link.LastPingTime.IsZero() || now.Sub(inst.Link.LastPingTime) > pingPeriod/2) {
 		m.sendPing(now, inst)
 	}
-	if now.Sub(inst.LastPubTime) > m.Timing.PublishPeriod && inst.helloPendingID != inst.ID {
-		m.sendHello(inst, mm)
+	helloWaiting := inst.helloPendingID == inst.ID && now.Sub(inst.helloSentTime) <= m.Timing.PublishPeriod
+	if now.Sub(inst.LastPubTime) > m.Timing.PublishPeriod && !helloWaiting {
+		m.sendHello(now, inst, mm)
 	}
 }
 

@@ -146,6 +146,8 @@ type Instance struct {
 	helloPendingID ID        // a hello PUBLISH is unanswered
 	pcConnTime     time.Time // when the Pub/Sub link came up
 	askSentTime    time.Time // last is-master-down-by-addr sent (sentinels)
+	infoSentTime   time.Time // when the pending INFO was sent
+	helloSentTime  time.Time // when the pending hello was sent
 }
 
 // Master is a monitored master with what belongs to it.
