@@ -104,6 +104,21 @@ func (m *Machine) failoverStateMachine(now time.Time, mm *Master) {
 	if mm.Flags&FlagFailoverInProgress == 0 {
 		return
 	}
+	if mm.PromotedReplica == nil {
+		// The promoted replica was removed under us (Redis cannot get
+		// here): before the promotion, give up; after, end the failover
+		// (the switch then keeps the master's address, as Redis's does
+		// without a promoted replica).
+		switch mm.FailoverState {
+		case FailoverSendReplicaOfNoOne, FailoverWaitPromotion:
+			m.abortFailover(now, mm)
+			return
+		case FailoverReconfReplicas:
+			mm.FailoverState = FailoverUpdateConfig
+			mm.FailoverStateChangeTime = now
+			return
+		}
+	}
 	switch mm.FailoverState {
 	case FailoverWaitStart:
 		m.failoverWaitStart(now, mm)

@@ -280,10 +280,17 @@ func (m *Machine) sendPeriodicCommands(now time.Time, inst *Instance, mm *Master
 	if linkDown(inst) || inst.Link.PendingCommands >= maxPendingCommands {
 		return
 	}
+	// Replicas are watched closely while their master is in trouble, and
+	// every second (as Redis) while they report their link to it down,
+	// for a fresh master_link_down_since_seconds.
 	infoPeriod := m.Timing.InfoPeriod
-	if inst.Flags&FlagReplica != 0 && (mm.Flags&(FlagODown|FlagFailoverInProgress) != 0 ||
-		inst.MasterLinkDownTime != 0 || inst.Flags&(FlagReconfSent|FlagReconfInProg) != 0) {
-		infoPeriod = m.Timing.FailoverInfoPeriod
+	if inst.Flags&FlagReplica != 0 {
+		if inst.MasterLinkDownTime != 0 && infoPeriod > time.Second {
+			infoPeriod = time.Second
+		}
+		if mm.Flags&(FlagODown|FlagFailoverInProgress) != 0 || inst.Flags&(FlagReconfSent|FlagReconfInProg) != 0 {
+			infoPeriod = m.Timing.FailoverInfoPeriod
+		}
 	}
 	pingPeriod := inst.DownAfter
 	if pingPeriod > m.Timing.PingPeriod {
