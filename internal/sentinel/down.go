@@ -80,7 +80,7 @@ func (m *Machine) checkObjectivelyDown(now time.Time, mm *Master) {
 // right after a failover starts), asking for its vote once we fail over.
 // Opinions older than five ask periods are forgotten.
 func (m *Machine) askOtherSentinels(now time.Time, mm *Master, forced bool) {
-	for _, s := range sortedInstances(mm.Sentinels) {
+	for _, s := range instancesByName(mm.Sentinels) {
 		elapsed := now.Sub(s.LastMasterDownReplyTime)
 		if elapsed > 5*m.Timing.AskPeriod {
 			s.Flags &^= FlagMasterDown

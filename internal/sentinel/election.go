@@ -17,8 +17,8 @@ import (
 // there is no vote to report.
 func (m *Machine) IsMasterDownByAddr(now time.Time, host string, port int, reqEpoch uint64, runID string) (down bool, leader string, leaderEpoch uint64) {
 	var mm *Master
-	for _, c := range m.sortedMasters() {
-		if c.Addr.Port == port && hostEqual(c.Addr.Host, host) {
+	for _, c := range m.mastersByName() {
+		if c.Addr.Port == port && sameHost(c.Addr.Host, host) {
 			mm = c
 			break
 		}

@@ -10,9 +10,9 @@ import (
 	"time"
 )
 
-var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+var smT0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
-const me = "me000000000000000000000000000000000000000"
+const smMe = "me000000000000000000000000000000000000000"
 
 func TestGetLeader(t *testing.T) {
 	type vote struct {
@@ -26,34 +26,34 @@ func TestGetLeader(t *testing.T) {
 		myVote string // a vote we already gave in epoch 5 ("" for none)
 		want   string
 	}{
-		{"alone", 1, nil, "", me},
+		{"alone", 1, nil, "", smMe},
 		{"alone quorum 2", 2, nil, "", ""},
-		{"both others for me", 2, []vote{{me, 5}, {me, 5}}, "", me},
+		{"both others for me", 2, []vote{{smMe, 5}, {smMe, 5}}, "", smMe},
 		{"we follow the most voted", 2, []vote{{"b", 5}, {"b", 5}}, "", "b"},
 		{"one other for b: we vote b too", 2, []vote{{"b", 5}, {"", 0}}, "", "b"},
-		{"split", 2, []vote{{"b", 5}, {"c", 5}}, me, ""},
-		{"our earlier vote stands", 2, []vote{{"b", 5}}, me, ""},
-		{"old epochs do not count", 2, []vote{{me, 4}, {me, 4}}, "", ""},
-		{"majority of 5 is 3", 2, []vote{{me, 5}, {me, 5}, {"", 0}, {"", 0}}, "", me},
-		{"2 of 5 is no majority", 2, []vote{{me, 5}, {"c", 5}, {"c", 5}, {"d", 5}}, me, ""},
-		{"majority but below quorum", 4, []vote{{me, 5}, {me, 5}, {"", 0}, {"", 0}}, "", ""},
-		{"majority and quorum", 4, []vote{{me, 5}, {me, 5}, {me, 5}, {"", 0}}, "", me},
+		{"split", 2, []vote{{"b", 5}, {"c", 5}}, smMe, ""},
+		{"our earlier vote stands", 2, []vote{{"b", 5}}, smMe, ""},
+		{"old epochs do not count", 2, []vote{{smMe, 4}, {smMe, 4}}, "", ""},
+		{"majority of 5 is 3", 2, []vote{{smMe, 5}, {smMe, 5}, {"", 0}, {"", 0}}, "", smMe},
+		{"2 of 5 is no majority", 2, []vote{{smMe, 5}, {"c", 5}, {"c", 5}, {"d", 5}}, smMe, ""},
+		{"majority but below quorum", 4, []vote{{smMe, 5}, {smMe, 5}, {"", 0}, {"", 0}}, "", ""},
+		{"majority and quorum", 4, []vote{{smMe, 5}, {smMe, 5}, {smMe, 5}, {"", 0}}, "", smMe},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			m := New(me, 26379)
+			m := New(smMe, 26379)
 			m.Rand = rand.New(rand.NewPCG(1, 2))
 			m.CurrentEpoch = 5
-			mm, _ := m.AddMaster("mym", Addr{"127.0.0.1", 7003}, c.quorum, t0)
+			mm, _ := m.AddMaster("mym", Addr{"127.0.0.1", 7003}, c.quorum, smT0)
 			mm.Flags |= FlagODown | FlagFailoverInProgress
 			for i, v := range c.others {
-				s, _ := m.AddSentinel(mm, "s"+strconv.Itoa(i), Addr{"127.0.0.1", 26380 + i}, t0)
+				s, _ := m.AddSentinel(mm, "s"+strconv.Itoa(i), Addr{"127.0.0.1", 26380 + i}, smT0)
 				s.Leader, s.LeaderEpoch = v.leader, v.epoch
 			}
 			if c.myVote != "" {
 				mm.Leader, mm.LeaderEpoch = c.myVote, 5
 			}
-			if got := m.getLeader(t0, mm, 5); got != c.want {
+			if got := m.getLeader(smT0, mm, 5); got != c.want {
 				t.Errorf("leader %q, want %q", got, c.want)
 			}
 		})
@@ -61,34 +61,34 @@ func TestGetLeader(t *testing.T) {
 }
 
 func TestVoteLeader(t *testing.T) {
-	m := New(me, 26379)
+	m := New(smMe, 26379)
 	m.Rand = rand.New(rand.NewPCG(1, 2))
-	mm, _ := m.AddMaster("mym", Addr{"127.0.0.1", 7003}, 2, t0)
+	mm, _ := m.AddMaster("mym", Addr{"127.0.0.1", 7003}, 2, smT0)
 	// A request for a later epoch moves ours and gets the vote.
-	if l, e := m.voteLeader(t0, mm, 3, "b"); l != "b" || e != 3 || m.CurrentEpoch != 3 {
+	if l, e := m.voteLeader(smT0, mm, 3, "b"); l != "b" || e != 3 || m.CurrentEpoch != 3 {
 		t.Fatalf("vote %s %d epoch %d", l, e, m.CurrentEpoch)
 	}
-	if !mm.FailoverStartTime.After(t0.Add(-time.Nanosecond)) || mm.FailoverStartTime.Sub(t0) >= time.Second {
-		t.Errorf("voting for another must delay our failover by the desync: %v", mm.FailoverStartTime.Sub(t0))
+	if !mm.FailoverStartTime.After(smT0.Add(-time.Nanosecond)) || mm.FailoverStartTime.Sub(smT0) >= time.Second {
+		t.Errorf("voting for another must delay our failover by the desync: %v", mm.FailoverStartTime.Sub(smT0))
 	}
 	// One vote per epoch; older epochs get the vote we hold.
-	if l, e := m.voteLeader(t0, mm, 3, "c"); l != "b" || e != 3 {
+	if l, e := m.voteLeader(smT0, mm, 3, "c"); l != "b" || e != 3 {
 		t.Errorf("second vote in epoch 3: %s %d", l, e)
 	}
-	if l, e := m.voteLeader(t0, mm, 2, "c"); l != "b" || e != 3 {
+	if l, e := m.voteLeader(smT0, mm, 2, "c"); l != "b" || e != 3 {
 		t.Errorf("vote for an older epoch: %s %d", l, e)
 	}
-	down, l, e := m.IsMasterDownByAddr(t0, "127.0.0.1", 7003, 4, "*")
+	down, l, e := m.IsMasterDownByAddr(smT0, "127.0.0.1", 7003, 4, "*")
 	if down || l != "*" || e != 0 {
 		t.Errorf("is-master-down with *: %v %s %d", down, l, e)
 	}
-	if _, l, _ := m.IsMasterDownByAddr(t0, "127.0.0.1", 7004, 4, "c"); l != "*" {
+	if _, l, _ := m.IsMasterDownByAddr(smT0, "127.0.0.1", 7004, 4, "c"); l != "*" {
 		t.Errorf("unknown master: %s", l)
 	}
 }
 
 func TestSelectReplica(t *testing.T) {
-	now := t0.Add(time.Minute)
+	now := smT0.Add(time.Minute)
 	type rep struct {
 		prio     int
 		offset   int64
@@ -122,9 +122,9 @@ func TestSelectReplica(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			m := New(me, 26379)
+			m := New(smMe, 26379)
 			m.Timing = RedisTiming
-			mm, _ := m.AddMaster("mym", Addr{"127.0.0.1", 7003}, 2, t0)
+			mm, _ := m.AddMaster("mym", Addr{"127.0.0.1", 7003}, 2, smT0)
 			mm.DownAfter = 5 * time.Second
 			if c.masterSDown {
 				mm.Flags |= FlagSDown
@@ -132,7 +132,7 @@ func TestSelectReplica(t *testing.T) {
 			}
 			var insts []*Instance
 			for i, r := range c.reps {
-				inst, _ := m.AddReplica(mm, Addr{"127.0.0.1", 8000 + i}, t0)
+				inst, _ := m.AddReplica(mm, Addr{"127.0.0.1", 8000 + i}, smT0)
 				inst.ReplicaPriority, inst.ReplicaReplOffset, inst.RunID = r.prio, r.offset, r.runID
 				inst.Link.Connected, inst.Link.PubSubConnected = !r.disconn, !r.disconn
 				inst.Link.LastAvailTime = now.Add(-r.availAge)

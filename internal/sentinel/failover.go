@@ -82,7 +82,7 @@ func (m *Machine) selectReplica(now time.Time, mm *Master) *Instance {
 		infoValidity = 5 * m.Timing.PingPeriod
 	}
 	var cands []*Instance
-	for _, r := range sortedInstances(mm.Replicas) {
+	for _, r := range instancesByName(mm.Replicas) {
 		switch {
 		case r.Flags&(FlagSDown|FlagODown) != 0, linkDown(r),
 			now.Sub(r.Link.LastAvailTime) > 5*m.Timing.PingPeriod,
@@ -219,7 +219,7 @@ func (m *Machine) failoverReconfNextReplica(now time.Time, mm *Master) {
 			inProgress++
 		}
 	}
-	for _, r := range sortedInstances(mm.Replicas) {
+	for _, r := range instancesByName(mm.Replicas) {
 		if inProgress >= mm.ParallelSyncs {
 			break
 		}
@@ -273,7 +273,7 @@ func (m *Machine) failoverDetectEnd(now time.Time, mm *Master) {
 	if !timeout {
 		return
 	}
-	for _, r := range sortedInstances(mm.Replicas) {
+	for _, r := range instancesByName(mm.Replicas) {
 		if r.Flags&(FlagPromoted|FlagReconfDone|FlagReconfSent) != 0 || linkDown(r) {
 			continue
 		}
@@ -309,9 +309,9 @@ func (m *Machine) switchToPromoted(now time.Time, mm *Master) {
 // master (keeping its name and sentinels) moves to addr; its replicas,
 // except the one at addr, plus the old address become its replicas.
 func (m *Machine) resetMasterAndChangeAddress(now time.Time, mm *Master, addr Addr) {
-	same := func(a, b Addr) bool { return a.Port == b.Port && hostEqual(a.Host, b.Host) }
+	same := func(a, b Addr) bool { return a.Port == b.Port && sameHost(a.Host, b.Host) }
 	var replicas []Addr
-	for _, r := range sortedInstances(mm.Replicas) {
+	for _, r := range instancesByName(mm.Replicas) {
 		if !same(r.Addr, addr) {
 			replicas = append(replicas, r.Addr)
 		}

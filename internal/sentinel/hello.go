@@ -21,9 +21,10 @@ func (m *Machine) Hello(now time.Time, payload string) {
 	m.processHello(now, payload)
 }
 
-// currentMasterAddr is sentinelGetCurrentMasterAddress: once the promoted
-// replica acknowledged, the new address is what we announce.
-func currentMasterAddr(mm *Master) Addr {
+// CurrentAddr is the master's address as announced to others
+// (sentinelGetCurrentMasterAddress): once the promoted replica has
+// acknowledged its promotion, its address, otherwise the master's.
+func (mm *Master) CurrentAddr() Addr {
 	if mm.Flags&FlagFailoverInProgress != 0 && mm.PromotedReplica != nil && mm.FailoverState >= FailoverReconfReplicas {
 		return mm.PromotedReplica.Addr
 	}
@@ -46,7 +47,7 @@ func (m *Machine) sendHello(now time.Time, inst *Instance, mm *Master) {
 	if m.AnnouncePort != 0 {
 		port = m.AnnouncePort
 	}
-	ma := currentMasterAddr(mm)
+	ma := mm.CurrentAddr()
 	payload := strings.Join([]string{
 		ip, strconv.Itoa(port), m.MyID, strconv.FormatUint(m.CurrentEpoch, 10),
 		mm.Name, ma.Host, strconv.Itoa(ma.Port), strconv.FormatUint(mm.ConfigEpoch, 10),
@@ -72,11 +73,11 @@ func (m *Machine) forceHelloUpdate(mm *Master) {
 // sentinelByAddrAndRunID finds a sentinel of mm by address and/or run ID
 // ("" or port<0 to not match on it), in name order.
 func sentinelByAddrAndRunID(mm *Master, host string, port int, runID string) *Instance {
-	for _, s := range sortedInstances(mm.Sentinels) {
+	for _, s := range instancesByName(mm.Sentinels) {
 		if runID != "" && s.RunID != runID {
 			continue
 		}
-		if port >= 0 && (s.Addr.Port != port || !hostEqual(s.Addr.Host, host)) {
+		if port >= 0 && (s.Addr.Port != port || !sameHost(s.Addr.Host, host)) {
 			continue
 		}
 		return s
@@ -87,7 +88,7 @@ func sentinelByAddrAndRunID(mm *Master, host string, port int, runID string) *In
 // removeSentinelsWithRunID removes mm's sentinels with runID and says how many.
 func (m *Machine) removeSentinelsWithRunID(mm *Master, runID string) int {
 	n := 0
-	for _, s := range sortedInstances(mm.Sentinels) {
+	for _, s := range instancesByName(mm.Sentinels) {
 		if s.RunID == runID {
 			m.RemoveSentinel(s)
 			n++
@@ -105,9 +106,9 @@ func (m *Machine) processHello(now time.Time, payload string) {
 	if mm == nil {
 		return
 	}
-	host, port, runID := tok[0], atoi(tok[1]), tok[2]
+	host, port, runID := tok[0], cAtoi(tok[1]), tok[2]
 	currentEpoch, _ := strconv.ParseUint(tok[3], 10, 64)
-	masterHost, masterPort := tok[5], atoi(tok[6])
+	masterHost, masterPort := tok[5], cAtoi(tok[6])
 	masterConfigEpoch, _ := strconv.ParseUint(tok[7], 10, 64)
 
 	si := sentinelByAddrAndRunID(mm, host, port, runID)
@@ -121,7 +122,7 @@ func (m *Machine) processHello(now time.Time, payload string) {
 		} else if other := sentinelByAddrAndRunID(mm, host, port, ""); other != nil {
 			m.event(LevelNotice, "+sentinel-invalid-addr", other, "%@")
 			obsolete := other.RunID
-			for _, om := range m.sortedMasters() {
+			for _, om := range m.mastersByName() {
 				m.removeSentinelsWithRunID(om, obsolete)
 			}
 		}
@@ -147,7 +148,7 @@ func (m *Machine) processHello(now time.Time, payload string) {
 
 	if si != nil && mm.ConfigEpoch < masterConfigEpoch {
 		mm.ConfigEpoch = masterConfigEpoch
-		if masterPort != mm.Addr.Port || !hostEqual(mm.Addr.Host, masterHost) {
+		if masterPort != mm.Addr.Port || !sameHost(mm.Addr.Host, masterHost) {
 			m.event(LevelWarning, "+config-update-from", si, "%@")
 			m.event(LevelWarning, "+switch-master", &mm.Instance, "%s %s %d %s %d",
 				mm.Name, mm.Addr.Host, mm.Addr.Port, masterHost, masterPort)
@@ -166,7 +167,7 @@ func (m *Machine) processHello(now time.Time, payload string) {
 // between them; here each entry has its own, so they are all reopened).
 func (m *Machine) updateSentinelAddressInAllMasters(si *Instance) {
 	n := 0
-	for _, mm := range m.sortedMasters() {
+	for _, mm := range m.mastersByName() {
 		match := sentinelByAddrAndRunID(mm, "", -1, si.RunID)
 		if match == nil {
 			continue

@@ -23,7 +23,18 @@ import (
 	"time"
 )
 
-var rewrite = flag.Bool("rewrite", false, "rewrite the expected output of testdata/*.txt")
+// The -rewrite flag may be declared by another test file of the package
+// too: declare it only if nobody has, and read it by name.
+func init() {
+	if flag.Lookup("rewrite") == nil {
+		flag.Bool("rewrite", false, "rewrite the expected output of testdata/*.txt")
+	}
+}
+
+func smRewrite() bool {
+	f := flag.Lookup("rewrite")
+	return f != nil && f.Value.String() == "true"
+}
 
 func TestScripts(t *testing.T) {
 	files, _ := filepath.Glob("testdata/*.txt")
@@ -31,11 +42,11 @@ func TestScripts(t *testing.T) {
 		t.Fatal("no testdata")
 	}
 	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) { runScript(t, f) })
+		t.Run(filepath.Base(f), func(t *testing.T) { smRunScript(t, f) })
 	}
 }
 
-type directive struct {
+type smDirective struct {
 	comments []string // comment and blank lines before it
 	cmd      string
 	input    []string
@@ -43,13 +54,13 @@ type directive struct {
 	line     int
 }
 
-func parseScript(t *testing.T, path string) ([]directive, []string) {
+func smParseScript(t *testing.T, path string) ([]smDirective, []string) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(string(data), "\n")
-	var ds []directive
+	var ds []smDirective
 	var pending []string
 	for i := 0; i < len(lines); i++ {
 		l := lines[i]
@@ -57,7 +68,7 @@ func parseScript(t *testing.T, path string) ([]directive, []string) {
 			pending = append(pending, l)
 			continue
 		}
-		d := directive{comments: pending, cmd: l, line: i + 1}
+		d := smDirective{comments: pending, cmd: l, line: i + 1}
 		pending = nil
 		i++
 		for ; i < len(lines) && lines[i] != "----"; i++ {
@@ -73,9 +84,9 @@ func parseScript(t *testing.T, path string) ([]directive, []string) {
 	return ds, pending
 }
 
-func runScript(t *testing.T, path string) {
-	ds, trailing := parseScript(t, path)
-	h := &harness{t: t}
+func smRunScript(t *testing.T, path string) {
+	ds, trailing := smParseScript(t, path)
+	h := &smHarness{t: t}
 	var b strings.Builder
 	failed := false
 	for _, d := range ds {
@@ -92,12 +103,12 @@ func runScript(t *testing.T, path string) {
 			b.WriteString(got + "\n")
 		}
 		b.WriteString("\n")
-		if !*rewrite && got != d.expected {
+		if !smRewrite() && got != d.expected {
 			t.Errorf("%s:%d: %s\n--- got:\n%s\n--- want:\n%s", path, d.line, d.cmd, got, d.expected)
 			failed = true
 		}
 	}
-	if *rewrite {
+	if smRewrite() {
 		out := strings.TrimRight(b.String(), "\n") + "\n"
 		for _, c := range trailing {
 			if strings.HasPrefix(c, "#") {
@@ -111,8 +122,8 @@ func runScript(t *testing.T, path string) {
 	_ = failed
 }
 
-// node is a fake Redis instance or sentinel.
-type node struct {
+// smNode is a fake Redis instance or sentinel.
+type smNode struct {
 	addr     Addr
 	sentinel bool
 	alive    bool
@@ -136,43 +147,43 @@ type node struct {
 	leaderEpoch uint64
 }
 
-type hlink struct {
+type smLink struct {
 	addr   Addr
 	cc, pc bool
 }
 
-type harness struct {
+type smHarness struct {
 	t      *testing.T
 	m      *Machine
 	start  time.Time
 	now    time.Time
-	nodes  map[string]*node
-	links  map[ID]*hlink
+	nodes  map[string]*smNode
+	links  map[ID]*smLink
 	show   map[string]bool
 	out    *strings.Builder
 	queue  []Event
 	lastTS string
 }
 
-func (h *harness) printf(format string, args ...any) {
+func (h *smHarness) printf(format string, args ...any) {
 	ts := fmt.Sprintf("%.1fs", h.now.Sub(h.start).Seconds())
 	fmt.Fprintf(h.out, "[%s] "+format+"\n", append([]any{ts}, args...)...)
 }
 
-func padID(s string) string {
+func smPadID(s string) string {
 	if len(s) < 40 {
 		s += strings.Repeat("0", 40-len(s))
 	}
 	return s
 }
 
-func parseAddr(s string) Addr {
+func smParseAddr(s string) Addr {
 	host, port, _ := strings.Cut(s, ":")
 	p, _ := strconv.Atoi(port)
 	return Addr{Host: host, Port: p}
 }
 
-func kv(args []string) (map[string]string, []string) {
+func smKV(args []string) (map[string]string, []string) {
 	m := map[string]string{}
 	var pos []string
 	for _, a := range args {
@@ -185,7 +196,7 @@ func kv(args []string) (map[string]string, []string) {
 	return m, pos
 }
 
-func dur(t *testing.T, s string) time.Duration {
+func smDur(t *testing.T, s string) time.Duration {
 	d, err := time.ParseDuration(s)
 	if err != nil {
 		t.Fatalf("bad duration %q", s)
@@ -193,11 +204,11 @@ func dur(t *testing.T, s string) time.Duration {
 	return d
 }
 
-func (h *harness) run(cmd string, input []string) string {
+func (h *smHarness) run(cmd string, input []string) string {
 	var out strings.Builder
 	h.out = &out
 	f := strings.Fields(cmd)
-	opts, pos := kv(f[1:])
+	opts, pos := smKV(f[1:])
 	t := h.t
 	switch f[0] {
 	case "new":
@@ -210,19 +221,19 @@ func (h *harness) run(cmd string, input []string) string {
 			h.m.Timing = RedisTiming
 		}
 		h.m.AnnounceIP = opts["announce-ip"]
-		h.nodes = map[string]*node{}
-		h.links = map[ID]*hlink{}
+		h.nodes = map[string]*smNode{}
+		h.links = map[ID]*smLink{}
 		h.show = map[string]bool{}
 	case "show", "hide":
 		for _, c := range pos {
 			h.show[c] = f[0] == "show"
 		}
 	case "redis", "sentinel", "set":
-		a := parseAddr(pos[0])
+		a := smParseAddr(pos[0])
 		n := h.nodes[a.String()]
 		if f[0] != "set" {
-			n = &node{addr: a, alive: true, sentinel: f[0] == "sentinel", role: "master", priority: 100,
-				announced: true, runID: padID(strconv.Itoa(a.Port)), vote: "auto", down: true}
+			n = &smNode{addr: a, alive: true, sentinel: f[0] == "sentinel", role: "master", priority: 100,
+				announced: true, runID: smPadID(strconv.Itoa(a.Port)), vote: "auto", down: true}
 			h.nodes[a.String()] = n
 		}
 		for k, v := range opts {
@@ -230,7 +241,7 @@ func (h *harness) run(cmd string, input []string) string {
 			case "role":
 				n.role = v
 			case "master":
-				n.role, n.master = "slave", parseAddr(v)
+				n.role, n.master = "slave", smParseAddr(v)
 			case "priority":
 				n.priority, _ = strconv.Atoi(v)
 			case "offset":
@@ -238,7 +249,7 @@ func (h *harness) run(cmd string, input []string) string {
 			case "runid":
 				n.runID = v
 				if !n.sentinel {
-					n.runID = padID(v)
+					n.runID = smPadID(v)
 				}
 			case "announced":
 				n.announced = v == "1"
@@ -266,10 +277,10 @@ func (h *harness) run(cmd string, input []string) string {
 			t.Fatal(err)
 		}
 		if v, ok := opts["down-after"]; ok {
-			mm.DownAfter = dur(t, v)
+			mm.DownAfter = smDur(t, v)
 		}
 		if v, ok := opts["failover-timeout"]; ok {
-			mm.FailoverTimeout = dur(t, v)
+			mm.FailoverTimeout = smDur(t, v)
 		}
 		if v, ok := opts["parallel-syncs"]; ok {
 			mm.ParallelSyncs, _ = strconv.Atoi(v)
@@ -279,19 +290,19 @@ func (h *harness) run(cmd string, input []string) string {
 		mm.AuthPass = opts["auth-pass"]
 	case "known-sentinel":
 		mm := h.m.Masters[pos[0]]
-		if _, err := h.m.AddSentinel(mm, opts["runid"], parseAddr(pos[1]), h.now); err != nil {
+		if _, err := h.m.AddSentinel(mm, opts["runid"], smParseAddr(pos[1]), h.now); err != nil {
 			t.Fatal(err)
 		}
 	case "known-replica":
 		mm := h.m.Masters[pos[0]]
-		if _, err := h.m.AddReplica(mm, parseAddr(pos[1]), h.now); err != nil {
+		if _, err := h.m.AddReplica(mm, smParseAddr(pos[1]), h.now); err != nil {
 			t.Fatal(err)
 		}
 	case "tick":
-		total := dur(t, pos[0])
+		total := smDur(t, pos[0])
 		step := 100 * time.Millisecond
 		if v, ok := opts["step"]; ok {
-			step = dur(t, v)
+			step = smDur(t, v)
 		}
 		if total < 0 {
 			// The clock going backwards: one tick.
@@ -315,7 +326,7 @@ func (h *harness) run(cmd string, input []string) string {
 		case "revive":
 			n.alive, n.frozen = true, false
 			if v, ok := opts["runid"]; ok {
-				n.runID = padID(v)
+				n.runID = smPadID(v)
 			}
 			if v, ok := opts["role"]; ok {
 				n.role = v
@@ -369,19 +380,19 @@ func (h *harness) run(cmd string, input []string) string {
 	return out.String()
 }
 
-func (h *harness) state(name string) {
+func (h *smHarness) state(name string) {
 	mm := h.m.Masters[name]
 	fmt.Fprintf(h.out, "master %s %s flags=%s failover=%d epoch=%d config-epoch=%d leader=%s/%d\n",
-		mm.Name, mm.Addr, flagString(mm.Flags), mm.FailoverState, h.m.CurrentEpoch, mm.ConfigEpoch, mm.Leader, mm.LeaderEpoch)
-	for _, r := range sortedInstances(mm.Replicas) {
-		fmt.Fprintf(h.out, "  slave %s flags=%s prio=%d offset=%d\n", r.Name, flagString(r.Flags), r.ReplicaPriority, r.ReplicaReplOffset)
+		mm.Name, mm.Addr, smFlagNames(mm.Flags), mm.FailoverState, h.m.CurrentEpoch, mm.ConfigEpoch, mm.Leader, mm.LeaderEpoch)
+	for _, r := range instancesByName(mm.Replicas) {
+		fmt.Fprintf(h.out, "  slave %s flags=%s prio=%d offset=%d\n", r.Name, smFlagNames(r.Flags), r.ReplicaPriority, r.ReplicaReplOffset)
 	}
-	for _, s := range sortedInstances(mm.Sentinels) {
-		fmt.Fprintf(h.out, "  sentinel %s %s flags=%s leader=%s/%d\n", s.Name, s.Addr, flagString(s.Flags), s.Leader, s.LeaderEpoch)
+	for _, s := range instancesByName(mm.Sentinels) {
+		fmt.Fprintf(h.out, "  sentinel %s %s flags=%s leader=%s/%d\n", s.Name, s.Addr, smFlagNames(s.Flags), s.Leader, s.LeaderEpoch)
 	}
 }
 
-func flagString(f Flags) string {
+func smFlagNames(f Flags) string {
 	names := []string{"master", "slave", "sentinel", "s_down", "o_down", "master_down", "failover_in_progress",
 		"promoted", "reconf_sent", "reconf_inprog", "reconf_done", "force_failover", "script_kill_sent", "master_reboot"}
 	var out []string
@@ -394,7 +405,7 @@ func flagString(f Flags) string {
 }
 
 // dropLinks reports every open link to addr down.
-func (h *harness) dropLinks(addr Addr, why string) {
+func (h *smHarness) dropLinks(addr Addr, why string) {
 	ids := make([]ID, 0)
 	for id, l := range h.links {
 		if l.addr == addr {
@@ -416,7 +427,7 @@ func (h *harness) dropLinks(addr Addr, why string) {
 
 // pump carries out the machine's actions and feeds the answers back
 // until it has nothing more to say.
-func (h *harness) pump() {
+func (h *smHarness) pump() {
 	for i := 0; i < 1000; i++ {
 		acts := h.m.Ready()
 		if len(acts) == 0 && len(h.queue) == 0 {
@@ -434,7 +445,7 @@ func (h *harness) pump() {
 	h.t.Fatal("machine does not settle")
 }
 
-func (h *harness) addrOf(id ID) Addr {
+func (h *smHarness) addrOf(id ID) Addr {
 	if l := h.links[id]; l != nil {
 		return l.addr
 	}
@@ -444,7 +455,7 @@ func (h *harness) addrOf(id ID) Addr {
 	return Addr{Host: "never-connected"}
 }
 
-func (h *harness) perform(a Action) {
+func (h *smHarness) perform(a Action) {
 	switch a := a.(type) {
 	case Emit:
 		lvl := ""
@@ -470,7 +481,7 @@ func (h *harness) perform(a Action) {
 	}
 }
 
-func (h *harness) connect(a Connect) {
+func (h *smHarness) connect(a Connect) {
 	if h.show["connect"] {
 		extra := ""
 		if a.PubSub {
@@ -483,7 +494,7 @@ func (h *harness) connect(a Connect) {
 	}
 	l := h.links[a.ID]
 	if l == nil {
-		l = &hlink{addr: a.Addr}
+		l = &smLink{addr: a.Addr}
 		h.links[a.ID] = l
 	}
 	n := h.nodes[a.Addr.String()]
@@ -494,33 +505,33 @@ func (h *harness) connect(a Connect) {
 	}
 	if !l.cc {
 		l.cc = up
-		h.queue = append(h.queue, LinkEvent{ID: a.ID, Up: up, Err: errIf(!up, why), LocalIP: ipIf(up)})
+		h.queue = append(h.queue, LinkEvent{ID: a.ID, Up: up, Err: smErrIf(!up, why), LocalIP: smIPIf(up)})
 	}
 	if a.PubSub && !l.pc {
 		l.pc = up
-		h.queue = append(h.queue, LinkEvent{ID: a.ID, PubSub: true, Up: up, Err: errIf(!up, why), LocalIP: ipIf(up)})
+		h.queue = append(h.queue, LinkEvent{ID: a.ID, PubSub: true, Up: up, Err: smErrIf(!up, why), LocalIP: smIPIf(up)})
 	}
 }
 
-func errIf(b bool, s string) string {
+func smErrIf(b bool, s string) string {
 	if b {
 		return s
 	}
 	return ""
 }
 
-func ipIf(b bool) string {
+func smIPIf(b bool) string {
 	if b {
 		return "127.0.0.1"
 	}
 	return ""
 }
 
-var kindCategory = map[CommandKind]string{CmdPing: "ping", CmdInfo: "info", CmdPublishHello: "hello", CmdIsMasterDown: "ask"}
+var smKindCategory = map[CommandKind]string{CmdPing: "ping", CmdInfo: "info", CmdPublishHello: "hello", CmdIsMasterDown: "ask"}
 
-func (h *harness) command(a Command) {
+func (h *smHarness) command(a Command) {
 	addr := h.addrOf(a.ID)
-	if cat, ok := kindCategory[a.Kind]; !ok || h.show[cat] {
+	if cat, ok := smKindCategory[a.Kind]; !ok || h.show[cat] {
 		text := strings.Join(a.Args, " ")
 		if a.Block != nil {
 			var parts []string
@@ -570,7 +581,7 @@ func (h *harness) command(a Command) {
 	}
 }
 
-func (h *harness) voteReply(n *node, args []string) Reply {
+func (h *smHarness) voteReply(n *smNode, args []string) Reply {
 	epoch, _ := strconv.ParseUint(args[4], 10, 64)
 	runID := args[5]
 	down := int64(0)
@@ -593,11 +604,11 @@ func (h *harness) voteReply(n *node, args []string) Reply {
 }
 
 // info is the INFO of a fake Redis node.
-func (h *harness) info(n *node) string {
+func (h *smHarness) info(n *smNode) string {
 	var b strings.Builder
 	b.WriteString("# Server\r\nrun_id:" + n.runID + "\r\n# Replication\r\n")
 	if n.role == "master" {
-		var reps []*node
+		var reps []*smNode
 		for _, o := range h.nodes {
 			if !o.sentinel && o.alive && o.role == "slave" && o.master == n.addr {
 				reps = append(reps, o)

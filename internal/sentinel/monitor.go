@@ -53,12 +53,12 @@ func (m *Machine) Step(now time.Time, ev Event) {
 func (m *Machine) Tick(now time.Time) {
 	m.checkTilt(now)
 	var switchTo []*Master
-	for _, mm := range m.sortedMasters() {
+	for _, mm := range m.mastersByName() {
 		m.handleInstance(now, &mm.Instance, mm)
-		for _, r := range sortedInstances(mm.Replicas) {
+		for _, r := range instancesByName(mm.Replicas) {
 			m.handleInstance(now, r, mm)
 		}
-		for _, s := range sortedInstances(mm.Sentinels) {
+		for _, s := range instancesByName(mm.Sentinels) {
 			m.handleInstance(now, s, mm)
 		}
 		if mm.FailoverState == FailoverUpdateConfig {
@@ -82,7 +82,7 @@ func (m *Machine) checkTilt(now time.Time) {
 	m.PreviousTime = now
 }
 
-func (m *Machine) sortedMasters() []*Master {
+func (m *Machine) mastersByName() []*Master {
 	out := make([]*Master, 0, len(m.Masters))
 	for _, mm := range m.Masters {
 		out = append(out, mm)
@@ -91,7 +91,7 @@ func (m *Machine) sortedMasters() []*Master {
 	return out
 }
 
-func sortedInstances(d map[string]*Instance) []*Instance {
+func instancesByName(d map[string]*Instance) []*Instance {
 	out := make([]*Instance, 0, len(d))
 	for _, inst := range d {
 		out = append(out, inst)
@@ -375,7 +375,7 @@ func noDownFor(now time.Time, inst *Instance, d time.Duration) bool {
 	return recent.IsZero() || now.Sub(recent) > d
 }
 
-func hostEqual(a, b string) bool { return strings.EqualFold(a, b) }
+func sameHost(a, b string) bool { return strings.EqualFold(a, b) }
 
 // refreshInfo is sentinelRefreshInstanceInfo: parse, then act on the role
 // an instance reports.
@@ -416,23 +416,23 @@ func (m *Machine) refreshInfo(now time.Time, inst *Instance, info string) {
 		}
 		switch {
 		case strings.HasPrefix(l, "master_host:"):
-			if h := l[12:]; inst.ReplicaMasterHost == "" || !hostEqual(h, inst.ReplicaMasterHost) {
+			if h := l[12:]; inst.ReplicaMasterHost == "" || !sameHost(h, inst.ReplicaMasterHost) {
 				inst.ReplicaMasterHost = h
 				inst.ReplicaConfChangeTime = now
 			}
 		case strings.HasPrefix(l, "master_port:"):
-			if p := atoi(l[12:]); p != inst.ReplicaMasterPort {
+			if p := cAtoi(l[12:]); p != inst.ReplicaMasterPort {
 				inst.ReplicaMasterPort = p
 				inst.ReplicaConfChangeTime = now
 			}
 		case strings.HasPrefix(l, "master_link_status:"):
 			inst.ReplicaMasterLinkUp = strings.EqualFold(l[19:], "up")
 		case strings.HasPrefix(l, "slave_priority:"):
-			inst.ReplicaPriority = atoi(l[15:])
+			inst.ReplicaPriority = cAtoi(l[15:])
 		case strings.HasPrefix(l, "slave_repl_offset:"):
 			inst.ReplicaReplOffset, _ = strconv.ParseInt(l[18:], 10, 64)
 		case strings.HasPrefix(l, "replica_announced:"):
-			inst.ReplicaAnnounced = atoi(l[18:]) != 0
+			inst.ReplicaAnnounced = cAtoi(l[18:]) != 0
 		}
 	}
 	inst.InfoRefresh = now
@@ -476,7 +476,7 @@ func (m *Machine) refreshInfo(now time.Time, inst *Instance, info string) {
 		}
 	}
 
-	if role == RoleReplica && (inst.ReplicaMasterPort != mm.Addr.Port || !hostEqual(mm.Addr.Host, inst.ReplicaMasterHost)) {
+	if role == RoleReplica && (inst.ReplicaMasterPort != mm.Addr.Port || !sameHost(mm.Addr.Host, inst.ReplicaMasterHost)) {
 		wait := mm.FailoverTimeout
 		if m.masterLooksSane(now, mm) && noDownFor(now, inst, wait) && now.Sub(inst.ReplicaConfChangeTime) > wait {
 			if m.sendReplicaOf(inst, &mm.Addr) {
@@ -488,7 +488,7 @@ func (m *Machine) refreshInfo(now time.Time, inst *Instance, info string) {
 	if role == RoleReplica && inst.Flags&(FlagReconfSent|FlagReconfInProg) != 0 && mm.PromotedReplica != nil {
 		p := mm.PromotedReplica
 		if inst.Flags&FlagReconfSent != 0 && inst.ReplicaMasterHost != "" &&
-			hostEqual(p.Addr.Host, inst.ReplicaMasterHost) && inst.ReplicaMasterPort == p.Addr.Port {
+			sameHost(p.Addr.Host, inst.ReplicaMasterHost) && inst.ReplicaMasterPort == p.Addr.Port {
 			inst.Flags &^= FlagReconfSent
 			inst.Flags |= FlagReconfInProg
 			m.event(LevelNotice, "+slave-reconf-inprog", inst, "%@")
@@ -525,7 +525,7 @@ func (m *Machine) discoverReplica(now time.Time, mm *Master, l string) {
 		}
 		ip, port = f[0], f[1]
 	}
-	addr := Addr{Host: ip, Port: atoi(port)}
+	addr := Addr{Host: ip, Port: cAtoi(port)}
 	if _, ok := mm.Replicas[addr.String()]; ok {
 		return
 	}
@@ -536,7 +536,7 @@ func (m *Machine) discoverReplica(now time.Time, mm *Master, l string) {
 }
 
 // atoi is C's atoi: leading digits, 0 when none.
-func atoi(s string) int {
+func cAtoi(s string) int {
 	s = strings.TrimSpace(s)
 	n, i, neg := 0, 0, false
 	if i < len(s) && (s[i] == '-' || s[i] == '+') {
