@@ -36,6 +36,9 @@ func (m *Machine) initInstance(inst *Instance, flags Flags, name string, addr Ad
 	}
 	inst.RoleReportedTime = now
 	inst.ReplicaConfChangeTime = now
+	// As Redis's createInstanceLink: waiting for a first PONG since now,
+	// so an instance never reached goes SDOWN after down-after.
+	inst.Link = Link{ActPingTime: now, LastAvailTime: now, LastPongTime: now}
 	m.register(inst)
 }
 

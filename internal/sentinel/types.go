@@ -137,6 +137,17 @@ type Instance struct {
 	// Sentinels: the leader they voted for and in which epoch.
 	Leader      string
 	LeaderEpoch uint64
+
+	// Bookkeeping of the timed logic. The *ID fields hold the instance ID
+	// they were set for, so a reset (which gives a new ID) voids them.
+	ccPendingID    ID        // a command link connection attempt is under way
+	pcPendingID    ID        // a Pub/Sub link connection attempt is under way
+	infoPendingID  ID        // an INFO is unanswered
+	helloPendingID ID        // a hello PUBLISH is unanswered
+	pcConnTime     time.Time // when the Pub/Sub link came up
+	askSentTime    time.Time // last is-master-down-by-addr sent (sentinels)
+	infoSentTime   time.Time // when the pending INFO was sent
+	helloSentTime  time.Time // when the pending hello was sent
 }
 
 // Master is a monitored master with what belongs to it.
