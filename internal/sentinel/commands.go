@@ -206,7 +206,7 @@ func (m *Machine) Command(now time.Time, args []string) Reply {
 		if mm == nil {
 			return Reply{IsArr: true, Nil: true}
 		}
-		a := m.CurrentMasterAddr(mm)
+		a := mm.CurrentAddr()
 		return arrayReply(bulk(a.Host), bulkInt(int64(a.Port)))
 	case "failover":
 		mm := m.Masters[args[2]]
@@ -465,24 +465,12 @@ func (m *Machine) setCommand(now time.Time, args []string) Reply {
 
 func msDuration(ms int64) time.Duration { return time.Duration(ms) * time.Millisecond }
 
-// dropLink closes inst's links so they are re-opened with new
-// credentials (instanceLinkCloseConnection): the link counts as down
-// from now and its pending commands are forgotten. Once the timed logic
-// has its own link closing (with its private bookkeeping of attempts and
-// replies in flight), this should call that instead.
-func (m *Machine) dropLink(inst *Instance) {
-	m.do(Disconnect{ID: inst.ID})
-	inst.Link.Connected = false
-	inst.Link.PubSubConnected = false
-	inst.Link.PendingCommands = 0
-}
-
 // dropMasterLinks is dropInstanceConnections: the master and its
 // replicas, after auth-pass or auth-user changed.
 func (m *Machine) dropMasterLinks(mm *Master) {
-	m.dropLink(&mm.Instance)
+	m.closeLinks(&mm.Instance)
 	for _, name := range sortedKeys(mm.Replicas) {
-		m.dropLink(mm.Replicas[name])
+		m.closeLinks(mm.Replicas[name])
 	}
 }
 
@@ -529,7 +517,7 @@ func (m *Machine) configSet(param, value string) Reply {
 		for _, name := range m.masterNames() {
 			mm := m.Masters[name]
 			for _, sn := range sortedKeys(mm.Sentinels) {
-				m.dropLink(mm.Sentinels[sn])
+				m.closeLinks(mm.Sentinels[sn])
 			}
 		}
 	}

@@ -357,7 +357,7 @@ func (m *Machine) ConfigLines() [][]string {
 	}
 	for _, name := range m.masterNames() {
 		mm := m.Masters[name]
-		cur := m.CurrentMasterAddr(mm)
+		cur := mm.CurrentAddr()
 		add("monitor", name, cur.Host, strconv.Itoa(cur.Port), strconv.Itoa(mm.Quorum))
 		if mm.DownAfter != m.Timing.DefaultDownAfter {
 			add("down-after-milliseconds", name, ms(mm.DownAfter))
@@ -425,17 +425,6 @@ func (m *Machine) ConfigLines() [][]string {
 		add("sentinel-pass", m.SentinelPass)
 	}
 	return out
-}
-
-// CurrentMasterAddr is the address clients should use for mm: the
-// promoted replica's once a failover has reached the reconfiguration of
-// the replicas (sentinelGetCurrentMasterAddress), else the master's.
-func (m *Machine) CurrentMasterAddr(mm *Master) Addr {
-	if mm.Flags&FlagFailoverInProgress != 0 && mm.PromotedReplica != nil &&
-		mm.FailoverState >= FailoverReconfReplicas {
-		return mm.PromotedReplica.Addr
-	}
-	return mm.Addr
 }
 
 func (m *Machine) masterNames() []string { return sortedKeys(m.Masters) }
