@@ -83,6 +83,7 @@ func (s *clientSetup) checkCounter(t *testing.T, acked, failed int64) {
 }
 
 func TestClientsFollowFailover(t *testing.T) {
+	t.Parallel()
 	for _, kind := range sentinelKinds() {
 		t.Run(kind+"/go-redis", func(t *testing.T) {
 			t.Parallel()

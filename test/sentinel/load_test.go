@@ -18,6 +18,7 @@ import (
 )
 
 func TestNoFalseFailoverUnderLoad(t *testing.T) {
+	t.Parallel()
 	for _, kind := range sentinelKinds() {
 		t.Run(kind, func(t *testing.T) {
 			t.Parallel()

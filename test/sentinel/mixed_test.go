@@ -56,6 +56,7 @@ func mixedCases() []mixedCase {
 }
 
 func TestMixedGroups(t *testing.T) {
+	t.Parallel()
 	for _, c := range mixedCases() {
 		t.Run(c.name(), func(t *testing.T) {
 			t.Parallel()

@@ -27,6 +27,7 @@ const (
 )
 
 func TestSeedWalkthrough(t *testing.T) {
+	t.Parallel()
 	for _, kind := range sentinelKinds() {
 		t.Run(kind, func(t *testing.T) {
 			t.Parallel()
