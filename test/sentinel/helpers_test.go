@@ -428,3 +428,43 @@ func dbClient(t *testing.T, addr, pass string, db int) *redis.Client {
 	t.Cleanup(func() { c.Close() })
 	return c
 }
+
+// waitLog waits until sentinel i's log has a line containing substr.
+func (g *group) waitLog(i int, substr string, timeout time.Duration) {
+	g.t.Helper()
+	g.waitFor(fmt.Sprintf("sentinel %d logs %q", i, substr), timeout, func() error {
+		out, err := os.ReadFile(g.sentinels[i].LogPath())
+		if err != nil {
+			return err
+		}
+		if !strings.Contains(string(out), substr) {
+			return fmt.Errorf("not in %s", g.sentinels[i].LogPath())
+		}
+		return nil
+	})
+}
+
+// waitConf waits until sentinel i's rewritten config file has a line
+// starting with each prefix.
+func (g *group) waitConf(i int, timeout time.Duration, prefixes ...string) {
+	g.t.Helper()
+	g.waitFor(fmt.Sprintf("sentinel %d config rewritten", i), timeout, func() error {
+		out, err := os.ReadFile(g.sentinels[i].ConfPath())
+		if err != nil {
+			return err
+		}
+		for _, p := range prefixes {
+			found := false
+			for _, line := range strings.Split(string(out), "\n") {
+				if strings.HasPrefix(line, p) {
+					found = true
+					break
+				}
+			}
+			if !found {
+				return fmt.Errorf("no line starting %q in %s:\n%s", p, g.sentinels[i].ConfPath(), out)
+			}
+		}
+		return nil
+	})
+}

@@ -86,6 +86,20 @@ func seedWalkthrough(t *testing.T, kind string) {
 	if v, err := r1.Get(ctx, "name").Result(); err != nil || v != "zhangsan" {
 		t.Fatalf("new master GET name: %q %v", v, err)
 	}
+	// "查看sentinel日志": the walkthrough reads the switch in the logs
+	for i := range g.sentinels {
+		g.waitLog(i, "+sdown master "+seedName+" ", failoverWait)
+		g.waitLog(i, "+switch-master "+want, failoverWait)
+	}
+	// the seed's sentinel.conf files carry what Sentinel wrote back into
+	// them: the new master, the other sentinels, the epochs
+	for i := range g.sentinels {
+		g.waitConf(i, failoverWait,
+			fmt.Sprintf("sentinel monitor %s 127.0.0.1 %d 1", seedName, replica.Port),
+			"sentinel known-sentinel "+seedName+" ",
+			"sentinel config-epoch "+seedName+" ",
+			"sentinel current-epoch ")
+	}
 	if ev := g.ev.matching("+elected-leader", nil); len(ev) > 0 {
 		t.Logf("leader: sentinel %d (%s)", ev[0].sentinel, ev[0].payload)
 	}
@@ -109,6 +123,9 @@ func seedWalkthrough(t *testing.T, kind string) {
 		return nil
 	}); err != nil {
 		t.Fatal(err)
+	}
+	for i := range g.sentinels {
+		g.waitConf(i, failoverWait, fmt.Sprintf("sentinel known-replica %s 127.0.0.1 %d", seedName, old.Port))
 	}
 	// "SENTINEL slaves TestMaster" lists the old master
 	g.waitFor("old master listed as a replica", discoverWait, func() error {
