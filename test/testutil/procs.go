@@ -183,7 +183,7 @@ func startAt(t testing.TB, bin, dir string, fixed int, args []string) *Proc {
 			full = append(full, "--appendonly", "no")
 		}
 		logPath := filepath.Join(dir, fmt.Sprintf("server-%d.log", port))
-		p, err := launch(t, bin, dir, full, port, logPath, "")
+		p, err := launch(t, bin, dir, full, port, logPath, "", false)
 		if err != nil {
 			lastErr = err
 			if fixed != 0 {
@@ -200,9 +200,9 @@ func startAt(t testing.TB, bin, dir string, fixed int, args []string) *Proc {
 
 // launch runs bin with args in dir, its output appended to logPath, waits
 // until port answers PING and registers the cleanup that stops it. With
-// term set, cleanup sends SIGTERM and waits a few seconds before SIGKILL
+// graceful set, cleanup sends SIGTERM and waits a few seconds before SIGKILL
 // (sentinels rewrite their config on the way out); else it kills at once.
-func launch(t testing.TB, bin, dir string, args []string, port int, logPath string, conf string, term ...bool) (*Proc, error) {
+func launch(t testing.TB, bin, dir string, args []string, port int, logPath, conf string, graceful bool) (*Proc, error) {
 	t.Helper()
 	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
@@ -224,7 +224,6 @@ func launch(t testing.TB, bin, dir string, args []string, port int, logPath stri
 		<-exited
 		return nil, fmt.Errorf("%s did not start: %v\n%s", bin, err, p.LogTail(40))
 	}
-	graceful := len(term) > 0 && term[0]
 	t.Cleanup(func() {
 		if graceful {
 			p.Stop(5 * time.Second)
