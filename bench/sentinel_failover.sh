@@ -21,6 +21,11 @@
 #   ROUNDS=10 DOWN_AFTER=1000 FAILOVER_TIMEOUT=5000 QUORUM=2
 #   TIMEOUT=120  (seconds a failover or a restore may take; past it: abort)
 # Every process runs on 127.0.0.1, on free ports, and is stopped on exit.
+#
+# Dry run, KINDS=redis,redis ROUNDS=10 (real Sentinel 7.0.15 on both sides,
+# 2 shared cores): median 2194 / 2191 ms, max 2262 / 2247 ms; about 1 s of
+# it is down-after-milliseconds, the rest the odown vote, the election and
+# the promotion.
 set -euo pipefail
 
 KINDS=${KINDS:-redis,redoubt}
