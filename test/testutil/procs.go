@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -77,6 +78,7 @@ type Proc struct {
 	Addr string
 	Dir  string
 	Log  string // path of the captured stdout+stderr
+	Conf string // config file it was started with, if any
 	// Exited is closed once the process has exited and Cmd.ProcessState is set.
 	Exited <-chan struct{}
 }
@@ -140,9 +142,29 @@ func start(t testing.TB, bin string, args []string) *Proc {
 
 func startIn(t testing.TB, bin, dir string, args []string) *Proc {
 	t.Helper()
+	return startAt(t, bin, dir, 0, args)
+}
+
+// StartKindAt is StartKindIn on a fixed port (0: a free one), for a test
+// that restarts a node where its peers (and sentinels) expect it.
+func StartKindAt(t testing.TB, kind, dir string, port int, args ...string) *Proc {
+	t.Helper()
+	if kind == "redis" {
+		return startAt(t, RedisServerPath(t), dir, port, args)
+	}
+	return startAt(t, RedoubtBinary(t), dir, port, append([]string{"server"}, args...))
+}
+
+// startAt starts bin in dir on port, or on a free port (with retries, as
+// another process may take it first) when port is 0.
+func startAt(t testing.TB, bin, dir string, fixed int, args []string) *Proc {
+	t.Helper()
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
-		port := FreePort(t)
+		port := fixed
+		if port == 0 {
+			port = FreePort(t)
+		}
 		// --port goes after the role and the config file, if any
 		head := 0
 		if head < len(args) && args[head] == "server" {
@@ -161,39 +183,99 @@ func startIn(t testing.TB, bin, dir string, args []string) *Proc {
 			full = append(full, "--appendonly", "no")
 		}
 		logPath := filepath.Join(dir, fmt.Sprintf("server-%d.log", port))
-		logf, err := os.Create(logPath)
+		p, err := launch(t, bin, dir, full, port, logPath, "", false)
 		if err != nil {
-			t.Fatal(err)
-		}
-		cmd := exec.Command(bin, full...)
-		cmd.Dir = dir
-		cmd.Stdout = logf
-		cmd.Stderr = logf
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		exited := make(chan struct{})
-		p := &Proc{Cmd: cmd, Port: port, Addr: fmt.Sprintf("127.0.0.1:%d", port), Dir: dir, Log: logPath, Exited: exited}
-		go func() { cmd.Wait(); close(exited); logf.Close() }()
-		if err := waitPing(p.Addr, exited, 10*time.Second); err != nil {
-			cmd.Process.Kill()
-			<-exited
-			out, _ := os.ReadFile(logPath)
-			lastErr = fmt.Errorf("%s did not start: %v\n%s", bin, err, out)
+			lastErr = err
+			if fixed != 0 {
+				// the port may still be in TIME_WAIT/closing: wait a little
+				time.Sleep(500 * time.Millisecond)
+			}
 			continue
 		}
-		t.Cleanup(func() {
-			cmd.Process.Kill()
-			<-exited
-			// a server built with REDOUBT_RACE reports races in its log
-			if out, _ := os.ReadFile(logPath); bytes.Contains(out, []byte("WARNING: DATA RACE")) {
-				t.Errorf("%s reported a data race:\n%s", bin, out)
-			}
-		})
 		return p
 	}
 	t.Fatal(lastErr)
 	return nil
+}
+
+// launch runs bin with args in dir, its output appended to logPath, waits
+// until port answers PING and registers the cleanup that stops it. With
+// graceful set, cleanup sends SIGTERM and waits a few seconds before SIGKILL
+// (sentinels rewrite their config on the way out); else it kills at once.
+func launch(t testing.TB, bin, dir string, args []string, port int, logPath, conf string, graceful bool) (*Proc, error) {
+	t.Helper()
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	cmd.Stdout = logf
+	cmd.Stderr = logf
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	p := &Proc{Cmd: cmd, Port: port, Addr: fmt.Sprintf("127.0.0.1:%d", port), Dir: dir, Log: logPath, Conf: conf, Exited: exited}
+	go func() { cmd.Wait(); close(exited); logf.Close() }()
+	if err := waitPing(p.Addr, exited, 10*time.Second); err != nil {
+		cmd.Process.Kill()
+		<-exited
+		return nil, fmt.Errorf("%s did not start: %v\n%s", bin, err, p.LogTail(40))
+	}
+	t.Cleanup(func() {
+		if graceful {
+			p.Stop(5 * time.Second)
+		} else {
+			cmd.Process.Kill()
+			<-exited
+		}
+		// a server built with REDOUBT_RACE reports races in its log
+		if out, _ := os.ReadFile(logPath); bytes.Contains(out, []byte("WARNING: DATA RACE")) {
+			t.Errorf("%s reported a data race:\n%s", bin, out)
+		}
+	})
+	return p, nil
+}
+
+// Stop sends SIGTERM, and SIGKILL if the process has not exited within
+// grace; it returns once the process is gone. Safe to call more than once.
+func (p *Proc) Stop(grace time.Duration) {
+	p.Cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.Exited:
+	case <-time.After(grace):
+		p.Cmd.Process.Kill()
+		<-p.Exited
+	}
+}
+
+// Signal sends sig (kill -9, kill -QUIT ...) and waits until the process
+// has exited.
+func (p *Proc) Signal(sig os.Signal) {
+	p.Cmd.Process.Signal(sig)
+	<-p.Exited
+}
+
+// LogPath is the file holding the process's log (its stdout and stderr).
+func (p *Proc) LogPath() string { return p.Log }
+
+// ConfPath is the config file the process was started with ("" if none);
+// a sentinel rewrites it as it learns the topology.
+func (p *Proc) ConfPath() string { return p.Conf }
+
+// LogTail returns the last n lines of the log, for failure messages.
+func (p *Proc) LogTail(n int) string {
+	out, err := os.ReadFile(p.Log)
+	if err != nil {
+		return fmt.Sprintf("(log %s: %v)", p.Log, err)
+	}
+	lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return fmt.Sprintf("--- last %d lines of %s ---\n%s", len(lines), p.Log, strings.Join(lines, "\n"))
 }
 
 func waitPing(addr string, exited chan struct{}, timeout time.Duration) error {
