@@ -103,8 +103,9 @@ var sentinelRewriteOptions = []string{
 	"rename-command", "master-reboot-down-after-period", "current-epoch",
 }
 
-// rewriteSentinel writes the machine's lines: each replaces the next old
-// line of the same "sentinel <option>" in place or is appended.
+// rewriteSentinel writes the machine's lines (raw arguments, joined as
+// Redis prints them): each replaces the next old line of the same
+// "sentinel <option>" in place or is appended.
 func (c *Config) rewriteSentinel(st *rewriteState) {
 	if !c.SentinelMode || c.SentinelConfig == nil {
 		return
@@ -113,7 +114,11 @@ func (c *Config) rewriteSentinel(st *rewriteState) {
 		if len(args) == 0 {
 			continue
 		}
-		st.rewriteLine("sentinel "+args[0], "sentinel "+strings.Join(args, " "), true)
+		line := "sentinel " + strings.Join(args, " ")
+		if args[0] == "announce-ip" && len(args) == 2 {
+			line = "sentinel announce-ip " + repr(args[1]) // the one value Redis quotes
+		}
+		st.rewriteLine("sentinel "+args[0], line, true)
 	}
 	for _, opt := range sentinelRewriteOptions {
 		st.markProcessed("sentinel " + opt)

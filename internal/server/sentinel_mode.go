@@ -139,6 +139,10 @@ type sentinelState struct {
 	// generatedID: the file had no "sentinel myid", so the new one is
 	// saved at start (sentinelIsRunning).
 	generatedID bool
+	// mu orders the driver's Start (by Run) and Stop (by Shutdown, on
+	// another goroutine); stopped makes a Shutdown that came first win.
+	mu               sync.Mutex
+	started, stopped bool
 }
 
 // SentinelHooks are the driver's hooks, bound to this server.
@@ -215,14 +219,22 @@ func (s *Server) sentinelIsRunning() {
 	d.Do(func(m *sentinel.Machine, now time.Time) { id = m.MyID })
 	s.log.Warn("Sentinel ID is " + id)
 	d.Do(func(m *sentinel.Machine, now time.Time) { m.GenerateInitialMonitorEvents() })
-	d.Start()
+	s.sentinel.mu.Lock()
+	if !s.sentinel.stopped {
+		d.Start()
+		s.sentinel.started = true
+	}
+	s.sentinel.mu.Unlock()
 }
 
 // stopSentinel stops the driver's loop at shutdown.
 func (s *Server) stopSentinel() {
-	if s.sentinel.driver != nil {
+	s.sentinel.mu.Lock()
+	defer s.sentinel.mu.Unlock()
+	if s.sentinel.started {
 		s.sentinel.driver.Stop()
 	}
+	s.sentinel.stopped = true
 }
 
 // sentinelDo runs f on the machine from a handler, with the executor lock

@@ -429,7 +429,8 @@ func TestShutdown(t *testing.T) {
 			t.Fatalf("%s: still running after SHUTDOWN", kind)
 		}
 		if code := p.cmd.ProcessState.ExitCode(); code != 0 {
-			t.Errorf("%s: exit code %d", kind, code)
+			log, _ := os.ReadFile(p.log)
+			t.Errorf("%s: exit code %d\n%s", kind, code, log)
 		}
 		if _, err := os.Stat(filepath.Join(dir, "dump.rdb")); err == nil {
 			t.Errorf("%s: wrote dump.rdb", kind)
@@ -476,4 +477,35 @@ func TestOtherSpellings(t *testing.T) {
 
 func tryDial(addr string) (net.Conn, error) {
 	return net.DialTimeout("tcp", addr, 200*time.Millisecond)
+}
+
+// TestEventsAndReplies: a SENTINEL command's events reach subscribers
+// (published from inside the command), and replies take the client's
+// protocol: SENTINEL MASTER is a map in RESP3, a flat array in RESP2.
+func TestEventsAndReplies(t *testing.T) {
+	needMachine(t)
+	conf := masterConf(t)
+	got := map[string][]string{}
+	for _, kind := range kinds {
+		p := startSentinel(t, kind, t.TempDir(), conf)
+		sub := testutil.DialRaw(t, p.addr)
+		sub.Do("PSUBSCRIBE", "*")
+		c := testutil.DialRaw(t, p.addr)
+		var out []string
+		out = append(out, c.DoRaw("SENTINEL", "SET", "mym", "down-after-milliseconds", "4321"))
+		msg := sub.Read()
+		out = append(out, string(msg.Raw))
+		out = append(out, c.DoRaw("ROLE"))
+		out = append(out, c.DoRaw("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "nosuch"))
+		out = append(out, c.DoRaw("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mym"))
+		out = append(out, string(c.Do("SENTINEL", "MASTER", "mym").Raw[:3]))
+		c.Do("HELLO", "3")
+		out = append(out, c.DoRaw("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "nosuch"))
+		out = append(out, string(c.Do("SENTINEL", "MASTER", "mym").Raw[:3]))
+		out = append(out, c.DoRaw("PUBLISH", "__sentinel__:hello", "garbage"))
+		got[kind] = out
+	}
+	if !slices.Equal(got["redis"], got["redoubt"]) {
+		t.Errorf("\nredis-sentinel: %q\nredoubt:        %q", got["redis"], got["redoubt"])
+	}
 }
