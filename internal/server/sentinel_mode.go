@@ -126,11 +126,8 @@ func (s *Server) prepareSentinelMode() {
 func (s *Server) SetSentinelDriver(d *sentinel.Driver, generatedID bool) {
 	s.sentinel.driver = d
 	s.sentinel.generatedID = generatedID
-	s.cfg.SentinelConfig = func() [][]string {
-		var lines [][]string
-		d.Do(func(m *sentinel.Machine, now time.Time) { lines = m.ConfigLines() })
-		return lines
-	}
+	// read under the executor lock, by Rewrite called from sentinelSave
+	s.cfg.SentinelConfig = func() [][]string { return s.sentinel.lines }
 }
 
 // sentinelState is the server's side of sentinel mode.
@@ -143,6 +140,12 @@ type sentinelState struct {
 	// another goroutine); stopped makes a Shutdown that came first win.
 	mu               sync.Mutex
 	started, stopped bool
+
+	// lines is the snapshot of the machine's config lines being saved;
+	// snapshots are numbered (taken under the driver's lock) so an older
+	// one never overwrites a newer one when two saves race.
+	lines             [][]string
+	snapshot, written uint64
 }
 
 // SentinelHooks are the driver's hooks, bound to this server.
@@ -192,7 +195,21 @@ func (s *Server) sentinelEmit(e sentinel.Emit) {
 // machine's state, then fsynced (Rewrite writes a temporary file, syncs
 // it and renames it over the old one).
 func (s *Server) sentinelSave() error {
+	var lines [][]string
+	var n uint64
+	// taken before the executor lock: the driver's lock is never
+	// acquired while holding it from here
+	s.sentinel.driver.Do(func(m *sentinel.Machine, now time.Time) {
+		lines = m.ConfigLines()
+		s.sentinel.snapshot++
+		n = s.sentinel.snapshot
+	})
 	s.mu.Lock()
+	if n < s.sentinel.written {
+		s.mu.Unlock()
+		return nil // a newer state is already on disk
+	}
+	s.sentinel.lines, s.sentinel.written = lines, n
 	err := s.cfg.Rewrite()
 	s.mu.Unlock()
 	if err != nil {
