@@ -40,7 +40,6 @@ func runSentinel(args []string) int {
 	if cfg.Daemonize && !daemonized() {
 		return daemonize()
 	}
-	m.Port = cfg.Port
 	generated := m.MyID == ""
 	if generated {
 		// a new sentinel's ID, kept in the file from now on

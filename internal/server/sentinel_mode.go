@@ -138,8 +138,8 @@ type sentinelState struct {
 	generatedID bool
 	// mu orders the driver's Start (by Run) and Stop (by Shutdown, on
 	// another goroutine); stopped makes a Shutdown that came first win.
-	mu               sync.Mutex
-	started, stopped bool
+	mu      sync.Mutex
+	stopped bool
 
 	// lines is the snapshot of the machine's config lines being saved;
 	// snapshots are numbered (taken under the driver's lock) so an older
@@ -239,7 +239,6 @@ func (s *Server) sentinelIsRunning() {
 	s.sentinel.mu.Lock()
 	if !s.sentinel.stopped {
 		d.Start()
-		s.sentinel.started = true
 	}
 	s.sentinel.mu.Unlock()
 }
@@ -248,7 +247,9 @@ func (s *Server) sentinelIsRunning() {
 func (s *Server) stopSentinel() {
 	s.sentinel.mu.Lock()
 	defer s.sentinel.mu.Unlock()
-	if s.sentinel.started {
+	// Stop also closes links opened before Start (by the +monitor
+	// events or early SENTINEL commands)
+	if s.sentinel.driver != nil {
 		s.sentinel.driver.Stop()
 	}
 	s.sentinel.stopped = true
