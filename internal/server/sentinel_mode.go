@@ -12,6 +12,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"os"
@@ -161,7 +162,7 @@ func (s *Server) SentinelHooks() sentinel.Hooks {
 			os.Exit(99)
 		},
 		Logf: func(level sentinel.Level, format string, args ...any) {
-			s.log.Log(nil, sentinelLogLevel(level), fmt.Sprintf(format, args...))
+			s.log.Log(context.Background(), sentinelLogLevel(level), fmt.Sprintf(format, args...))
 		},
 	}
 }
@@ -182,7 +183,7 @@ func sentinelLogLevel(l sentinel.Level) slog.Level {
 // line, and above debug level a message on the channel named type.
 // It runs without the executor lock held (see the file comment).
 func (s *Server) sentinelEmit(e sentinel.Emit) {
-	s.log.Log(nil, sentinelLogLevel(e.Level), e.Type+" "+e.Text)
+	s.log.Log(context.Background(), sentinelLogLevel(e.Level), e.Type+" "+e.Text)
 	if e.Level == sentinel.LevelDebug {
 		return
 	}
