@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/redoubt/redoubt/internal/config"
@@ -29,6 +30,9 @@ func usage() {
 
 Roles:
   server [/path/to/redis.conf] [--directive value ...]   Redis-compatible server
+  sentinel /path/to/sentinel.conf [--directive value ...]
+                                                         Redis Sentinel (as redis-sentinel, or
+                                                         server sentinel.conf --sentinel)
   check-rdb <rdb-file-name>                              check an RDB file (redis-check-rdb)
   check-aof [--fix|--truncate-to-timestamp $timestamp] <file.manifest|file.aof>
                                                          check or fix an AOF (redis-check-aof)
@@ -37,6 +41,10 @@ Roles:
 
 func main() {
 	args := os.Args[1:]
+	if strings.Contains(filepath.Base(os.Args[0]), "redis-sentinel") {
+		// as redis-server's checkForSentinelMode: the name is enough
+		os.Exit(runSentinel(args))
+	}
 	switch filepath.Base(os.Args[0]) {
 	case "redis-server":
 		os.Exit(runServer(args))
@@ -54,6 +62,8 @@ func main() {
 		fmt.Println(versionLine())
 	case "server":
 		os.Exit(runServer(args[1:]))
+	case "sentinel":
+		os.Exit(runSentinel(args[1:]))
 	case "check-rdb":
 		os.Exit(checkrdb.Main(args[1:], os.Stdout))
 	case "check-aof":
@@ -76,20 +86,35 @@ func runServer(args []string) int {
 		fmt.Println("Usage: redoubt server [/path/to/redis.conf] [options] [-]")
 		return 0
 	}
+	for _, a := range args {
+		if a == "--sentinel" {
+			return runSentinel(args)
+		}
+	}
 	cfg, err := config.LoadArgs(args, os.Stdin)
 	if err != nil {
-		out := os.Stderr
-		if fe, ok := err.(*config.FatalError); ok && fe.Log {
-			out = os.Stdout
-		}
-		fmt.Fprintln(out, err)
-		return 1
+		return printConfigError(err)
 	}
 	if cfg.Daemonize && !daemonized() {
 		return daemonize()
 	}
 	server.TuneRuntime()
-	srv := server.New(cfg)
+	return serve(server.New(cfg))
+}
+
+// printConfigError prints a configuration error where Redis does (log
+// lines on stdout, framed reports on stderr) and returns the exit code.
+func printConfigError(err error) int {
+	out := os.Stderr
+	if fe, ok := err.(*config.FatalError); ok && fe.Log {
+		out = os.Stdout
+	}
+	fmt.Fprintln(out, err)
+	return 1
+}
+
+// serve runs srv until it shuts down (SHUTDOWN, SIGTERM, SIGINT).
+func serve(srv *server.Server) int {
 	if addr := os.Getenv("REDOUBT_PPROF"); addr != "" {
 		// opt-in profiling endpoint for performance work; never on by default
 		go func() {

@@ -308,7 +308,7 @@ func (s *Selector) SetRule(op string) error {
 			return nil
 		}
 		parent, sub, hasSub := strings.Cut(name, "|")
-		c := command.Lookup(parent)
+		c := lookupCommand(parent)
 		if c == nil {
 			return errUnknownCmd
 		}
@@ -349,9 +349,37 @@ func validCategory(name string) bool {
 	return false
 }
 
+// extraCommands are rows a process has beyond command.Table: the
+// SENTINEL command of sentinel mode (AddCommands).
+var extraCommands []*command.Command
+
+// AddCommands makes rows outside command.Table subject to ACL rules; a
+// process in sentinel mode calls it once, before any user exists.
+func AddCommands(cs ...*command.Command) { extraCommands = append(extraCommands, cs...) }
+
+// commandRows is every top-level row rules apply to.
+func commandRows() []*command.Command {
+	if len(extraCommands) == 0 {
+		return command.Table
+	}
+	return append(append([]*command.Command(nil), command.Table...), extraCommands...)
+}
+
+func lookupCommand(name string) *command.Command {
+	if c := command.Lookup(name); c != nil {
+		return c
+	}
+	for _, c := range extraCommands {
+		if strings.EqualFold(c.Name, name) {
+			return c
+		}
+	}
+	return nil
+}
+
 func (s *Selector) setAll(allow bool) {
 	s.allFuture = allow
-	for _, c := range command.Table {
+	for _, c := range commandRows() {
 		s.setCommand(c, allow)
 	}
 }
@@ -395,7 +423,7 @@ func (s *Selector) setCategory(cat string, allow bool) {
 
 // eachCommand visits every command and subcommand row.
 func eachCommand(f func(c *command.Command)) {
-	for _, c := range command.Table {
+	for _, c := range commandRows() {
 		f(c)
 		for _, sc := range c.Subcommands {
 			f(sc)
@@ -502,7 +530,7 @@ func (s *Selector) describeCommands() string {
 			}
 		}
 	}
-	for _, c := range command.Table {
+	for _, c := range commandRows() {
 		single(c)
 	}
 	return strings.TrimSuffix(b.String(), " ")

@@ -197,6 +197,13 @@ type Config struct {
 	// REWRITE writes (the ACL owner provides it).
 	DescribeUsers func() []string
 
+	// Sentinel mode (sentinel.go): set before the file is read, it makes
+	// "sentinel ..." lines legal; they are kept in order for the state
+	// machine, and SentinelConfig supplies them back to CONFIG REWRITE.
+	SentinelMode   bool
+	SentinelLines  []SentinelLine
+	SentinelConfig func() [][]string
+
 	// Chdir changes the working directory for "dir"; nil means os.Chdir.
 	// Tests replace it so parsing never moves the test process.
 	Chdir func(dir string) error

@@ -71,7 +71,10 @@ func newParser(c *Config) *parser {
 // optional config file first (an argument not starting with '-'), "-"
 // (first or last) to read more config from stdin, and --name value pairs.
 func LoadArgs(argv []string, stdin io.Reader) (*Config, error) {
-	c := Default()
+	return loadArgs(Default(), argv, stdin)
+}
+
+func loadArgs(c *Config, argv []string, stdin io.Reader) (*Config, error) {
 	p := newParser(c)
 	var text strings.Builder
 	j := 0
@@ -197,6 +200,12 @@ func (p *parser) parseString(text string) error {
 		args := make([]string, len(words))
 		for k, w := range words {
 			args[k] = string(w)
+		}
+		if p.c.SentinelMode && len(args) > 1 && strings.EqualFold(args[0], "sentinel") {
+			// Queued: the machine applies them after the whole file, as
+			// Redis's queueSentinelConfig, so errors name this line.
+			p.c.SentinelLines = append(p.c.SentinelLines, SentinelLine{Line: i + 1, Text: line, Args: args[1:]})
+			continue
 		}
 		if err := p.directive(args); err != nil {
 			if fe, ok := err.(*FatalError); ok {

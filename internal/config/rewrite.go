@@ -60,6 +60,11 @@ func newRewriteState(old string) *rewriteState {
 		if known {
 			opt = e.d.name
 		}
+		if opt == "sentinel" && len(words) > 1 {
+			// Redis keys sentinel lines by their option too, so each
+			// kind is rewritten in its own place.
+			opt = "sentinel " + string(words[1])
+		}
 		st.optionLines[opt] = append(st.optionLines[opt], len(st.lines))
 		st.lines = append(st.lines, line)
 	}
@@ -189,6 +194,7 @@ func (c *Config) RewriteContent(old string) string {
 		st.rewriteLine("loadmodule", "loadmodule "+strings.Join(m, " "), true)
 	}
 	st.markProcessed("loadmodule")
+	c.rewriteSentinel(st)
 	return st.content()
 }
 

@@ -80,6 +80,11 @@ var specialSave = &special{
 	},
 	get: func(c *Config) string { return saveString(c.SaveParams) },
 	rewrite: func(c *Config, name string, st *rewriteState) {
+		if c.SentinelMode {
+			// a sentinel has no dataset: Redis drops its save lines
+			st.markProcessed(name)
+			return
+		}
 		if len(c.SaveParams) == 0 {
 			st.rewriteLine(name, `save ""`, true)
 		}

@@ -171,7 +171,7 @@ func cmdHello(c *Client, args [][]byte) {
 	c.w.BulkString("id")
 	c.w.Int(c.id)
 	c.w.BulkString("mode")
-	c.w.BulkString("standalone")
+	c.w.BulkString(c.srv.serverMode())
 	c.w.BulkString("role")
 	c.w.BulkString("master")
 	c.w.BulkString("modules")

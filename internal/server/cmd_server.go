@@ -230,7 +230,7 @@ func cmdShutdown(c *Client, args [][]byte) {
 	s := c.srv
 	s.log.Warn("User requested shutdown...")
 	s.abortSave()
-	if save || (!nosave && len(s.cfg.SaveParams) > 0) {
+	if !s.sentinelMode() && (save || (!nosave && len(s.cfg.SaveParams) > 0)) { // a sentinel has no dataset
 		s.log.Info("Saving the final RDB snapshot before exiting.")
 		if err := s.rdbSave(); err != nil && !force {
 			s.log.Warn("Error trying to save the DB, can't exit.")

@@ -27,22 +27,32 @@ func init() {
 }
 
 func cmdInfo(c *Client, args [][]byte) {
+	if c.srv.sentinelMode() {
+		c.w.Verbatim("txt", c.sentinelInfoString(args[1:]))
+		return
+	}
 	c.w.Verbatim("txt", c.srv.infoString(args[1:]))
 }
 
 // infoString renders the sections the arguments select.
 func (s *Server) infoString(args [][]byte) string {
+	return s.renderInfo(args, infoDefaultSections, nil)
+}
+
+// renderInfo renders the sections the arguments select among allowed
+// (nil: all), with defaults for no argument and "default".
+func (s *Server) renderInfo(args [][]byte, defaults []string, allowed map[string]bool) string {
 	want := map[string]bool{}
 	all := false
 	if len(args) == 0 {
-		for _, n := range infoDefaultSections {
+		for _, n := range defaults {
 			want[n] = true
 		}
 	}
 	for _, a := range args {
 		switch name := strings.ToLower(string(a)); name {
 		case "default":
-			for _, n := range infoDefaultSections {
+			for _, n := range defaults {
 				want[n] = true
 			}
 		case "all":
@@ -78,6 +88,9 @@ func (s *Server) infoString(args [][]byte) string {
 		selected := all
 		for _, name := range sec.names {
 			selected = selected || want[name]
+		}
+		if allowed != nil && !allowed[sec.names[0]] {
+			selected = false
 		}
 		if !selected {
 			continue
@@ -156,7 +169,7 @@ func (s *Server) infoServer(b *strings.Builder) {
 		"redis_git_sha1", "00000000",
 		"redis_git_dirty", 0,
 		"redis_build_id", s.runID[:15],
-		"redis_mode", "standalone",
+		"redis_mode", s.serverMode(),
 		"os", uname,
 		"arch_bits", strconv.Itoa(strconv.IntSize),
 		"monotonic_clock", "POSIX clock_gettime",

@@ -97,6 +97,9 @@ func (s *Server) isReplica() bool { return s.replica.host != "" }
 
 // logRole is the role letter of log lines (read without the lock).
 func (s *Server) logRole() byte {
+	if s.cfg.SentinelMode {
+		return 'X'
+	}
 	if s.replica.replicaRole.Load() {
 		return 'S'
 	}

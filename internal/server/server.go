@@ -84,6 +84,8 @@ type Server struct {
 	watches     watchRegistry // WATCHed keys (cmd_multi.go)
 	// blocking holds the clients blocked on keys (blocking.go).
 	blocking blockingState
+	// sentinel is the server in sentinel mode (sentinel_mode.go).
+	sentinel sentinelState
 
 	shutdownOnce sync.Once
 	closing      atomic.Bool
@@ -93,6 +95,9 @@ type Server struct {
 
 // New builds a server from cfg; Run starts it.
 func New(cfg *config.Config) *Server {
+	if cfg.SentinelMode {
+		registerSentinelACL()
+	}
 	s := &Server{
 		cfg:       cfg,
 		clients:   map[int64]*Client{},
@@ -129,6 +134,9 @@ func New(cfg *config.Config) *Server {
 	s.persist.lastOK, s.persist.lastBgsaveSec = true, -1
 	// CONFIG REWRITE writes the live ACL users (without an aclfile)
 	cfg.DescribeUsers = s.aclUserLines
+	if cfg.SentinelMode {
+		s.prepareSentinelMode()
+	}
 	return s
 }
 
@@ -168,9 +176,11 @@ func (s *Server) Run() int {
 		s.log.Warn(err.Error())
 		return 1
 	}
-	if err := s.loadData(); err != nil {
-		s.log.Warn(err.Error())
-		return 1
+	if !s.sentinelMode() {
+		if err := s.loadData(); err != nil {
+			s.log.Warn(err.Error())
+			return 1
+		}
 	}
 	if err := s.listen(); err != nil {
 		s.log.Warn(err.Error())
@@ -179,7 +189,14 @@ func (s *Server) Run() int {
 	if s.cfg.PidFile != "" {
 		os.WriteFile(s.cfg.PidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
 	}
-	s.log.Info(fmt.Sprintf("Running mode=standalone, port=%d.", s.cfg.Port))
+	s.log.Info(fmt.Sprintf("Running mode=%s, port=%d.", s.serverMode(), s.cfg.Port))
+	if s.sentinelMode() {
+		go s.cronLoop()
+		s.sentinelIsRunning()
+		<-s.done
+		s.wg.Wait()
+		return s.exitCode
+	}
 	s.log.Info("Server initialized")
 	s.log.Info("Ready to accept connections")
 	go s.cronLoop()
@@ -332,6 +349,8 @@ func (s *Server) Shutdown(code int) {
 	s.shutdownOnce.Do(func() {
 		s.exitCode = code
 		s.closing.Store(true)
+		// before the lock: the driver's hooks take it
+		s.stopSentinel()
 		for _, ln := range s.listeners {
 			ln.Close()
 		}
@@ -351,7 +370,11 @@ func (s *Server) Shutdown(code int) {
 		if s.cfg.UnixSocket != "" {
 			os.Remove(s.cfg.UnixSocket)
 		}
-		s.log.Warn("Redis is now ready to exit, bye bye...")
+		if s.sentinelMode() {
+			s.log.Warn("Sentinel is now ready to exit, bye bye...")
+		} else {
+			s.log.Warn("Redis is now ready to exit, bye bye...")
+		}
 		// done is closed last so Run returns only after the goodbye is logged.
 		close(s.done)
 	})
