@@ -49,6 +49,11 @@ func runSentinel(args []string) int {
 	}
 	server.TuneRuntime()
 	srv := server.New(cfg)
-	srv.SetSentinelDriver(sentinel.NewDriver(m, srv.SentinelHooks()), generated)
+	d := sentinel.NewDriver(m, srv.SentinelHooks())
+	// INFO's script counters and PENDING-SCRIPTS come from the driver's
+	// script runner, which the machine does not see.
+	m.ScriptStats = d.ScriptStats
+	m.PendingScripts = d.PendingScriptsReply
+	srv.SetSentinelDriver(d, generated)
 	return serve(srv)
 }

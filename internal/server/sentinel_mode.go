@@ -313,7 +313,7 @@ func (c *Client) writeSentinelReply(r sentinel.Reply) {
 }
 
 // sentinelHelloChannel is the one channel a sentinel accepts PUBLISH on.
-const sentinelHelloChannel = "__sentinel__:hello"
+const sentinelHelloChannel = sentinel.HelloChannel
 
 // cmdSentinelPublish is sentinelPublishCommand: other sentinels may
 // deliver their hello messages directly; nothing else is published.
@@ -323,7 +323,7 @@ func cmdSentinelPublish(c *Client, args [][]byte) {
 		return
 	}
 	payload := string(args[2])
-	c.sentinelDo(func(m *sentinel.Machine, now time.Time) { sentinelHello(m, now, payload) })
+	c.sentinelDo(func(m *sentinel.Machine, now time.Time) { m.Hello(now, payload) })
 	c.w.Int(1)
 }
 
@@ -341,7 +341,7 @@ var sentinelInfoSections = []string{"server", "clients", "cpu", "stats", "sentin
 // infoSentinel is the "# Sentinel" section, from the machine.
 func (s *Server) infoSentinel(c *Client, b *strings.Builder) {
 	var text string
-	c.sentinelDo(func(m *sentinel.Machine, now time.Time) { text = sentinelInfoSection(m, now) })
+	c.sentinelDo(func(m *sentinel.Machine, now time.Time) { text = m.InfoSection(now) })
 	b.WriteString(text)
 }
 
