@@ -28,7 +28,8 @@ func init() {
 
 func cmdInfo(c *Client, args [][]byte) {
 	if c.srv.sentinelMode() {
-		c.w.Verbatim("txt", c.sentinelInfoString(args[1:]))
+		// sentinelInfoCommand answers a plain bulk string, even in RESP3
+		c.w.BulkString(c.sentinelInfoString(args[1:]))
 		return
 	}
 	c.w.Verbatim("txt", c.srv.infoString(args[1:]))
