@@ -36,10 +36,10 @@ func envList(name, def string) []string {
 
 // sentinelKinds are the sentinel implementations under test; the lead
 // turns redoubt on with REDOUBT_SENTINEL_KINDS=redis,redoubt.
-func sentinelKinds() []string { return envList("REDOUBT_SENTINEL_KINDS", "redis") }
+func sentinelKinds() []string { return envList("REDOUBT_SENTINEL_KINDS", "redis,redoubt") }
 
 // dataKinds are the data node kinds of the mixed-group test.
-func dataKinds() []string { return envList("REDOUBT_SENTINEL_DATA_KINDS", "redis") }
+func dataKinds() []string { return envList("REDOUBT_SENTINEL_DATA_KINDS", "redis,redoubt") }
 
 // Generous deadlines: each covers what takes a few seconds on an idle
 // machine (or one INFO period, 10 s, for discovery) many times over.
@@ -144,12 +144,18 @@ type groupConf struct {
 	pass            string
 	downAfter       int // ms
 	failoverTimeout int // ms
+	// downAfterByKind overrides downAfter for the sentinels of a kind.
+	downAfterByKind map[string]int
 }
 
-func (c groupConf) text() string {
+func (c groupConf) text(kind string) string {
 	var b strings.Builder
+	downAfter := c.downAfter
+	if ms, ok := c.downAfterByKind[kind]; ok {
+		downAfter = ms
+	}
 	fmt.Fprintf(&b, "sentinel monitor %s 127.0.0.1 %d %d\n", c.name, c.masterPort, c.quorum)
-	fmt.Fprintf(&b, "sentinel down-after-milliseconds %s %d\n", c.name, c.downAfter)
+	fmt.Fprintf(&b, "sentinel down-after-milliseconds %s %d\n", c.name, downAfter)
 	fmt.Fprintf(&b, "sentinel failover-timeout %s %d\n", c.name, c.failoverTimeout)
 	if c.pass != "" {
 		fmt.Fprintf(&b, "sentinel auth-pass %s %s\n", c.name, c.pass)
@@ -163,7 +169,7 @@ func startGroup(t *testing.T, kinds []string, c groupConf) *group {
 	t.Helper()
 	g := &group{t: t, name: c.name, pass: c.pass, kinds: kinds, ev: newEvents()}
 	for i, k := range kinds {
-		s := testutil.StartSentinel(t, k, c.text())
+		s := testutil.StartSentinel(t, k, c.text(k))
 		g.sentinels = append(g.sentinels, s)
 		cl := redis.NewClient(&redis.Options{Addr: s.Addr, DialTimeout: 2 * time.Second, ReadTimeout: 5 * time.Second})
 		t.Cleanup(func() { cl.Close() })

@@ -15,44 +15,53 @@ import (
 )
 
 // mixedCase is one group: three sentinel kinds, the master's kind and the
-// replicas' kind.
+// replicas' kind, and, when set, the kind whose sentinel must lead the
+// failover.
 type mixedCase struct {
 	sentinels []string
 	master    string
 	replicas  string
+	leader    string
 }
 
 func (c mixedCase) name() string {
-	return fmt.Sprintf("s=%s/m=%s/r=%s", strings.Join(c.sentinels, ","), c.master, c.replicas)
+	n := fmt.Sprintf("s=%s/m=%s/r=%s", strings.Join(c.sentinels, ","), c.master, c.replicas)
+	if c.leader != "" {
+		n += "/leader=" + c.leader
+	}
+	return n
 }
 
-// mixedCases builds the groups from the enabled kinds: each sentinel kind
-// alone, the two 1+2 mixes when both are enabled, on redis data nodes; then
-// every data kind (and the two mixes) under the first sentinel kind.
+// mixedCases builds the groups from the enabled kinds. With one sentinel
+// kind and one data kind it is that kind alone. With both, the groups
+// that prove interoperation: redoubt alone, one redoubt sentinel leading
+// two real ones over real servers, one real sentinel leading two redoubt
+// ones over redoubt servers (the reverse), a mixed group left to elect
+// whoever is first, and real sentinels failing over redoubt servers.
 func mixedCases() []mixedCase {
 	sk, dk := sentinelKinds(), dataKinds()
-	var out []mixedCase
-	add := func(c mixedCase) {
-		if !slices.ContainsFunc(out, func(o mixedCase) bool { return o.name() == c.name() }) {
-			out = append(out, c)
+	both := slices.Contains(sk, "redis") && slices.Contains(sk, "redoubt")
+	if !both {
+		var out []mixedCase
+		for _, d := range dk {
+			out = append(out, mixedCase{sentinels: []string{sk[0], sk[0], sk[0]}, master: d, replicas: d})
 		}
+		return out
 	}
-	for _, k := range sk {
-		add(mixedCase{[]string{k, k, k}, "redis", "redis"})
+	data := func(want string) string {
+		if slices.Contains(dk, want) {
+			return want
+		}
+		return dk[0]
 	}
-	if slices.Contains(sk, "redis") && slices.Contains(sk, "redoubt") {
-		add(mixedCase{[]string{"redoubt", "redis", "redis"}, "redis", "redis"})
-		add(mixedCase{[]string{"redis", "redoubt", "redoubt"}, "redis", "redis"})
+	rd, re := data("redoubt"), data("redis")
+	return []mixedCase{
+		{sentinels: []string{"redoubt", "redoubt", "redoubt"}, master: rd, replicas: rd},
+		{sentinels: []string{"redoubt", "redis", "redis"}, master: re, replicas: re, leader: "redoubt"},
+		{sentinels: []string{"redis", "redoubt", "redoubt"}, master: rd, replicas: rd, leader: "redis"},
+		{sentinels: []string{"redis", "redoubt", "redoubt"}, master: re, replicas: rd},
+		{sentinels: []string{"redis", "redis", "redis"}, master: rd, replicas: rd},
 	}
-	s0 := []string{sk[0], sk[0], sk[0]}
-	for _, d := range dk {
-		add(mixedCase{s0, d, d})
-	}
-	if slices.Contains(dk, "redis") && slices.Contains(dk, "redoubt") {
-		add(mixedCase{s0, "redoubt", "redis"})
-		add(mixedCase{s0, "redis", "redoubt"})
-	}
-	return out
 }
 
 func TestMixedGroups(t *testing.T) {
@@ -74,10 +83,23 @@ func mixedGroup(t *testing.T, c mixedCase) {
 		waitSynced(t, node(t, r.Addr, pass))
 		replicas = append(replicas, r)
 	}
-	g := startGroup(t, c.sentinels, groupConf{
+	conf := groupConf{
 		name: name, masterPort: master.Port, quorum: 2, pass: pass,
 		downAfter: 1000, failoverTimeout: 5000,
-	})
+	}
+	if c.leader != "" {
+		// Only the leader's kind sees the master down soon, and alone
+		// (quorum 1); the others still vote (a vote does not depend on
+		// the voter's own view of the master) and follow through hello.
+		conf.quorum = 1
+		conf.downAfterByKind = map[string]int{}
+		for _, k := range c.sentinels {
+			if k != c.leader {
+				conf.downAfterByKind[k] = 20000
+			}
+		}
+	}
+	g := startGroup(t, c.sentinels, conf)
 	// SENTINEL sentinels shows the two others on each, and both replicas
 	g.waitDiscovery(len(replicas))
 
@@ -122,7 +144,11 @@ func mixedGroup(t *testing.T, c mixedCase) {
 		}
 		return nil
 	})
-	for _, ev := range g.ev.matching("+elected-leader", nil) {
+	leaders := g.ev.matching("+elected-leader", nil)
+	for _, ev := range leaders {
 		t.Logf("+elected-leader on sentinel %d (%s): %s", ev.sentinel, c.sentinels[ev.sentinel], ev.payload)
+	}
+	if c.leader != "" && (len(leaders) == 0 || c.sentinels[leaders[0].sentinel] != c.leader) {
+		t.Fatalf("the failover was to be led by a %s sentinel; +elected-leader: %v\n%s", c.leader, leaders, g.diag())
 	}
 }

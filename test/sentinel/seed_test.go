@@ -2,7 +2,8 @@
 // pair under three sentinels): master with requirepass, replica with
 // masterauth, sentinels with auth-pass, the master killed with kill -QUIT,
 // the replica promoted, and the old master, restarted, turned into a
-// replica of the new one.
+// replica of the new one. Each kind replays it whole: redis-server under
+// redis-sentinel, and redoubt servers under redoubt sentinels.
 package sentinel
 
 import (
@@ -39,8 +40,8 @@ func TestSeedWalkthrough(t *testing.T) {
 func seedWalkthrough(t *testing.T, kind string) {
 	ctx := context.Background()
 	masterDir := t.TempDir()
-	master := testutil.StartKindAt(t, "redis", masterDir, 0, dataArgs(seedPass)...)
-	replica := testutil.StartRedis(t, replicaArgs(seedPass, master.Port)...)
+	master := testutil.StartKindAt(t, kind, masterDir, 0, dataArgs(seedPass)...)
+	replica := testutil.StartKind(t, kind, replicaArgs(seedPass, master.Port)...)
 	rc := node(t, replica.Addr, seedPass)
 
 	// the seed's data: "select 1", "set name zhangsan", read on the replica
@@ -107,7 +108,7 @@ func seedWalkthrough(t *testing.T, kind string) {
 	// "./redis-server ./redis.conf": the old master comes back, as a master
 	// with an empty dataset, on its old port; a sentinel turns it into a
 	// replica of the new master (after it shows up in an INFO, ~10 s)
-	old := testutil.StartKindAt(t, "redis", masterDir, master.Port, dataArgs(seedPass)...)
+	old := testutil.StartKindAt(t, kind, masterDir, master.Port, dataArgs(seedPass)...)
 	g.waitEvent("+convert-to-slave", func(ev event) bool {
 		return strings.Contains(ev.payload, fmt.Sprintf("127.0.0.1:%d", old.Port))
 	}, failoverWait)
