@@ -156,6 +156,14 @@ func (m *Machine) reconnect(now time.Time, inst *Instance, mm *Master) {
 	}
 	if needCC {
 		inst.ccPendingID = inst.ID
+		// Redis queues a PING on the connecting link at once, so an
+		// instance that cannot be reached is timed from the first
+		// attempt, not from its last PONG: down-after counts from when
+		// the link was lost.
+		if inst.Link.ActPingTime.IsZero() {
+			inst.Link.ActPingTime = now
+			inst.Link.LastPingTime = now
+		}
 	}
 	if needPC {
 		inst.pcPendingID = inst.ID
