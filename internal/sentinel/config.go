@@ -86,16 +86,121 @@ func (m *Machine) ApplyConfig(args []string, now time.Time) error {
 	return nil
 }
 
+// masterStatement is a statement whose second word names a master:
+// the arities it takes and what it does once the master is found.
+type masterStatement struct {
+	argc  int
+	apply func(m *Machine, mm *Master, argv []string, now time.Time) string
+}
+
+// masterStatements are sentinel.conf's per-master statements.
+var masterStatements = map[string]masterStatement{
+	"down-after-milliseconds": {3, func(m *Machine, mm *Master, argv []string, _ time.Time) string {
+		ms := confAtoi(argv[2])
+		if ms <= 0 {
+			return "negative or zero time parameter."
+		}
+		m.setDownAfter(mm, msDuration(int64(ms)))
+		return ""
+	}},
+	"failover-timeout": {3, func(_ *Machine, mm *Master, argv []string, _ time.Time) string {
+		ms := confAtoi(argv[2])
+		if ms <= 0 {
+			return "negative or zero time parameter."
+		}
+		mm.FailoverTimeout = msDuration(int64(ms))
+		return ""
+	}},
+	"parallel-syncs": {3, func(_ *Machine, mm *Master, argv []string, _ time.Time) string {
+		mm.ParallelSyncs = confAtoi(argv[2])
+		return ""
+	}},
+	"notification-script": {3, func(_ *Machine, mm *Master, argv []string, _ time.Time) string {
+		if !scriptExecutable(argv[2]) {
+			return "Notification script seems non existing or non executable."
+		}
+		mm.NotificationScript = argv[2]
+		return ""
+	}},
+	"client-reconfig-script": {3, func(_ *Machine, mm *Master, argv []string, _ time.Time) string {
+		if !scriptExecutable(argv[2]) {
+			return "Client reconfiguration script seems non existing or non executable."
+		}
+		mm.ClientReconfigScript = argv[2]
+		return ""
+	}},
+	"auth-pass": {3, func(_ *Machine, mm *Master, argv []string, _ time.Time) string {
+		mm.AuthPass = argv[2]
+		return ""
+	}},
+	"auth-user": {3, func(_ *Machine, mm *Master, argv []string, _ time.Time) string {
+		mm.AuthUser = argv[2]
+		return ""
+	}},
+	"config-epoch": {3, func(m *Machine, mm *Master, argv []string, _ time.Time) string {
+		mm.ConfigEpoch = strtoull(argv[2])
+		if mm.ConfigEpoch > m.CurrentEpoch {
+			m.CurrentEpoch = mm.ConfigEpoch
+		}
+		return ""
+	}},
+	"leader-epoch": {3, func(_ *Machine, mm *Master, argv []string, _ time.Time) string {
+		mm.LeaderEpoch = strtoull(argv[2])
+		return ""
+	}},
+	"known-slave":   {4, knownReplica},
+	"known-replica": {4, knownReplica},
+	"known-sentinel": {5, func(m *Machine, mm *Master, argv []string, now time.Time) string {
+		addr, msg := m.checkAddr(argv[2], confAtoi(argv[3]))
+		if msg != "" {
+			return msg
+		}
+		if _, err := m.AddSentinel(mm, argv[4], addr, now); err != nil {
+			return "Duplicate runid for sentinel."
+		}
+		return ""
+	}},
+	"rename-command": {4, func(m *Machine, mm *Master, argv []string, _ time.Time) string {
+		if _, ok := m.renamed[mm][strings.ToLower(argv[2])]; ok {
+			return "Same command renamed multiple times with rename-command."
+		}
+		m.setRename(mm, argv[2], argv[3])
+		return ""
+	}},
+	"master-reboot-down-after-period": {3, func(_ *Machine, mm *Master, argv []string, _ time.Time) string {
+		ms := confAtoi(argv[2])
+		if ms < 0 {
+			return "negative time parameter."
+		}
+		mm.RebootDownAfter = msDuration(int64(ms))
+		return ""
+	}},
+}
+
+func knownReplica(m *Machine, mm *Master, argv []string, now time.Time) string {
+	addr, msg := m.checkAddr(argv[2], confAtoi(argv[3]))
+	if msg != "" {
+		return msg
+	}
+	if _, err := m.AddReplica(mm, addr, now); err != nil {
+		return "Duplicate hostname and port for replica."
+	}
+	return ""
+}
+
 func (m *Machine) applyConfig(argv []string, now time.Time) string {
 	argc := len(argv)
 	stmt := strings.ToLower(argv[0])
-	// Every per-master statement starts by finding the master.
-	master := func() (*Master, string) {
+	if stmt == "known-sentinel" && argc == 4 {
+		// The old form without a run ID is ignored, as Redis does.
+		return ""
+	}
+	if st, ok := masterStatements[stmt]; ok && argc == st.argc {
 		mm := m.Masters[argv[1]]
 		if mm == nil {
-			return nil, "No such master with specified name."
+			return "No such master with specified name."
 		}
-		return mm, ""
+		return st.apply(m, mm, argv, now)
 	}
 	switch {
 	case stmt == "monitor" && argc == 5:
@@ -110,62 +215,6 @@ func (m *Machine) applyConfig(argv []string, now time.Time) string {
 		if _, err := m.AddMaster(argv[1], addr, quorum, now); err != nil {
 			return "Duplicate master name."
 		}
-	case stmt == "down-after-milliseconds" && argc == 3:
-		mm, msg := master()
-		if mm == nil {
-			return msg
-		}
-		ms := confAtoi(argv[2])
-		if ms <= 0 {
-			return "negative or zero time parameter."
-		}
-		m.setDownAfter(mm, time.Duration(ms)*time.Millisecond)
-	case stmt == "failover-timeout" && argc == 3:
-		mm, msg := master()
-		if mm == nil {
-			return msg
-		}
-		ms := confAtoi(argv[2])
-		if ms <= 0 {
-			return "negative or zero time parameter."
-		}
-		mm.FailoverTimeout = time.Duration(ms) * time.Millisecond
-	case stmt == "parallel-syncs" && argc == 3:
-		mm, msg := master()
-		if mm == nil {
-			return msg
-		}
-		mm.ParallelSyncs = confAtoi(argv[2])
-	case stmt == "notification-script" && argc == 3:
-		mm, msg := master()
-		if mm == nil {
-			return msg
-		}
-		if !scriptExecutable(argv[2]) {
-			return "Notification script seems non existing or non executable."
-		}
-		mm.NotificationScript = argv[2]
-	case stmt == "client-reconfig-script" && argc == 3:
-		mm, msg := master()
-		if mm == nil {
-			return msg
-		}
-		if !scriptExecutable(argv[2]) {
-			return "Client reconfiguration script seems non existing or non executable."
-		}
-		mm.ClientReconfigScript = argv[2]
-	case stmt == "auth-pass" && argc == 3:
-		mm, msg := master()
-		if mm == nil {
-			return msg
-		}
-		mm.AuthPass = argv[2]
-	case stmt == "auth-user" && argc == 3:
-		mm, msg := master()
-		if mm == nil {
-			return msg
-		}
-		mm.AuthUser = argv[2]
 	case stmt == "current-epoch" && argc == 2:
 		if e := strtoull(argv[1]); e > m.CurrentEpoch {
 			m.CurrentEpoch = e
@@ -175,58 +224,6 @@ func (m *Machine) applyConfig(argv []string, now time.Time) string {
 			return "Malformed Sentinel id in myid option."
 		}
 		m.MyID = argv[1]
-	case stmt == "config-epoch" && argc == 3:
-		mm, msg := master()
-		if mm == nil {
-			return msg
-		}
-		mm.ConfigEpoch = strtoull(argv[2])
-		if mm.ConfigEpoch > m.CurrentEpoch {
-			m.CurrentEpoch = mm.ConfigEpoch
-		}
-	case stmt == "leader-epoch" && argc == 3:
-		mm, msg := master()
-		if mm == nil {
-			return msg
-		}
-		mm.LeaderEpoch = strtoull(argv[2])
-	case (stmt == "known-slave" || stmt == "known-replica") && argc == 4:
-		mm, msg := master()
-		if mm == nil {
-			return msg
-		}
-		addr, msg := m.checkAddr(argv[2], confAtoi(argv[3]))
-		if msg != "" {
-			return msg
-		}
-		if _, err := m.AddReplica(mm, addr, now); err != nil {
-			return "Duplicate hostname and port for replica."
-		}
-	case stmt == "known-sentinel" && (argc == 4 || argc == 5):
-		if argc == 4 {
-			// The old form without a run ID is ignored, as Redis does.
-			return ""
-		}
-		mm, msg := master()
-		if mm == nil {
-			return msg
-		}
-		addr, msg := m.checkAddr(argv[2], confAtoi(argv[3]))
-		if msg != "" {
-			return msg
-		}
-		if _, err := m.AddSentinel(mm, argv[4], addr, now); err != nil {
-			return "Duplicate runid for sentinel."
-		}
-	case stmt == "rename-command" && argc == 4:
-		mm, msg := master()
-		if mm == nil {
-			return msg
-		}
-		if _, ok := m.renamed[mm][strings.ToLower(argv[2])]; ok {
-			return "Same command renamed multiple times with rename-command."
-		}
-		m.setRename(mm, argv[2], argv[3])
 	case stmt == "announce-ip" && argc == 2:
 		if argv[1] != "" {
 			m.AnnounceIP = argv[1]
@@ -259,16 +256,6 @@ func (m *Machine) applyConfig(argv []string, now time.Time) string {
 			return "Please specify yes or no for the announce-hostnames option."
 		}
 		m.AnnounceHostnames = v
-	case stmt == "master-reboot-down-after-period" && argc == 3:
-		mm, msg := master()
-		if mm == nil {
-			return msg
-		}
-		ms := confAtoi(argv[2])
-		if ms < 0 {
-			return "negative time parameter."
-		}
-		mm.RebootDownAfter = time.Duration(ms) * time.Millisecond
 	default:
 		return "Unrecognized sentinel configuration statement."
 	}
