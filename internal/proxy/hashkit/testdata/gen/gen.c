@@ -160,12 +160,28 @@ static void ketama_name(const struct srv *s, char *out)
     }
 }
 
+static char namebuf[16][512];
+
+/*
+ * conf_validate_server sorts a pool's servers with string_compare on these
+ * names (length first, then strncmp) and nutcracker keeps that order.
+ */
+static int name_cmp(const void *a, const void *b)
+{
+    const char *s1 = namebuf[*(const int *)a], *s2 = namebuf[*(const int *)b];
+    size_t l1 = strlen(s1), l2 = strlen(s2);
+    if (l1 != l2) {
+        return l1 > l2 ? 1 : -1;
+    }
+    return strncmp(s1, s2, l1);
+}
+
 static void placement(const char *id, const char *dist, int h, const struct srv *ss, int n)
 {
     struct server_pool pool;
     struct server servers[16];
-    static char namebuf[16][512];
     uint8_t k[256];
+    int order[16];
     int i, nlive = 0;
 
     memset(&pool, 0, sizeof(pool));
@@ -176,13 +192,18 @@ static void placement(const char *id, const char *dist, int h, const struct srv 
     printf("case %s %s %s %d\n", id, dist, names[h], n);
     for (i = 0; i < n; i++) {
         ketama_name(&ss[i], namebuf[i]);
-        servers[i].name.data = (uint8_t *)namebuf[i];
-        servers[i].name.len = (uint32_t)strlen(namebuf[i]);
-        servers[i].weight = ss[i].weight;
-        servers[i].next_retry = ss[i].live ? 0 : nc_usec_now() + 1000000;
-        nlive += ss[i].live;
+        order[i] = i;
         printf("server %s %s %u %d\n", ss[i].addr, ss[i].name[0] ? ss[i].name : "-",
                ss[i].weight, ss[i].live);
+    }
+    qsort(order, (size_t)n, sizeof(order[0]), name_cmp);
+    for (i = 0; i < n; i++) {
+        const struct srv *s = &ss[order[i]];
+        servers[i].name.data = (uint8_t *)namebuf[order[i]];
+        servers[i].name.len = (uint32_t)strlen(namebuf[order[i]]);
+        servers[i].weight = s->weight;
+        servers[i].next_retry = s->live ? 0 : nc_usec_now() + 1000000;
+        nlive += s->live;
     }
     if (strcmp(dist, "ketama") == 0) {
         ASSERT(ketama_update(&pool) == NC_OK);
@@ -203,7 +224,8 @@ static void placement(const char *id, const char *dist, int h, const struct srv 
         if (n == 1) {
             idx = 0;
         }
-        printf("%s%u", i ? " " : "picks ", idx);
+        /* Report the server's position in the config, as Pick does. */
+        printf("%s%d", i ? " " : "picks ", order[idx]);
     }
     printf("\n");
     free(pool.continuum);
