@@ -263,6 +263,23 @@ int main(int argc, char **argv)
         {"h13:13", "", 1, 1},
     };
     static const struct srv one[] = {{"127.0.0.1:6379", "", 1, 1}};
+    /* A weight so small next to the other that it gets no ketama points. */
+    static const struct srv lopsided[] = {
+        {"10.1.0.1:6379", "", 1, 1}, {"10.1.0.2:6379", "", 1000, 1}, {"10.1.0.3:6379", "", 7, 1},
+    };
+    /*
+     * Weights whose share, computed in float as ketama_update does, floors
+     * one below the exact value (1/25 * 40 * 5 gives 7.9999995): 28 points
+     * for the first server, not 32.
+     */
+    static const struct srv floaty[] = {
+        {"10.2.0.1:6379", "", 1, 1}, {"10.2.0.2:6379", "", 2, 1}, {"10.2.0.3:6379", "", 4, 1},
+        {"10.2.0.4:6379", "", 8, 1}, {"10.2.0.5:6379", "", 10, 1},
+    };
+    static struct srv eq[16], longnames[3];
+    static char longbuf[3][400];
+    char id[32];
+    int ns;
     static const char *dists[] = {"ketama", "modula"};
     int d, h;
 
@@ -292,5 +309,43 @@ int main(int argc, char **argv)
             placement("one", dists[d], h, one, 1);
         }
     }
+    /*
+     * Equal weights for every pool size up to 16: the float arithmetic
+     * behind ketama's points per server must floor exactly as in C.
+     */
+    for (ns = 2; ns <= 16; ns++) {
+        static char addrs[16][32];
+        for (h = 0; h < ns; h++) {
+            sprintf(addrs[h], "192.168.%d.%d:6379", ns, h + 1);
+            eq[h].addr = addrs[h];
+            eq[h].name = "";
+            eq[h].weight = (uint32_t)(ns % 3 == 0 ? 3 : 1);
+            eq[h].live = 1;
+        }
+        sprintf(id, "equal%d", ns);
+        placement(id, "ketama", 1, eq, ns);
+    }
+    placement("floaty", "ketama", 1, floaty, 5);
+    placement("floaty", "ketama", 6, floaty, 5);
+    placement("lopsided", "ketama", 1, lopsided, 3);
+    placement("lopsided", "modula", 1, lopsided, 3);
+    /*
+     * Names near and past the 272 characters ketama formats a point name
+     * into: "-N" suffixes get cut, so points repeat.
+     */
+    memset(longbuf, 0, sizeof(longbuf));
+    memset(longbuf[0], 'x', 270);
+    memset(longbuf[1], 'y', 300);
+    memset(longbuf[2], 'z', 268);
+    for (h = 0; h < 3; h++) {
+        static char la[3][32];
+        sprintf(la[h], "127.0.0.1:%d", 7000 + h);
+        longnames[h].addr = la[h];
+        longnames[h].name = longbuf[h];
+        longnames[h].weight = (uint32_t)(h + 1);
+        longnames[h].live = 1;
+    }
+    placement("longnames", "ketama", 1, longnames, 3);
+    placement("longnames", "ketama", 10, longnames, 3);
     return 0;
 }
