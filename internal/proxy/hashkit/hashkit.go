@@ -142,6 +142,7 @@ func New(dist string, hash Func, tag string, servers []Server, live []bool) (Dis
 		}
 	case "random":
 		p.pick = p.random
+		p.hash = nil // random never hashes
 	default:
 		return nil, fmt.Errorf("hashkit: unknown distribution %q", dist)
 	}

@@ -3,6 +3,7 @@
 // hash × distribution × server list, 2,000 keys written through it, and each
 // key looked up on the backends directly to confirm it sits where Pick says.
 // Skipped when nutcracker or redis-server is not installed.
+
 package hashkit
 
 import (
@@ -29,16 +30,28 @@ type respConn struct {
 
 func dialResp(t testing.TB, network, addr string) *respConn {
 	t.Helper()
-	var c net.Conn
+	r, err := tryDial(network, addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// tryDial retries for up to two seconds, or until exited is closed.
+func tryDial(network, addr string, exited <-chan struct{}) (*respConn, error) {
 	var err error
 	for range 200 {
+		var c net.Conn
 		if c, err = net.Dial(network, addr); err == nil {
-			return &respConn{c, bufio.NewReader(c)}
+			return &respConn{c, bufio.NewReader(c)}, nil
 		}
-		time.Sleep(10 * time.Millisecond)
+		select {
+		case <-exited:
+			return nil, fmt.Errorf("dial %s: process exited", addr)
+		case <-time.After(10 * time.Millisecond):
+		}
 	}
-	t.Fatalf("dial %s: %v", addr, err)
-	return nil
+	return nil, fmt.Errorf("dial %s: %v", addr, err)
 }
 
 func encodeCmd(buf *bytes.Buffer, args ...[]byte) {
@@ -247,6 +260,65 @@ func TestNutcrackerPlacement(t *testing.T) {
 	}
 }
 
+// startNutcracker writes a nutcracker.yml for the pool and starts nutcracker
+// on it. Its ports are picked free but may be taken by another process before
+// nutcracker binds them, so a start that fails is retried on new ports.
+func startNutcracker(t *testing.T, nutcracker, dir string, servers []Server, tag, dist, hash string, eject bool) *respConn {
+	t.Helper()
+	var lastErr error
+	for attempt := range 5 {
+		listen := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+		var yml strings.Builder
+		fmt.Fprintf(&yml, "pool:\n  listen: %s\n  hash: %s\n  distribution: %s\n  redis: true\n", listen, hash, dist)
+		if tag != "" {
+			fmt.Fprintf(&yml, "  hash_tag: %q\n", tag)
+		}
+		if eject {
+			yml.WriteString("  auto_eject_hosts: true\n  server_failure_limit: 1\n  server_retry_timeout: 600000\n")
+		} else {
+			yml.WriteString("  auto_eject_hosts: false\n")
+		}
+		yml.WriteString("  servers:\n")
+		for _, s := range servers {
+			fmt.Fprintf(&yml, "   - %s:%d", s.Addr, s.Weight)
+			if s.Name != "" {
+				fmt.Fprintf(&yml, " %s", s.Name)
+			}
+			yml.WriteString("\n")
+		}
+		conf := filepath.Join(dir, "nutcracker.yml")
+		if err := os.WriteFile(conf, []byte(yml.String()), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		logf := filepath.Join(dir, fmt.Sprintf("nutcracker-%d.log", attempt))
+		cmd := exec.Command(nutcracker, "-c", conf, "-s", strconv.Itoa(freePort(t)), "-a", "127.0.0.1", "-o", logf)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan struct{})
+		go func() { cmd.Wait(); close(exited) }()
+		stop := func() { cmd.Process.Kill(); <-exited }
+		px, err := tryDial("tcp", listen, exited)
+		if err == nil {
+			// If another process owned the port, the dial reached it and
+			// nutcracker, failing to bind, is about to exit.
+			select {
+			case <-exited:
+				px.c.Close()
+				err = errors.New("nutcracker exited after start")
+			case <-time.After(30 * time.Millisecond):
+				t.Cleanup(stop)
+				return px
+			}
+		}
+		stop()
+		log, _ := os.ReadFile(logf)
+		lastErr = fmt.Errorf("%v; nutcracker log:\n%s", err, log)
+	}
+	t.Fatal(lastErr)
+	return nil
+}
+
 // checkPlacement runs one nutcracker over servers and checks every key's
 // backend. deadIdx >= 0 names a server that is down and must be ejected first.
 func checkPlacement(t *testing.T, nutcracker, dir string, backends []*backend, servers []Server,
@@ -256,32 +328,7 @@ func checkPlacement(t *testing.T, nutcracker, dir string, backends []*backend, s
 			t.Fatalf("FLUSHALL: %v", v)
 		}
 	}
-	listen := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	var yml strings.Builder
-	fmt.Fprintf(&yml, "pool:\n  listen: %s\n  hash: %s\n  distribution: %s\n  redis: true\n", listen, hash, dist)
-	if tag != "" {
-		fmt.Fprintf(&yml, "  hash_tag: %q\n", tag)
-	}
-	if deadIdx >= 0 {
-		yml.WriteString("  auto_eject_hosts: true\n  server_failure_limit: 1\n  server_retry_timeout: 600000\n")
-	} else {
-		yml.WriteString("  auto_eject_hosts: false\n")
-	}
-	yml.WriteString("  servers:\n")
-	for _, s := range servers {
-		fmt.Fprintf(&yml, "   - %s:%d", s.Addr, s.Weight)
-		if s.Name != "" {
-			fmt.Fprintf(&yml, " %s", s.Name)
-		}
-		yml.WriteString("\n")
-	}
-	conf := filepath.Join(dir, "nutcracker.yml")
-	if err := os.WriteFile(conf, []byte(yml.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	startProc(t, nutcracker, "-c", conf, "-s", strconv.Itoa(freePort(t)), "-a", "127.0.0.1",
-		"-o", filepath.Join(dir, "nutcracker.log"))
-	px := dialResp(t, "tcp", listen)
+	px := startNutcracker(t, nutcracker, dir, servers, tag, dist, hash, deadIdx >= 0)
 	defer px.c.Close()
 
 	var live []bool

@@ -2,6 +2,7 @@
 // twemproxy's own C code (testdata/gen compiles src/hashkit/*.c with stub
 // headers; see gen.sh), plus unit tests of the hash tag and liveness rules
 // and a fuzz target.
+
 package hashkit
 
 import (
