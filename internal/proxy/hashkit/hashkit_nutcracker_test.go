@@ -202,12 +202,25 @@ func TestNutcrackerPlacement(t *testing.T) {
 	}
 	dir := t.TempDir()
 
-	// Four backends; the first also listens on a unix socket so a config can
+	// Four backends (maybe five); the first also listens on a unix socket so a config can
 	// name it by path.
 	var backends []*backend
 	sock := filepath.Join(dir, "r0.sock")
-	for i := range 4 {
+	// A fifth backend on 11211, when that port is free, checks libmemcached's
+	// rule that a server on 11211 is known by its host alone.
+	on11211 := false
+	if l, err := net.Listen("tcp", "127.0.0.1:11211"); err == nil {
+		l.Close()
+		on11211 = true
+	}
+	for i := range 5 {
 		port := freePort(t)
+		if i == 4 {
+			if !on11211 {
+				break
+			}
+			port = 11211
+		}
 		args := []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "",
 			"--appendonly", "no", "--dir", dir, "--dbfilename", fmt.Sprintf("d%d.rdb", i)}
 		if i == 0 {
@@ -236,6 +249,10 @@ func TestNutcrackerPlacement(t *testing.T) {
 		{"plain", "", []Server{{"", tcp(0), 1}, {"", tcp(1), 1}, {"", tcp(2), 1}, {"", tcp(3), 1}}},
 		{"named", "{}", []Server{{"alpha", tcp(0), 1}, {"beta", tcp(1), 2}, {"gamma", tcp(2), 3}, {"delta", tcp(3), 1}}},
 		{"unix", "", []Server{{"", sock, 2}, {"", tcp(1), 1}, {"", tcp(2), 1}, {"", tcp(3), 3}}},
+	}
+	if on11211 {
+		layouts = append(layouts, layout{"port11211", "",
+			[]Server{{"", tcp(0), 1}, {"", tcp(1), 2}, {"", "127.0.0.1:11211", 1}, {"", tcp(3), 1}}})
 	}
 	keys := e2eKeys()
 	for _, lay := range layouts {
