@@ -825,3 +825,15 @@ func (rp *rawPool) finish(fail func(string, ...any) error) (Pool, error) {
 	}
 	return p, nil
 }
+
+// RedisOnly refuses memcache pools (redis: false, nutcracker's default),
+// which nutcracker -t accepts but redoubt cannot serve; the proxy calls it
+// at start.
+func RedisOnly(pools []Pool) error {
+	for _, p := range pools {
+		if !p.Redis {
+			return &Error{Msg: fmt.Sprintf("conf: pool '%s' is a memcache pool (\"redis: false\", the default): redoubt proxies redis pools only; set \"redis: true\"", p.Name)}
+		}
+	}
+	return nil
+}
