@@ -97,7 +97,10 @@ func (e *Error) Error() string { return e.Msg }
 // LookupHost resolves a listen host, as nutcracker resolves listen addresses
 // while parsing. A variable so that tests and fuzzing stay off the network.
 var LookupHost = func(host string) error {
-	if host == "" || net.ParseIP(host) != nil {
+	if host == "" {
+		return errors.New("empty host") // getaddrinfo(NULL, ...) fails without AI_PASSIVE
+	}
+	if net.ParseIP(host) != nil {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
