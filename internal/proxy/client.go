@@ -1,7 +1,9 @@
-// Client connections. A reader goroutine parses requests, answers the
-// local ones (PING, AUTH, QUIT) and hands the others to the backends; a
-// writer goroutine writes the replies strictly in request order, batching
-// every reply already available into one write.
+// Client connections, one goroutine each: read what the client sent,
+// parse every complete request in it, answer the local ones (PING, AUTH,
+// QUIT), forward the others grouped by backend connection (one write per
+// backend), then wait for the replies and write them all, in request
+// order, with one write. No goroutine hand-off besides the backend reader
+// that completes the requests.
 package proxy
 
 import (
@@ -18,7 +20,6 @@ import (
 const (
 	clientReadBuf  = 16 << 10
 	clientWriteBuf = 64 << 10
-	clientPipeline = 4096 // requests in flight per client before reading pauses
 )
 
 var clientIDs atomic.Uint32
@@ -27,17 +28,24 @@ type client struct {
 	id      uint32
 	f       *front
 	conn    net.Conn
-	pending chan *msg
 	authed  bool
 	closeMu sync.Mutex
 	closed  bool
+
+	batch  []*msg  // requests of the current read, in order
+	groups []group // their forwarding, per backend connection
+}
+
+type group struct {
+	sc *serverConn
+	ms []*msg
 }
 
 func (f *front) serve(c net.Conn) {
 	if tc, ok := c.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)
 	}
-	cl := &client{id: clientIDs.Add(1), f: f, conn: c, pending: make(chan *msg, clientPipeline)}
+	cl := &client{id: clientIDs.Add(1), f: f, conn: c}
 	if !f.track(cl, true) {
 		c.Close()
 		return
@@ -45,11 +53,13 @@ func (f *front) serve(c net.Conn) {
 	p := f.pool.Load()
 	p.st.clientConnections.Add(1)
 	cl.authed = p.cfg.RedisAuth == ""
-	go cl.writeLoop()
-	cl.readLoop()
+	cl.loop()
+	cl.kill()
+	f.pool.Load().st.clientConnections.Add(-1)
+	f.track(cl, false)
 }
 
-// kill closes the connection; the loops end on their next I/O.
+// kill closes the connection.
 func (cl *client) kill() {
 	cl.closeMu.Lock()
 	if !cl.closed {
@@ -59,9 +69,10 @@ func (cl *client) kill() {
 	cl.closeMu.Unlock()
 }
 
-func (cl *client) readLoop() {
-	defer close(cl.pending)
+func (cl *client) loop() {
 	buf := make([]byte, clientReadBuf)
+	bw := bufio.NewWriterSize(cl.conn, clientWriteBuf)
+	var scratch []byte
 	r, w := 0, 0
 	var req request
 	for {
@@ -69,30 +80,62 @@ func (cl *client) readLoop() {
 		w += n
 		p := cl.f.pool.Load()
 		if err != nil {
-			if w > r || isEOF(err) {
+			if errors.Is(err, io.EOF) {
 				p.st.clientEOF.Add(1)
 			} else {
 				p.st.clientErr.Add(1)
 			}
 			return
 		}
-		for r < w {
+		stop, drop := false, false
+		for r < w && !stop {
 			l, perr := parseRequest(buf[r:w], &req)
 			if perr != nil {
-				// twemproxy closes a client that sends what it cannot parse,
-				// without the replies still owed to it
+				// twemproxy closes a client that sends what it cannot
+				// parse, without the replies still owed to it
 				logf(LogInfo, "parse error on client %s in pool %s, closing: %.64q", cl.conn.RemoteAddr(), p.cfg.Name, buf[r:w])
 				p.st.clientErr.Add(1)
-				cl.kill()
-				return
+				stop, drop = true, true
+				break
 			}
 			if l == 0 {
 				break
 			}
-			if quit := cl.handle(p, buf[r:r+l], &req); quit {
-				return
-			}
+			stop = cl.handle(p, buf[r:r+l], &req)
 			r += l
+		}
+		cl.flushGroups()
+		quit := false
+		for _, m := range cl.batch {
+			if !m.local {
+				<-m.done
+			}
+			if m.quit {
+				quit = true
+			}
+			if !drop && !quit {
+				switch {
+				case len(m.frags) > 0:
+					scratch = coalesce(scratch[:0], m)
+					bw.Write(scratch)
+				case m.errText != "":
+					scratch = errReply(scratch[:0], m.errText)
+					bw.Write(scratch)
+				default:
+					bw.Write(m.reply)
+				}
+			}
+			if m.closeAfter {
+				quit = true
+			}
+			m.release()
+		}
+		cl.batch = cl.batch[:0]
+		if !drop && bw.Flush() != nil {
+			return
+		}
+		if stop || quit {
+			return
 		}
 		if r == w {
 			r, w = 0, 0
@@ -113,51 +156,81 @@ func (cl *client) readLoop() {
 	}
 }
 
-// handle processes one parsed request; true means stop reading (QUIT).
+// forward adds m to the requests for sc.
+func (cl *client) forward(sc *serverConn, m *msg) {
+	for i := range cl.groups {
+		if cl.groups[i].sc == sc {
+			cl.groups[i].ms = append(cl.groups[i].ms, m)
+			return
+		}
+	}
+	if len(cl.groups) < cap(cl.groups) {
+		cl.groups = cl.groups[:len(cl.groups)+1]
+		g := &cl.groups[len(cl.groups)-1]
+		g.sc, g.ms = sc, append(g.ms[:0], m)
+		return
+	}
+	cl.groups = append(cl.groups, group{sc: sc, ms: []*msg{m}})
+}
+
+// flushGroups sends the forwarded requests, one write per backend.
+func (cl *client) flushGroups() {
+	for i := range cl.groups {
+		g := &cl.groups[i]
+		g.sc.send(g.ms)
+		clear(g.ms)
+		g.ms = g.ms[:0]
+		g.sc = nil
+	}
+	cl.groups = cl.groups[:0]
+}
+
+// local queues a reply made by the proxy.
+func (cl *client) local(m *msg, reply []byte) {
+	m.local = true
+	m.reply = append(m.reply[:0], reply...)
+	cl.batch = append(cl.batch, m)
+}
+
+// handle processes one parsed request; true means stop reading (QUIT, or
+// an error after which nutcracker closes the client).
 func (cl *client) handle(p *pool, b []byte, req *request) bool {
 	m := getMsg()
 	m.kind = req.info.kind
 	switch {
 	case m.kind == kindQuit:
 		m.quit = true
-		m.local = true
-		cl.pending <- m
+		cl.local(m, nil)
 		return true
 	case m.kind == kindAuth:
-		m.local = true
 		a := req.args[1]
 		switch {
 		case p.cfg.RedisAuth == "":
-			m.reply = append(m.reply, rspNoPassword...)
+			cl.local(m, rspNoPassword)
 		case string(b[a.s:a.e]) == p.cfg.RedisAuth:
 			cl.authed = true
-			m.reply = append(m.reply, rspOK...)
+			cl.local(m, rspOK)
 		default:
 			cl.authed = false
-			m.reply = append(m.reply, rspInvalidPass...)
+			cl.local(m, rspInvalidPass)
 		}
-		cl.pending <- m
 		return false
 	case !cl.authed:
-		m.local = true
-		m.reply = append(m.reply, rspAuthRequired...)
-		cl.pending <- m
+		cl.local(m, rspAuthRequired)
 		return false
 	case m.kind == kindPing:
-		m.local = true
-		m.reply = append(m.reply, rspPong...)
-		cl.pending <- m
+		cl.local(m, rspPong)
 		return false
 	}
 	var dl int64
 	if p.cfg.Timeout > 0 {
 		dl = time.Now().Add(p.cfg.Timeout).UnixNano()
 	}
-	if (m.kind == kindMGet || m.kind == kindDel || m.kind == kindMSet) && len(req.args) > 3-boolInt(m.kind != kindMSet) {
-		step := 1
-		if m.kind == kindMSet {
-			step = 2
-		}
+	step := 1
+	if m.kind == kindMSet {
+		step = 2
+	}
+	if (m.kind == kindMGet || m.kind == kindDel || m.kind == kindMSet) && len(req.args) > 1+step {
 		nkeys := (len(req.args) - 1) / step
 		var stack [32]*server
 		srvs := stack[:0]
@@ -166,11 +239,9 @@ func (cl *client) handle(p *pool, b []byte, req *request) bool {
 			s, et := p.route(b[a.s:a.e])
 			if s == nil {
 				// nutcracker answers the error and closes the client here
-				m.local = true
-				m.closeAfter = true
 				p.st.forwardError.Add(1)
-				m.reply = errReply(m.reply, et)
-				cl.pending <- m
+				cl.local(m, errReply(nil, et))
+				m.closeAfter = true
 				return true
 			}
 			srvs = append(srvs, s)
@@ -178,10 +249,10 @@ func (cl *client) handle(p *pool, b []byte, req *request) bool {
 		a0 := req.args[0]
 		fragment(m, string(bytes.ToLower(b[a0.s:a0.e])), b, req.args, step, srvs)
 		p.st.fragments.Add(int64(len(m.frags)))
-		cl.pending <- m
+		cl.batch = append(cl.batch, m)
 		for _, f := range m.frags {
 			f.deadline = dl
-			f.srv.send(f, cl.id)
+			cl.forward(f.srv.conn(cl.id), f)
 		}
 		return false
 	}
@@ -191,85 +262,13 @@ func (cl *client) handle(p *pool, b []byte, req *request) bool {
 	}
 	s, et := p.route(key)
 	if s == nil {
-		m.local = true
 		p.st.forwardError.Add(1)
-		m.reply = errReply(m.reply, et)
-		cl.pending <- m
+		cl.local(m, errReply(nil, et))
 		return false
 	}
 	m.raw = append(m.raw[:0], b...)
 	m.deadline = dl
-	cl.pending <- m
-	s.send(m, cl.id)
+	cl.batch = append(cl.batch, m)
+	cl.forward(s.conn(cl.id), m)
 	return false
 }
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-func (cl *client) writeLoop() {
-	defer func() {
-		cl.kill()
-		p := cl.f.pool.Load()
-		p.st.clientConnections.Add(-1)
-		cl.f.track(cl, false)
-	}()
-	bw := bufio.NewWriterSize(cl.conn, clientWriteBuf)
-	var scratch []byte
-	broken := false
-	for m := range cl.pending {
-		if !m.local {
-			select {
-			case <-m.done:
-			default:
-				// nothing more to send until this one is answered
-				if bw.Buffered() > 0 && !broken {
-					if bw.Flush() != nil {
-						broken = true
-					}
-				}
-				<-m.done
-			}
-		}
-		if m.quit {
-			m.release()
-			if !broken {
-				bw.Flush()
-			}
-			cl.kill()
-			continue
-		}
-		if !broken {
-			switch {
-			case len(m.frags) > 0:
-				scratch = coalesce(scratch[:0], m)
-				_, err := bw.Write(scratch)
-				broken = err != nil
-			case m.errText != "":
-				scratch = errReply(scratch[:0], m.errText)
-				_, err := bw.Write(scratch)
-				broken = err != nil
-			default:
-				_, err := bw.Write(m.reply)
-				broken = err != nil
-			}
-			if len(cl.pending) == 0 && bw.Buffered() > 0 {
-				broken = bw.Flush() != nil
-			}
-		}
-		closeAfter := m.closeAfter
-		m.release()
-		if closeAfter && !broken {
-			bw.Flush()
-		}
-		if broken || closeAfter {
-			cl.kill()
-		}
-	}
-}
-
-func isEOF(err error) bool { return errors.Is(err, io.EOF) }

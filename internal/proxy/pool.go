@@ -84,22 +84,30 @@ func newPool(cfg proxyconf.Pool) (*pool, error) {
 	return p, nil
 }
 
-// start runs the backend connection loops (which, with preconnect, open
-// their connection right away).
+// start opens every backend connection now when preconnect is set
+// (otherwise they open with the first request).
 func (p *pool) start() {
+	if !p.cfg.Preconnect {
+		return
+	}
 	for _, s := range p.servers {
 		for _, sc := range s.conns {
-			go sc.run()
+			go func() {
+				if _, err := sc.ensure(); err != nil {
+					logf(LogWarn, "preconnect to %s in pool %s failed: %v", s.curAddr(), p.cfg.Name, err)
+				}
+			}()
 		}
 	}
 }
 
-// close stops the backend loops; queued requests fail.
+// close closes the backend connections; later requests fail.
 func (p *pool) close() {
 	for _, s := range p.servers {
 		for _, sc := range s.conns {
-			close(sc.quit)
+			sc.closed.Store(true)
 		}
+		s.dropSessions(errClosed, false)
 	}
 }
 

@@ -1,10 +1,13 @@
 // Backend connections. Each server has server_connections connections
-// shared by all clients of its pool; each connection is a writer goroutine
-// that batches every queued request into one write, and, per established
-// TCP connection (a session), a reader goroutine that matches replies to
-// requests in FIFO order. A session that fails (EOF, error, request
-// timeout) fails all of its in-flight requests with a forward error and
-// counts one failure of the server, as twemproxy's server_close does.
+// shared by all clients of its pool. There is no writer goroutine: a
+// client goroutine appends its requests to the connection's pending bytes
+// and, unless another one is already writing, writes them itself, taking
+// along whatever other clients appended meanwhile (one write syscall per
+// batch, no goroutine hand-off). Per established TCP connection (a
+// session) a reader goroutine matches replies to requests in FIFO order.
+// A session that fails (EOF, error, request timeout) fails all of its
+// in-flight requests with a forward error and counts one failure of the
+// server, as twemproxy's server_close does.
 package proxy
 
 import (
@@ -23,14 +26,10 @@ import (
 // errRepointed fails the requests of a shard moved by SetServerAddr.
 var errRepointed = syscall.ECONNABORTED
 
-// errClosed fails requests queued when the proxy or a pool shuts down.
+// errClosed fails requests sent after the pool was closed.
 var errClosed = errors.New("proxy: closed")
 
-const (
-	writeBatch   = 256 << 10 // flush once the batch is this large
-	readBufSize  = 64 << 10
-	connQueueLen = 4096
-)
+const readBufSize = 64 << 10
 
 type server struct {
 	pool  *pool
@@ -51,19 +50,14 @@ type server struct {
 
 func (s *server) curAddr() string { return *s.addr.Load() }
 
-// send queues m on one of the server's connections. A client always uses
-// the same one (by its id) so that its requests to one backend execute in
-// the order it sent them, which twemproxy's round robin does not ensure.
-func (s *server) send(m *msg, cid uint32) {
-	m.srv = s
-	sc := s.conns[0]
-	if len(s.conns) > 1 {
-		sc = s.conns[cid%uint32(len(s.conns))]
+// conn picks the connection for a client. A client always uses the same
+// one (by its id) so that its requests to one backend execute in the order
+// it sent them, which twemproxy's round robin does not ensure.
+func (s *server) conn(cid uint32) *serverConn {
+	if len(s.conns) == 1 {
+		return s.conns[0]
 	}
-	s.st.requests.Add(1)
-	s.st.requestBytes.Add(int64(len(m.raw)))
-	s.st.inQueue.Add(1)
-	sc.in <- m
+	return s.conns[cid%uint32(len(s.conns))]
 }
 
 // dropSessions closes the current sessions (SetServerAddr, pool close).
@@ -76,115 +70,136 @@ func (s *server) dropSessions(err error, count bool) {
 }
 
 type serverConn struct {
-	srv  *server
-	in   chan *msg
-	quit chan struct{}
-	sess atomic.Pointer[session]
+	srv    *server
+	sess   atomic.Pointer[session]
+	closed atomic.Bool
+
+	dialMu  sync.Mutex
+	dialGen atomic.Uint64 // bumped by every failed connect
+	dialErr error         // the last failed connect's error, under dialMu
 }
 
-func newServerConn(s *server) *serverConn {
-	return &serverConn{srv: s, in: make(chan *msg, connQueueLen), quit: make(chan struct{})}
-}
+func newServerConn(s *server) *serverConn { return &serverConn{srv: s} }
 
 // session is one TCP connection to the backend.
 type session struct {
 	sc   *serverConn
 	conn net.Conn
-	mu   sync.Mutex
-	q    []*msg // sent, awaiting a reply, oldest first
-	head int
-	dead bool
 	tmo  bool // request timeouts are enforced
+	dead atomic.Bool
+
+	mu      sync.Mutex
+	q       []*msg // sent or being sent, awaiting a reply, oldest first
+	head    int
+	wbuf    []byte // appended, not yet written
+	spare   []byte
+	wcount  int  // requests in wbuf (in_queue)
+	writing bool // a goroutine is writing wbuf out
+	closed  bool
 }
 
-// run is the writer loop of one backend connection.
-func (sc *serverConn) run() {
-	batch := make([]*msg, 0, 128)
-	var wbuf []byte
-	if sc.srv.pool.cfg.Preconnect {
-		if _, err := sc.connect(); err != nil {
-			sc.srv.st.serverErr.Add(1)
-			sc.srv.pool.failure(sc.srv)
-			logf(LogWarn, "preconnect to %s in pool %s failed: %v", sc.srv.curAddr(), sc.srv.pool.cfg.Name, err)
-		}
+// send forwards requests (all for this connection, in order).
+func (sc *serverConn) send(ms []*msg) {
+	s := sc.srv
+	for _, m := range ms {
+		m.srv = s
+		s.st.requests.Add(1)
+		s.st.requestBytes.Add(int64(len(m.raw)))
 	}
-	for {
-		var m *msg
-		select {
-		case m = <-sc.in:
-		case <-sc.quit:
-			if ss := sc.sess.Load(); ss != nil {
-				ss.close(errClosed, false)
-			}
-			sc.drain(errTextRefused)
+	ss := sc.sess.Load()
+	if ss == nil || ss.dead.Load() {
+		var err error
+		if ss, err = sc.ensure(); err != nil {
+			sc.fail(ms, errText(err))
 			return
 		}
-		batch = append(batch[:0], m)
-		// everything already queued goes out in the same write
-		size := len(m.raw)
-	more:
-		for size < writeBatch {
-			select {
-			case m2 := <-sc.in:
-				batch = append(batch, m2)
-				size += len(m2.raw)
-			default:
-				break more
-			}
-		}
-		ss := sc.sess.Load()
-		if ss == nil || ss.isDead() {
-			var err error
-			ss, err = sc.connect()
-			if err != nil {
-				sc.srv.pool.failure(sc.srv)
-				sc.srv.st.serverErr.Add(1)
-				sc.failBatch(batch, errText(err))
-				// requests that queued up while connecting fail with it
-				sc.drain(errText(err))
-				continue
-			}
-		}
-		wbuf = wbuf[:0]
-		for _, m := range batch {
-			wbuf = append(wbuf, m.raw...)
-		}
-		if !ss.push(batch) {
-			sc.failBatch(batch, ss.errText())
-			continue
-		}
-		s := sc.srv
-		s.st.inQueue.Add(-int64(len(batch)))
-		s.st.outQueue.Add(int64(len(batch)))
-		if _, err := ss.conn.Write(wbuf); err != nil {
-			ss.close(err, true)
-		}
-		if cap(wbuf) > 4*writeBatch {
-			wbuf = nil
-		}
+	}
+	if !ss.write(ms) {
+		sc.fail(ms, errTextReset)
 	}
 }
 
-// failBatch fails requests that never reached a session.
-func (sc *serverConn) failBatch(batch []*msg, text string) {
-	sc.srv.st.inQueue.Add(-int64(len(batch)))
-	for _, m := range batch {
+// fail answers requests that never reached a backend.
+func (sc *serverConn) fail(ms []*msg, text string) {
+	for _, m := range ms {
 		sc.srv.pool.st.forwardError.Add(1)
 		m.complete(nil, text)
 	}
 }
 
-func (sc *serverConn) drain(text string) {
-	for {
-		select {
-		case m := <-sc.in:
-			sc.srv.st.inQueue.Add(-1)
-			sc.srv.pool.st.forwardError.Add(1)
-			m.complete(nil, text)
-		default:
-			return
+// ensure returns a live session, connecting if needed. Requests that wait
+// for a connect that fails fail with it: one failure for all, as in
+// twemproxy where they are queued on the one connecting connection.
+func (sc *serverConn) ensure() (*session, error) {
+	gen := sc.dialGen.Load()
+	sc.dialMu.Lock()
+	defer sc.dialMu.Unlock()
+	if ss := sc.sess.Load(); ss != nil && !ss.dead.Load() {
+		return ss, nil
+	}
+	if sc.dialGen.Load() != gen {
+		return nil, sc.dialErr
+	}
+	if sc.closed.Load() {
+		return nil, errClosed
+	}
+	ss, err := sc.connect()
+	if err != nil {
+		sc.dialErr = err
+		sc.dialGen.Add(1)
+		sc.srv.st.serverErr.Add(1)
+		sc.srv.pool.failure(sc.srv)
+		return nil, err
+	}
+	return ss, nil
+}
+
+// write queues ms on the session and writes, unless another goroutine is
+// writing already (it will take these bytes along). False if the session
+// is dead.
+func (ss *session) write(ms []*msg) bool {
+	s := ss.sc.srv
+	ss.mu.Lock()
+	if ss.closed {
+		ss.mu.Unlock()
+		return false
+	}
+	wasEmpty := ss.head == len(ss.q)
+	ss.q = append(ss.q, ms...)
+	for _, m := range ms {
+		ss.wbuf = append(ss.wbuf, m.raw...)
+	}
+	ss.wcount += len(ms)
+	s.st.inQueue.Add(int64(len(ms)))
+	if ss.tmo && wasEmpty {
+		ss.setDeadline(ss.q[ss.head])
+	}
+	if ss.writing {
+		ss.mu.Unlock()
+		return true
+	}
+	ss.writing = true
+	for len(ss.wbuf) > 0 {
+		buf, n := ss.wbuf, ss.wcount
+		ss.wbuf, ss.wcount = ss.spare[:0], 0
+		ss.mu.Unlock()
+		s.st.inQueue.Add(-int64(n))
+		s.st.outQueue.Add(int64(n))
+		_, err := ss.conn.Write(buf)
+		ss.mu.Lock()
+		if cap(buf) <= 1<<20 {
+			ss.spare = buf[:0]
+		}
+		if err != nil {
+			ss.writing = false
+			ss.mu.Unlock()
+			ss.close(err, true)
+			return true // the requests are in q: close failed them
 		}
 	}
+	ss.writing = false
+	ss.mu.Unlock()
+	return true
 }
 
 // connect opens a session, queueing AUTH and SELECT when configured, as
@@ -212,27 +227,23 @@ func (sc *serverConn) connect() (*session, error) {
 	if tc, ok := c.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)
 	}
-	ss := &session{sc: sc, conn: c, tmo: p.cfg.Timeout > 0, q: make([]*msg, 0, 256)}
+	ss := &session{sc: sc, conn: c, tmo: p.cfg.Timeout > 0, q: make([]*msg, 0, 256), wbuf: make([]byte, 0, 16<<10), spare: make([]byte, 0, 16<<10)}
 	sc.sess.Store(ss)
 	s.st.serverConnections.Add(1)
 	var pre []*msg
-	var raw []byte
 	if p.cfg.RedisAuth != "" {
 		m := internalMsg(s, "AUTH", p.cfg.RedisAuth)
 		pre = append(pre, m)
-		raw = append(raw, m.raw...)
 	}
 	if p.cfg.RedisDB != 0 {
 		m := internalMsg(s, "SELECT", strconv.Itoa(p.cfg.RedisDB))
 		pre = append(pre, m)
-		raw = append(raw, m.raw...)
 	}
 	go ss.readLoop()
 	if len(pre) > 0 {
-		ss.push(pre)
-		if _, err := c.Write(raw); err != nil {
-			ss.close(err, true)
-			return nil, err
+		ss.write(pre)
+		if ss.dead.Load() {
+			return nil, syscall.ECONNRESET
 		}
 	}
 	return ss, nil
@@ -243,32 +254,6 @@ func internalMsg(s *server, cmd, arg string) *msg {
 	m.raw = []byte("*2\r\n$" + strconv.Itoa(len(cmd)) + "\r\n" + cmd + "\r\n$" +
 		strconv.Itoa(len(arg)) + "\r\n" + arg + "\r\n")
 	return m
-}
-
-func (ss *session) isDead() bool {
-	ss.mu.Lock()
-	d := ss.dead
-	ss.mu.Unlock()
-	return d
-}
-
-func (ss *session) errText() string { return errTextUnknown }
-
-// push appends sent requests to the in-flight queue; false if the session
-// died meanwhile.
-func (ss *session) push(batch []*msg) bool {
-	ss.mu.Lock()
-	if ss.dead {
-		ss.mu.Unlock()
-		return false
-	}
-	wasEmpty := ss.head == len(ss.q)
-	ss.q = append(ss.q, batch...)
-	if ss.tmo && wasEmpty {
-		ss.setDeadline(ss.q[ss.head])
-	}
-	ss.mu.Unlock()
-	return true
 }
 
 // setDeadline arms the read deadline for the oldest in-flight request
@@ -285,18 +270,21 @@ func (ss *session) setDeadline(m *msg) {
 // whether it is a failure of the server (not a re-point or shutdown).
 func (ss *session) close(err error, count bool) {
 	ss.mu.Lock()
-	if ss.dead {
+	if ss.closed {
 		ss.mu.Unlock()
 		return
 	}
-	ss.dead = true
+	ss.closed = true
+	ss.dead.Store(true)
 	q := ss.q[ss.head:]
-	ss.q, ss.head = nil, 0
+	unsent := ss.wcount
+	ss.q, ss.head, ss.wbuf, ss.wcount = nil, 0, nil, 0
 	ss.mu.Unlock()
 	ss.conn.Close()
 	s := ss.sc.srv
 	s.st.serverConnections.Add(-1)
-	s.st.outQueue.Add(-int64(len(q)))
+	s.st.inQueue.Add(-int64(unsent))
+	s.st.outQueue.Add(-int64(len(q) - unsent))
 	timedOut := errors.Is(err, os.ErrDeadlineExceeded)
 	switch {
 	case errors.Is(err, io.EOF):
@@ -361,7 +349,7 @@ func (ss *session) readLoop() {
 		}
 		if len(lens) > 0 {
 			ss.mu.Lock()
-			if ss.dead {
+			if ss.closed {
 				ss.mu.Unlock()
 				return
 			}

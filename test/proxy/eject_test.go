@@ -3,10 +3,10 @@ package proxy_test
 import (
 	"fmt"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/redoubt/redoubt/internal/proxy"
 	"github.com/redoubt/redoubt/internal/proxy/proxyconf"
 	"github.com/redoubt/redoubt/test/testutil"
 )
@@ -25,60 +25,69 @@ func keysOn(t *testing.T, pc proxyconf.Pool, live []bool, idx, n int) []string {
 
 // Killing a backend: its keys fail with nutcracker's error until
 // server_failure_limit failures eject it, then move where twemproxy moves
-// them; after a restart and server_retry_timeout they come back.
+// them; after a restart and server_retry_timeout they come back. The same
+// steps run against nutcracker give the same replies.
 func TestAutoEjectAndRetry(t *testing.T) {
-	bs := backends(t, 3)
-	pc := poolFor(t, "alpha", bs)
-	pc.AutoEjectHosts = true
-	pc.ServerFailureLimit = 2
-	pc.ServerRetryTimeout = 1500 * time.Millisecond
-	pc.Timeout = 500 * time.Millisecond
-	px := startProxy(t, pc)
-	r := dialRaw(t, pc.Listen)
-	victim := keysOn(t, pc, nil, 1, 5)
-	for _, k := range victim {
-		if got := r.exchange(cmd("SET", k, "old"), 100*time.Millisecond); got != "+OK\r\n" {
-			t.Fatalf("SET: %q", got)
+	var seqs [2][]string
+	for run, kind := range []string{"nutcracker", "proxy"} {
+		bs := backends(t, 3)
+		pc := poolFor(t, "alpha", bs)
+		pc.AutoEjectHosts = true
+		pc.ServerFailureLimit = 2
+		pc.ServerRetryTimeout = 3 * time.Second
+		pc.Timeout = 500 * time.Millisecond
+		var px interface{ Stats() []proxy.PoolStats }
+		if kind == "nutcracker" {
+			nutcracker(t, yamlOf(pc))
+		} else {
+			px = startProxy(t, pc)
+		}
+		r := dialRaw(t, pc.Listen)
+		victim := keysOn(t, pc, nil, 1, 5)
+		for _, k := range victim {
+			if got := r.do(cmd("SET", k, "old")); got != "+OK\r\n" {
+				t.Fatalf("%s: SET: %q", kind, got)
+			}
+		}
+		dir := bs[1].Dir
+		port := bs[1].Port
+		bs[1].Signal(os.Kill)
+		time.Sleep(100 * time.Millisecond)
+		// errors until the ejection, then the key's new place (empty)
+		for i := 0; i < 4; i++ {
+			seqs[run] = append(seqs[run], r.do(cmd("GET", victim[0])))
+		}
+		if px != nil && px.Stats()[0].ServerEjects != 1 {
+			t.Fatalf("server_ejects = %d after %q", px.Stats()[0].ServerEjects, seqs[run])
+		}
+		t.Logf("%s after the kill: %q", kind, seqs[run])
+		// ejected: keys go to their place among the live servers
+		live := []bool{true, false, true}
+		for _, k := range victim {
+			if got := r.do(cmd("SET", k, "moved")); got != "+OK\r\n" {
+				t.Fatalf("%s: SET while ejected: %q", kind, got)
+			}
+			o := owner(t, pc, live, k)
+			if v := dialRaw(t, bs[o].Addr).do(cmd("GET", k)); v != "$5\r\nmoved\r\n" {
+				t.Fatalf("%s: %s not on backend %d while ejected: %q", kind, k, o, v)
+			}
+		}
+		// back after a restart and the retry timeout
+		testutil.StartKindAt(t, "redis", dir, port)
+		time.Sleep(pc.ServerRetryTimeout + 200*time.Millisecond)
+		for _, k := range victim {
+			if got := r.do(cmd("SET", k, "back")); got != "+OK\r\n" {
+				t.Fatalf("%s: SET after retry: %q", kind, got)
+			}
+			if v := dialRaw(t, bs[1].Addr).do(cmd("GET", k)); v != "$4\r\nback\r\n" {
+				t.Fatalf("%s: %s did not come back: %q", kind, k, v)
+			}
 		}
 	}
-	dir := bs[1].Dir
-	port := bs[1].Port
-	bs[1].Signal(os.Kill)
-	// the first failures: one per broken connection
-	var got []string
-	for i := 0; i < 2; i++ {
-		got = append(got, r.exchange(cmd("GET", victim[0]), 200*time.Millisecond))
+	if fmt.Sprint(seqs[0]) != fmt.Sprint(seqs[1]) {
+		t.Fatalf("after the kill:\n nutcracker %q\n proxy      %q", seqs[0], seqs[1])
 	}
-	for _, g := range got {
-		if !strings.HasPrefix(g, "-ERR ") {
-			t.Fatalf("before ejection: %q", got)
-		}
-	}
-	if px.Stats()[0].ServerEjects != 1 {
-		t.Fatalf("server_ejects = %d after %q", px.Stats()[0].ServerEjects, got)
-	}
-	// ejected: keys go to their place among the live servers
-	live := []bool{true, false, true}
-	for _, k := range victim {
-		if got := r.exchange(cmd("SET", k, "moved"), 100*time.Millisecond); got != "+OK\r\n" {
-			t.Fatalf("SET while ejected: %q", got)
-		}
-		o := owner(t, pc, live, k)
-		if v := dialRaw(t, bs[o].Addr).exchange(cmd("GET", k), 100*time.Millisecond); v != "$5\r\nmoved\r\n" {
-			t.Fatalf("%s not on backend %d while ejected: %q", k, o, v)
-		}
-	}
-	// back after a restart and the retry timeout
-	testutil.StartKindAt(t, "redis", dir, port)
-	time.Sleep(pc.ServerRetryTimeout + 200*time.Millisecond)
-	for _, k := range victim {
-		if got := r.exchange(cmd("SET", k, "back"), 100*time.Millisecond); got != "+OK\r\n" {
-			t.Fatalf("SET after retry: %q", got)
-		}
-		if v := dialRaw(t, bs[1].Addr).exchange(cmd("GET", k), 100*time.Millisecond); v != "$4\r\nback\r\n" {
-			t.Fatalf("%s did not come back: %q", k, v)
-		}
-	}
+	t.Logf("after the kill: %q", seqs[1])
 }
 
 // All servers ejected: nutcracker's "Connection refused" without waiting,

@@ -241,3 +241,54 @@ func stallServer(t *testing.T) string {
 	})
 	return ln.Addr().String()
 }
+
+// do sends one command and reads exactly one reply (2 s at most); "<EOF>"
+// when the connection closes first.
+func (r *raw) do(c string) string {
+	r.c.Write([]byte(c))
+	r.c.SetReadDeadline(time.Now().Add(2 * time.Second))
+	var out []byte
+	for {
+		b, err := r.r.ReadByte()
+		if err != nil {
+			return string(out) + "<EOF>"
+		}
+		out = append(out, b)
+		if n := respLen(out); n == len(out) {
+			return string(out)
+		}
+	}
+}
+
+// respLen is the length of the complete reply at the start of b, or -1.
+func respLen(b []byte) int {
+	i := bytes.Index(b, []byte("\r\n"))
+	if i < 0 {
+		return -1
+	}
+	switch b[0] {
+	case '$':
+		var n int
+		fmt.Sscanf(string(b[1:i]), "%d", &n)
+		if n < 0 {
+			return i + 2
+		}
+		if len(b) < i+2+n+2 {
+			return -1
+		}
+		return i + 2 + n + 2
+	case '*':
+		var n int
+		fmt.Sscanf(string(b[1:i]), "%d", &n)
+		p := i + 2
+		for k := 0; k < n; k++ {
+			l := respLen(b[p:])
+			if l < 0 {
+				return -1
+			}
+			p += l
+		}
+		return p
+	}
+	return i + 2
+}
