@@ -93,4 +93,3 @@ func TestBinarySighupReload(t *testing.T) {
 		t.Fatal("pid file left behind")
 	}
 }
-
