@@ -149,8 +149,10 @@ func (sc *serverConn) ensure() (*session, error) {
 	if err != nil {
 		sc.dialErr = err
 		sc.dialGen.Add(1)
-		sc.srv.st.ServerErr.Add(1)
-		sc.srv.pool.failure(sc.srv)
+		if err != errRepointed {
+			sc.srv.st.ServerErr.Add(1)
+			sc.srv.pool.failure(sc.srv)
+		}
 		return nil, err
 	}
 	return ss, nil
@@ -229,6 +231,11 @@ func (sc *serverConn) connect() (*session, error) {
 	c, err := net.DialTimeout(network, addr, dt)
 	if err != nil {
 		return nil, err
+	}
+	if s.curAddr() != addr {
+		// re-pointed while connecting: not a session to keep
+		c.Close()
+		return nil, errRepointed
 	}
 	if tc, ok := c.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)
