@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/redoubt/redoubt/test/testutil"
 )
 
 // SetServerAddr moves one shard to a new backend: its keys (same
@@ -84,5 +86,32 @@ func TestReloadKeepsClients(t *testing.T) {
 	}
 	if got := dialRaw(t, pc3.Listen).exchange(cmd("GET", "rk"), 100*time.Millisecond); got != "$1\r\n1\r\n" {
 		t.Fatalf("new listener: %q", got)
+	}
+}
+
+// Backends with requirepass get AUTH (and SELECT redis_db) from the proxy
+// on connect; preconnect opens the connections before any request.
+func TestBackendAuthAndPreconnect(t *testing.T) {
+	b := testutil.StartRedis(t, "--requirepass", "s3cret")
+	pc := poolFor(t, "alpha", []*testutil.Proc{b})
+	pc.RedisAuth = "s3cret"
+	pc.RedisDB = 5
+	pc.Preconnect = true
+	pc.ServerConnections = 2
+	px := startProxy(t, pc)
+	deadline := time.Now().Add(2 * time.Second)
+	for px.Stats().Pools[0].Servers[0].ServerConnections.Load() != 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("preconnect: %d connections", px.Stats().Pools[0].Servers[0].ServerConnections.Load())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	r := dialRaw(t, pc.Listen)
+	if got := r.do(cmd("AUTH", "s3cret")) + r.do(cmd("SET", "ak", "v")) + r.do(cmd("GET", "ak")); got != "+OK\r\n+OK\r\n$1\r\nv\r\n" {
+		t.Fatalf("through the proxy: %q", got)
+	}
+	d := dialRaw(t, b.Addr)
+	if got := d.do(cmd("AUTH", "s3cret")) + d.do(cmd("SELECT", "5")) + d.do(cmd("GET", "ak")); got != "+OK\r\n+OK\r\n$1\r\nv\r\n" {
+		t.Fatalf("on the backend, db 5: %q", got)
 	}
 }
