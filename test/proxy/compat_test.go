@@ -2,6 +2,7 @@ package proxy_test
 
 import (
 	"fmt"
+	"net"
 	"testing"
 	"time"
 
@@ -109,4 +110,41 @@ func TestTimeout(t *testing.T) {
 	if n := ps.ForwardError.Load(); n != 2 {
 		t.Fatalf("forward_error = %d", n)
 	}
+}
+
+// A backend that closes the connection on a request: the forward error
+// text is nutcracker's.
+func TestBackendCloseErrorText(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				buf := make([]byte, 1024)
+				c.Read(buf)
+				c.Close()
+			}()
+		}
+	}()
+	mk := func(name string) proxyconf.Pool {
+		return proxyconf.Pool{Name: name, Listen: fmt.Sprintf("127.0.0.1:%d", freePort(t)),
+			Hash: "fnv1a_64", Distribution: "ketama", Redis: true,
+			Servers: []proxyconf.Server{{Addr: ln.Addr().String(), Weight: 1}}}
+	}
+	nc, ours := mk("nc"), mk("rd")
+	nutcracker(t, yamlOf(nc))
+	startProxy(t, ours)
+	a := dialRaw(t, nc.Listen).do(cmd("GET", "a"))
+	b := dialRaw(t, ours.Listen).do(cmd("GET", "a"))
+	if a != b {
+		t.Fatalf("nutcracker %q, proxy %q", a, b)
+	}
+	t.Logf("reply: %q", a)
 }
