@@ -19,7 +19,7 @@ import (
 
 const (
 	clientReadBuf  = 16 << 10
-	clientWriteBuf = 64 << 10
+	clientWriteBuf = 16 << 10
 )
 
 var clientIDs atomic.Uint32

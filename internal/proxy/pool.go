@@ -36,9 +36,11 @@ type dispatch struct {
 }
 
 func newPool(cfg proxyconf.Pool, ps *proxystats.PoolStats) (*pool, error) {
-	if len(cfg.Servers) == 0 && len(cfg.SentinelMasters) > 0 {
-		// shards resolved through Sentinel: no address until SetServerAddr
-		cfg.Servers = cfg.SentinelMasters
+	if len(cfg.SentinelMasters) > 0 {
+		// shards resolved through Sentinel come after the plain ones (the
+		// order of proxystats' servers); they have no address until
+		// SetServerAddr gives them their master's
+		cfg.Servers = append(append([]proxyconf.Server{}, cfg.Servers...), cfg.SentinelMasters...)
 	}
 	if len(cfg.Servers) == 0 {
 		return nil, fmt.Errorf("pool %q: no servers", cfg.Name)
@@ -65,7 +67,12 @@ func newPool(cfg proxyconf.Pool, ps *proxystats.PoolStats) (*pool, error) {
 	}
 	p := &pool{cfg: cfg, hash: h, st: ps}
 	for i, sc := range cfg.Servers {
-		s := &server{pool: p, idx: i, name: sc.Name, cfgAd: sc.Addr, st: ps.Servers[i]}
+		s := &server{pool: p, idx: i, name: sc.Name, cfgAd: sc.Addr}
+		if i < len(ps.Servers) {
+			s.st = ps.Servers[i]
+		} else {
+			s.st = &proxystats.ServerStats{Name: sc.Name}
+		}
 		if s.name == "" {
 			s.name = sc.Addr
 		}
@@ -204,6 +211,9 @@ func (p *pool) serverOK(s *server) {
 }
 
 func (p *pool) serverByID(id string) *server {
+	if id == "" {
+		return nil
+	}
 	for _, s := range p.servers {
 		if s.name == id || s.cfgAd == id {
 			return s

@@ -26,7 +26,10 @@ import (
 
 var ctx = context.Background()
 
-type proxyconfPool = proxyconf.Pool
+type (
+	proxyconfPool   = proxyconf.Pool
+	proxyconfServer = proxyconf.Server
+)
 
 // backends starts n redis-servers.
 func backends(t *testing.T, n int) []*testutil.Proc {

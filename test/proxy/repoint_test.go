@@ -115,3 +115,28 @@ func TestBackendAuthAndPreconnect(t *testing.T) {
 		t.Fatalf("on the backend, db 5: %q", got)
 	}
 }
+
+// A Sentinel pool's shards have no address until SetServerAddr names
+// their master: until then requests get "Connection refused".
+func TestSentinelShardsWaitForAddr(t *testing.T) {
+	b := testutil.StartRedis(t)
+	pc := proxyconfPool{Name: "sent", Listen: poolFor(t, "x", nil).Listen, Hash: "fnv1a_64", Distribution: "ketama",
+		Redis: true, Sentinels: []string{"127.0.0.1:1"},
+		SentinelMasters: []proxyconfServer{{Name: "m1", Weight: 1}, {Name: "m2", Weight: 1}}}
+	px := startProxy(t, pc)
+	r := dialRaw(t, pc.Listen)
+	if got := r.do(cmd("GET", "a")); got != "-ERR Connection refused\r\n" {
+		t.Fatalf("before: %q", got)
+	}
+	for _, m := range []string{"m1", "m2"} {
+		if err := px.SetServerAddr("sent", m, b.Addr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := r.do(cmd("SET", "a", "1")) + r.do(cmd("GET", "a")); got != "+OK\r\n$1\r\n1\r\n" {
+		t.Fatalf("after: %q", got)
+	}
+	if n := len(px.Stats().Pools[0].Servers); n != 2 {
+		t.Fatalf("%d servers in stats", n)
+	}
+}
