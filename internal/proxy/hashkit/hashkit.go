@@ -108,8 +108,24 @@ func New(dist string, hash Func, tag string, servers []Server, live []bool) (Dis
 	if total > math.MaxUint32 {
 		return nil, errors.New("hashkit: total weight exceeds 2^32-1")
 	}
+	// nutcracker sorts a pool's servers by name (shorter names first, then
+	// strncmp) while checking for duplicates, and keeps that order: the
+	// modula continuum and ketama's tie order follow it, not the config order.
+	names := make([]string, len(servers))
+	order := make([]int, len(servers))
+	for i, s := range servers {
+		names[i] = confName(s)
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return nameCmp(names[a], names[b]) })
+	for i := 1; i < len(order); i++ {
+		if nameCmp(names[order[i-1]], names[order[i]]) == 0 {
+			return nil, fmt.Errorf("hashkit: servers %d and %d have the same name %q",
+				order[i-1], order[i], names[order[i]])
+		}
+	}
 	p := &pool{hash: hash, tag: tag, n: len(servers)}
-	for i := range servers {
+	for _, i := range order {
 		if live == nil || live[i] {
 			p.live = append(p.live, i)
 		}
@@ -117,7 +133,7 @@ func New(dist string, hash Func, tag string, servers []Server, live []bool) (Dis
 	switch dist {
 	case "ketama":
 		p.pick = p.ketama
-		p.buildKetama(servers)
+		p.buildKetama(servers, names)
 	case "modula":
 		p.pick = p.modula
 		for _, i := range p.live {
@@ -126,6 +142,7 @@ func New(dist string, hash Func, tag string, servers []Server, live []bool) (Dis
 		}
 	case "random":
 		p.pick = p.random
+		p.hash = nil // random never hashes
 	default:
 		return nil, fmt.Errorf("hashkit: unknown distribution %q", dist)
 	}
@@ -141,7 +158,7 @@ type pool struct {
 	hash Func
 	tag  string
 	n    int   // configured servers, live or not
-	live []int // indexes of live servers, in config order
+	live []int // indexes of live servers, in nutcracker's (name-sorted) order
 	pick func(h uint32) int
 
 	points []point // ketama continuum, sorted by value
@@ -173,7 +190,7 @@ func (p *pool) Pick(key []byte) int {
 func (p *pool) random(uint32) int { return p.live[rand.IntN(len(p.live))] }
 
 // modula is hash modulo the live weight, over a continuum holding each live
-// server as many times as its weight, in config order.
+// server as many times as its weight, in the pool's name-sorted server order.
 func (p *pool) modula(h uint32) int {
 	r := h % p.modTotal
 	i, _ := slices.BinarySearchFunc(p.modEnds, r, func(end, r uint32) int {
@@ -207,7 +224,7 @@ func (p *pool) ketama(h uint32) int {
 // longer names are cut to one byte less.
 const ketamaMaxHost = 273
 
-func (p *pool) buildKetama(servers []Server) {
+func (p *pool) buildKetama(servers []Server, names []string) {
 	var total uint32
 	for _, i := range p.live {
 		total += uint32(servers[i].Weight)
@@ -223,7 +240,11 @@ func (p *pool) buildKetama(servers []Server) {
 		x = float32(x * nlive)
 		x = float32(float64(x) + 0.0000000001)
 		perServer := uint32(float32(math.Floor(float64(x))) * 4)
-		name := ketamaName(s)
+		name := names[i]
+		// "%.*s" stops at a NUL byte.
+		if z := strings.IndexByte(name, 0); z >= 0 {
+			name = name[:z]
+		}
 		for j := uint32(0); j < perServer/4; j++ {
 			host := name + "-" + strconv.FormatUint(uint64(j), 10)
 			if len(host) >= ketamaMaxHost {
@@ -236,8 +257,9 @@ func (p *pool) buildKetama(servers []Server) {
 			}
 		}
 	}
-	// nutcracker's qsort leaves equal values in an unspecified order; a
-	// stable sort keeps config order, which is what glibc's merge sort does.
+	// Equal point values (a 32-bit md5 collision) are all but impossible;
+	// should one occur, nutcracker's qsort order is unspecified and the stable
+	// sort here keeps the order the points were made in.
 	slices.SortStableFunc(p.points, func(a, b point) int {
 		switch {
 		case a.value < b.value:
@@ -249,11 +271,12 @@ func (p *pool) buildKetama(servers []Server) {
 	})
 }
 
-// ketamaName is the string nutcracker hashes for a server's points: its name
-// when it has one; otherwise the config text up to the weight, which is
+// confName is the name nutcracker's config parser gives a server, which ketama
+// hashes for its points and the server sort orders by: the configured name
+// when there is one; otherwise the config text up to the weight, which is
 // "host:port", "host" alone when the port is 11211 (libmemcached's
 // convention), and for a unix socket the path with its trailing colon.
-func ketamaName(s Server) string {
+func confName(s Server) string {
 	name := s.Name
 	if name == "" {
 		switch {
@@ -266,11 +289,30 @@ func ketamaName(s Server) string {
 			}
 		}
 	}
-	// "%.*s" stops at a NUL byte.
-	if z := strings.IndexByte(name, 0); z >= 0 {
-		name = name[:z]
-	}
 	return name
+}
+
+// nameCmp is twemproxy's string_compare: length first, then strncmp, which
+// compares unsigned bytes and stops at a NUL.
+func nameCmp(a, b string) int {
+	if len(a) != len(b) {
+		if len(a) > len(b) {
+			return 1
+		}
+		return -1
+	}
+	for i := 0; i < len(a); i++ {
+		if a[i] != b[i] {
+			if a[i] > b[i] {
+				return 1
+			}
+			return -1
+		}
+		if a[i] == 0 {
+			break
+		}
+	}
+	return 0
 }
 
 // atoi is nc_atoi: decimal digits only, -1 for anything else.

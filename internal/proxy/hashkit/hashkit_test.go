@@ -2,6 +2,7 @@
 // twemproxy's own C code (testdata/gen compiles src/hashkit/*.c with stub
 // headers; see gen.sh), plus unit tests of the hash tag and liveness rules
 // and a fuzz target.
+
 package hashkit
 
 import (
@@ -206,6 +207,10 @@ func TestNewErrors(t *testing.T) {
 			_, err := New("ketama", fn, "", []Server{{Addr: "a:1"}}, nil)
 			return err
 		},
+		"same name": func() error {
+			_, err := New("modula", fn, "", []Server{{"x", "a:1", 1}, {"", "x", 1}}, nil)
+			return err
+		},
 		"live len": func() error { _, err := New("ketama", fn, "", ok, []bool{true, true}); return err },
 	} {
 		if f() == nil {
@@ -214,7 +219,7 @@ func TestNewErrors(t *testing.T) {
 	}
 }
 
-func TestKetamaName(t *testing.T) {
+func TestConfName(t *testing.T) {
 	for _, c := range []struct {
 		s    Server
 		want string
@@ -224,10 +229,9 @@ func TestKetamaName(t *testing.T) {
 		{Server{Addr: "127.0.0.1:011211"}, "127.0.0.1"},
 		{Server{Addr: "/tmp/r.sock"}, "/tmp/r.sock:"},
 		{Server{Addr: "/tmp/r.sock", Name: "r1"}, "r1"},
-		{Server{Addr: "h:1", Name: "a\x00b"}, "a"},
 	} {
-		if got := ketamaName(c.s); got != c.want {
-			t.Errorf("ketamaName(%+v) = %q, want %q", c.s, got, c.want)
+		if got := confName(c.s); got != c.want {
+			t.Errorf("confName(%+v) = %q, want %q", c.s, got, c.want)
 		}
 	}
 }
@@ -260,6 +264,10 @@ func FuzzHashes(f *testing.F) {
 			for _, dist := range Distributions {
 				d, err := New(dist, fn, tag, servers, live)
 				if err != nil {
+					// Names equal up to a NUL collide, as nutcracker refuses.
+					if strings.Contains(err.Error(), "same name") {
+						continue
+					}
 					t.Fatal(err)
 				}
 				if got := d.Pick(key); got < -1 || got >= nserv || (got >= 0 && !live[got] && nserv > 1) {

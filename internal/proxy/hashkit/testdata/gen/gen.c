@@ -160,12 +160,28 @@ static void ketama_name(const struct srv *s, char *out)
     }
 }
 
+static char namebuf[16][512];
+
+/*
+ * conf_validate_server sorts a pool's servers with string_compare on these
+ * names (length first, then strncmp) and nutcracker keeps that order.
+ */
+static int name_cmp(const void *a, const void *b)
+{
+    const char *s1 = namebuf[*(const int *)a], *s2 = namebuf[*(const int *)b];
+    size_t l1 = strlen(s1), l2 = strlen(s2);
+    if (l1 != l2) {
+        return l1 > l2 ? 1 : -1;
+    }
+    return strncmp(s1, s2, l1);
+}
+
 static void placement(const char *id, const char *dist, int h, const struct srv *ss, int n)
 {
     struct server_pool pool;
     struct server servers[16];
-    static char namebuf[16][512];
     uint8_t k[256];
+    int order[16];
     int i, nlive = 0;
 
     memset(&pool, 0, sizeof(pool));
@@ -176,13 +192,18 @@ static void placement(const char *id, const char *dist, int h, const struct srv 
     printf("case %s %s %s %d\n", id, dist, names[h], n);
     for (i = 0; i < n; i++) {
         ketama_name(&ss[i], namebuf[i]);
-        servers[i].name.data = (uint8_t *)namebuf[i];
-        servers[i].name.len = (uint32_t)strlen(namebuf[i]);
-        servers[i].weight = ss[i].weight;
-        servers[i].next_retry = ss[i].live ? 0 : nc_usec_now() + 1000000;
-        nlive += ss[i].live;
+        order[i] = i;
         printf("server %s %s %u %d\n", ss[i].addr, ss[i].name[0] ? ss[i].name : "-",
                ss[i].weight, ss[i].live);
+    }
+    qsort(order, (size_t)n, sizeof(order[0]), name_cmp);
+    for (i = 0; i < n; i++) {
+        const struct srv *s = &ss[order[i]];
+        servers[i].name.data = (uint8_t *)namebuf[order[i]];
+        servers[i].name.len = (uint32_t)strlen(namebuf[order[i]]);
+        servers[i].weight = s->weight;
+        servers[i].next_retry = s->live ? 0 : nc_usec_now() + 1000000;
+        nlive += s->live;
     }
     if (strcmp(dist, "ketama") == 0) {
         ASSERT(ketama_update(&pool) == NC_OK);
@@ -203,7 +224,8 @@ static void placement(const char *id, const char *dist, int h, const struct srv 
         if (n == 1) {
             idx = 0;
         }
-        printf("%s%u", i ? " " : "picks ", idx);
+        /* Report the server's position in the config, as Pick does. */
+        printf("%s%d", i ? " " : "picks ", order[idx]);
     }
     printf("\n");
     free(pool.continuum);
@@ -241,6 +263,23 @@ int main(int argc, char **argv)
         {"h13:13", "", 1, 1},
     };
     static const struct srv one[] = {{"127.0.0.1:6379", "", 1, 1}};
+    /* A weight so small next to the other that it gets no ketama points. */
+    static const struct srv lopsided[] = {
+        {"10.1.0.1:6379", "", 1, 1}, {"10.1.0.2:6379", "", 1000, 1}, {"10.1.0.3:6379", "", 7, 1},
+    };
+    /*
+     * Weights whose share, computed in float as ketama_update does, floors
+     * one below the exact value (1/25 * 40 * 5 gives 7.9999995): 28 points
+     * for the first server, not 32.
+     */
+    static const struct srv floaty[] = {
+        {"10.2.0.1:6379", "", 1, 1}, {"10.2.0.2:6379", "", 2, 1}, {"10.2.0.3:6379", "", 4, 1},
+        {"10.2.0.4:6379", "", 8, 1}, {"10.2.0.5:6379", "", 10, 1},
+    };
+    static struct srv eq[16], longnames[3];
+    static char longbuf[3][400];
+    char id[32];
+    int ns;
     static const char *dists[] = {"ketama", "modula"};
     int d, h;
 
@@ -270,5 +309,43 @@ int main(int argc, char **argv)
             placement("one", dists[d], h, one, 1);
         }
     }
+    /*
+     * Equal weights for every pool size up to 16: the float arithmetic
+     * behind ketama's points per server must floor exactly as in C.
+     */
+    for (ns = 2; ns <= 16; ns++) {
+        static char addrs[16][32];
+        for (h = 0; h < ns; h++) {
+            sprintf(addrs[h], "192.168.%d.%d:6379", ns, h + 1);
+            eq[h].addr = addrs[h];
+            eq[h].name = "";
+            eq[h].weight = (uint32_t)(ns % 3 == 0 ? 3 : 1);
+            eq[h].live = 1;
+        }
+        sprintf(id, "equal%d", ns);
+        placement(id, "ketama", 1, eq, ns);
+    }
+    placement("floaty", "ketama", 1, floaty, 5);
+    placement("floaty", "ketama", 6, floaty, 5);
+    placement("lopsided", "ketama", 1, lopsided, 3);
+    placement("lopsided", "modula", 1, lopsided, 3);
+    /*
+     * Names near and past the 272 characters ketama formats a point name
+     * into: "-N" suffixes get cut, so points repeat.
+     */
+    memset(longbuf, 0, sizeof(longbuf));
+    memset(longbuf[0], 'x', 270);
+    memset(longbuf[1], 'y', 300);
+    memset(longbuf[2], 'z', 268);
+    for (h = 0; h < 3; h++) {
+        static char la[3][32];
+        sprintf(la[h], "127.0.0.1:%d", 7000 + h);
+        longnames[h].addr = la[h];
+        longnames[h].name = longbuf[h];
+        longnames[h].weight = (uint32_t)(h + 1);
+        longnames[h].live = 1;
+    }
+    placement("longnames", "ketama", 1, longnames, 3);
+    placement("longnames", "ketama", 10, longnames, 3);
     return 0;
 }
