@@ -17,6 +17,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -361,4 +363,18 @@ func TestConf(opts Options, stderr io.Writer) bool {
 	}
 	io.WriteString(stderr, invalid)
 	return false
+}
+
+// StatsVersion is the "version" the stats port should report: nutcracker's
+// when run as nutcracker (monitoring may compare it), redoubt's otherwise.
+func (o Options) StatsVersion() string {
+	if o.Prog == ProgNutcracker {
+		return NutcrackerVersion
+	}
+	return RedoubtVersion
+}
+
+// StatsAddress is the stats listener's "host:port" from -a and -s.
+func (o Options) StatsAddress() string {
+	return net.JoinHostPort(o.StatsAddr, strconv.Itoa(o.StatsPort))
 }

@@ -102,3 +102,10 @@ func TestRedoubtWording(t *testing.T) {
 		t.Fatalf("%d %q", code, b.String())
 	}
 }
+
+func TestStatsHelpers(t *testing.T) {
+	o, _ := ParseArgsAs(ProgNutcracker, []string{"-a", "127.0.0.1", "-s", "22299"})
+	if o.StatsVersion() != "0.5.0" || o.StatsAddress() != "127.0.0.1:22299" {
+		t.Fatal(o.StatsVersion(), o.StatsAddress())
+	}
+}

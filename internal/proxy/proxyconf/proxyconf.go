@@ -146,7 +146,19 @@ func ParseFile(fname string, data []byte) ([]Pool, error) {
 	fail := func(format string, a ...any) error {
 		return &Error{File: fname, Msg: fmt.Sprintf(format, a...)}
 	}
-	root, err := validateDocument(data, fname, fail)
+	// yaml.v3 refuses "%YAML 1.2", which libyaml reads; the directive is
+	// refused below anyway, by the token check, as nutcracker does
+	docData := data
+	if bytes.HasPrefix(data, []byte("%YAML")) || bytes.Contains(data, []byte("\n%YAML")) {
+		lines := bytes.Split(data, []byte("\n"))
+		for i, l := range lines {
+			if bytes.HasPrefix(l, []byte("%YAML")) {
+				lines[i] = append([]byte("#"), l...)
+			}
+		}
+		docData = bytes.Join(lines, []byte("\n"))
+	}
+	root, err := validateDocument(docData, fname, fail)
 	if err != nil {
 		return nil, err
 	}
@@ -200,8 +212,7 @@ func yamlErrorType(msg string) int {
 		strings.Contains(msg, "did not find expected node content"),
 		strings.Contains(msg, "did not find expected '-' indicator"),
 		strings.Contains(msg, "did not find expected ','"),
-		strings.Contains(msg, "found undefined tag handle"),
-		strings.Contains(msg, "directive"):
+		strings.Contains(msg, "found undefined tag handle"):
 		return 4 // YAML_PARSER_ERROR
 	case strings.Contains(msg, "anchor"), strings.Contains(msg, "alias"):
 		return 5 // YAML_COMPOSER_ERROR

@@ -105,7 +105,10 @@ type Stats struct {
 	Version string // the proxy's version string
 	Start   time.Time
 
-	TotalConnections atomic.Int64 // connections accepted since start (clients, as nutcracker counts them)
+	// Every connection object, as nutcracker's conn_ntotal_conn and
+	// conn_ncurr_conn count them: pool listeners, clients and server links
+	// (a fresh proxy with two pools reports 2 and 2).
+	TotalConnections atomic.Int64
 	CurrConnections  atomic.Int64
 
 	Pools []*PoolStats
