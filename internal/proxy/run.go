@@ -53,6 +53,7 @@ func Run(opts proxycli.Options) int {
 		}
 		defer os.Remove(opts.PidFile)
 	}
+	Version = opts.StatsVersion()
 	logf(LogNotice, "%s-%s started on pid %d", prog, Version, os.Getpid())
 	px, err := New(pools)
 	if err != nil {
