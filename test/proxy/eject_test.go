@@ -1,8 +1,11 @@
 package proxy_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -108,5 +111,48 @@ func TestAllEjected(t *testing.T) {
 		if got != "-ERR Connection refused\r\n-ERR Connection refused\r\n-ERR Connection refused\r\n<EOF>" {
 			t.Fatalf("%s: %q", addr, got)
 		}
+	}
+}
+
+// Killing a backend under pipelined multi-key load: every request is
+// answered (values or errors), none hangs, and the proxy keeps serving.
+func TestKillUnderLoad(t *testing.T) {
+	bs := backends(t, 3)
+	pc := poolFor(t, "alpha", bs)
+	pc.Timeout = time.Second
+	startProxy(t, pc)
+	done := make(chan error, 16)
+	for g := 0; g < 16; g++ {
+		go func(g int) {
+			c := client(t, pc.Listen)
+			for round := 0; round < 300; round++ {
+				pipe := c.Pipeline()
+				for i := 0; i < 20; i++ {
+					pipe.MSet(ctx, fmt.Sprintf("l:%d:%d", g, i), "v", fmt.Sprintf("l:%d:%d", g, i+20), "w")
+					pipe.MGet(ctx, fmt.Sprintf("l:%d:%d", g, i), fmt.Sprintf("l:%d:%d", g, i+20), "other")
+					pipe.Get(ctx, fmt.Sprintf("l:%d:%d", g, i))
+				}
+				ctx2, cancel := context.WithTimeout(ctx, 5*time.Second)
+				_, err := pipe.Exec(ctx2)
+				cancel()
+				if err != nil && (errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "i/o timeout")) {
+					done <- fmt.Errorf("client %d round %d hung: %v", g, round, err)
+					return
+				}
+			}
+			done <- nil
+		}(g)
+	}
+	time.Sleep(300 * time.Millisecond)
+	bs[2].Signal(os.Kill)
+	for g := 0; g < 16; g++ {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := dialRaw(t, pc.Listen)
+	k := keysOn(t, pc, nil, 0, 1)[0]
+	if got := r.do(cmd("SET", k, "1")); got != "+OK\r\n" {
+		t.Fatalf("after the load: %q", got)
 	}
 }
