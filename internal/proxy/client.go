@@ -122,6 +122,11 @@ func (cl *client) loop() {
 				case len(m.frags) > 0:
 					scratch = coalesce(scratch[:0], m)
 					bw.Write(scratch)
+					if m.kind == kindMGet && fragFailed(m) {
+						// nutcracker closes the client after a failed
+						// MGET's error (not after DEL's or MSET's)
+						m.closeAfter = true
+					}
 				case m.errText != "":
 					scratch = errReply(scratch[:0], m.errText)
 					bw.Write(scratch)

@@ -126,6 +126,16 @@ func coalesce(dst []byte, m *msg) []byte {
 	return errReply(dst, errTextInval)
 }
 
+// fragFailed reports whether a fragment got a forward error.
+func fragFailed(m *msg) bool {
+	for _, f := range m.frags {
+		if f.errText != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // lineEnd is the offset after the first CRLF of a reply.
 func lineEnd(b []byte) int {
 	for i := 0; i+1 < len(b); i++ {

@@ -148,3 +148,37 @@ func TestBackendCloseErrorText(t *testing.T) {
 	}
 	t.Logf("reply: %q", a)
 }
+
+// One backend down (no auto-eject): single and multi-key requests that
+// touch it get nutcracker's replies, byte for byte.
+func TestDeadBackendDifferential(t *testing.T) {
+	mk := func(name string) proxyconf.Pool {
+		live := backends(t, 1)[0]
+		return proxyconf.Pool{Name: name, Listen: fmt.Sprintf("127.0.0.1:%d", freePort(t)),
+			Hash: "fnv1a_64", Distribution: "ketama", Redis: true,
+			Servers: []proxyconf.Server{{Addr: live.Addr, Weight: 1, Name: "live"},
+				{Addr: fmt.Sprintf("127.0.0.1:%d", freePort(t)), Weight: 1, Name: "dead"}}}
+	}
+	nc, ours := mk("nc"), mk("rd")
+	nutcracker(t, yamlOf(nc))
+	startProxy(t, ours)
+	// keys on each side (placement by name: the same in both pools)
+	onLive := keysOn(t, ours, nil, 0, 3)
+	onDead := keysOn(t, ours, nil, 1, 3)
+	cases := []string{
+		cmd("SET", onLive[0], "1") + cmd("GET", onLive[0]),
+		cmd("GET", onDead[0]),
+		cmd("MGET", onLive[0], onDead[0], onLive[1]),
+		cmd("SET", onLive[0], "1") + cmd("MGET", onLive[0], onLive[1]) + cmd("PING"),
+		cmd("DEL", onLive[0], onDead[1]),
+		cmd("MSET", onDead[0], "a", onLive[2], "b"),
+		cmd("MGET", onDead[0], onDead[1]) + cmd("GET", onLive[2]),
+	}
+	for _, c := range cases {
+		a := dialRaw(t, nc.Listen).exchange(c, 200*time.Millisecond)
+		b := dialRaw(t, ours.Listen).exchange(c, 200*time.Millisecond)
+		if a != b {
+			t.Errorf("request %q:\n nutcracker %q\n proxy      %q", c, a, b)
+		}
+	}
+}
