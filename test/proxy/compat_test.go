@@ -182,3 +182,37 @@ func TestDeadBackendDifferential(t *testing.T) {
 		}
 	}
 }
+
+// Backends answering errors (requirepass, no redis_auth in the pool):
+// single-key errors pass through, fragmented ones are coalesced as
+// nutcracker does.
+func TestBackendErrorDifferential(t *testing.T) {
+	mk := func(name string) proxyconf.Pool {
+		pc := proxyconf.Pool{Name: name, Listen: fmt.Sprintf("127.0.0.1:%d", freePort(t)),
+			Hash: "fnv1a_64", Distribution: "ketama", Redis: true}
+		for i := 0; i < 2; i++ {
+			b := testutil.StartRedis(t, "--requirepass", "pw")
+			pc.Servers = append(pc.Servers, proxyconf.Server{Addr: b.Addr, Weight: 1, Name: fmt.Sprintf("s%d", i)})
+		}
+		return pc
+	}
+	nc, ours := mk("nc"), mk("rd")
+	nutcracker(t, yamlOf(nc))
+	startProxy(t, ours)
+	k0 := keysOn(t, ours, nil, 0, 2)
+	k1 := keysOn(t, ours, nil, 1, 2)
+	cases := []string{
+		cmd("GET", k0[0]) + cmd("PING"),
+		cmd("MGET", k0[0], k1[0]) + cmd("PING"),
+		cmd("DEL", k0[0], k1[0]) + cmd("PING"),
+		cmd("MSET", k0[0], "1", k1[0], "2") + cmd("PING"),
+		cmd("MGET", k0[0], k0[1]) + cmd("PING"),
+	}
+	for _, c := range cases {
+		a := dialRaw(t, nc.Listen).exchange(c, 200*time.Millisecond)
+		b := dialRaw(t, ours.Listen).exchange(c, 200*time.Millisecond)
+		if a != b {
+			t.Errorf("request %q:\n nutcracker %q\n proxy      %q", c, a, b)
+		}
+	}
+}
