@@ -18,7 +18,8 @@ import (
 )
 
 type pool struct {
-	cfg     proxyconf.Pool
+	orig    proxyconf.Pool // as given, for Reload's comparison
+	cfg     proxyconf.Pool // with defaults applied
 	servers []*server
 	hash    hashkit.Func
 
@@ -36,6 +37,7 @@ type dispatch struct {
 }
 
 func newPool(cfg proxyconf.Pool, ps *proxystats.PoolStats) (*pool, error) {
+	orig := cfg
 	if len(cfg.SentinelMasters) > 0 {
 		// shards resolved through Sentinel come after the plain ones (the
 		// order of proxystats' servers); they have no address until
@@ -65,7 +67,7 @@ func newPool(cfg proxyconf.Pool, ps *proxystats.PoolStats) (*pool, error) {
 	if cfg.ServerRetryTimeout <= 0 {
 		cfg.ServerRetryTimeout = 30 * time.Second
 	}
-	p := &pool{cfg: cfg, hash: h, st: ps}
+	p := &pool{orig: orig, cfg: cfg, hash: h, st: ps}
 	for i, sc := range cfg.Servers {
 		s := &server{pool: p, idx: i, name: sc.Name, cfgAd: sc.Addr}
 		if i < len(ps.Servers) {

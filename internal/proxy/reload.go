@@ -1,12 +1,16 @@
 // Reload (SIGHUP): the new configuration replaces the pools by name.
-// Clients stay connected: a kept pool's clients switch to the new pool's
-// backends with their next request; a listener is reopened only when its
-// address changed; removed pools close their listener and clients. The old
-// backends are closed after a grace period so in-flight requests finish.
+// Clients stay connected. An unchanged pool is kept as it is (backend
+// connections, counters, re-pointed addresses). A changed pool's clients
+// switch to the new pool's backends with their next request, and shards
+// re-pointed by SetServerAddr keep their address when their identity is
+// unchanged; a listener is reopened only when its address changed; removed
+// pools close their listener and clients. Old backends are closed after a
+// grace period so that in-flight requests finish.
 package proxy
 
 import (
 	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/redoubt/redoubt/internal/proxy/proxyconf"
@@ -18,24 +22,38 @@ func timeNow() int64 { return time.Now().UnixNano() }
 
 // Reload applies a new configuration.
 func (px *Proxy) Reload(pools []proxyconf.Pool) error {
+	px.mu.Lock()
+	defer px.mu.Unlock()
+	if px.closed {
+		return fmt.Errorf("proxy: closed")
+	}
 	seen := map[string]bool{}
 	built := make([]*pool, len(pools))
+	reused := make([]bool, len(pools))
 	st := newStats(pools, px.stats.Load())
 	for i, pc := range pools {
 		if seen[pc.Name] {
 			return fmt.Errorf("proxy: duplicate pool %q", pc.Name)
 		}
 		seen[pc.Name] = true
+		var prev *pool
+		if f := px.fronts[pc.Name]; f != nil {
+			prev = f.pool.Load()
+			if reflect.DeepEqual(prev.orig, pc) {
+				// unchanged: same backends, connections and counters
+				built[i], reused[i] = prev, true
+				st.Pools[i] = prev.st
+				continue
+			}
+		}
 		p, err := newPool(pc, st.Pools[i])
 		if err != nil {
 			return err
 		}
+		if prev != nil {
+			p.inheritAddrs(prev)
+		}
 		built[i] = p
-	}
-	px.mu.Lock()
-	defer px.mu.Unlock()
-	if px.closed {
-		return fmt.Errorf("proxy: closed")
 	}
 	var old []*pool
 	var order []string
@@ -66,12 +84,14 @@ func (px *Proxy) Reload(pools []proxyconf.Pool) error {
 					}
 				}
 			}
-			if px.started {
-				p.start()
+			if !reused[i] {
+				if px.started {
+					p.start()
+				}
+				// clients keep their counters' pool
+				p.st.ClientConnections.Store(f.pool.Load().st.ClientConnections.Load())
+				old = append(old, f.pool.Swap(p))
 			}
-			// clients keep their counters' pool
-			p.st.ClientConnections.Store(f.pool.Load().st.ClientConnections.Load())
-			old = append(old, f.pool.Swap(p))
 		}
 		fronts[pc.Name] = f
 		order = append(order, pc.Name)
@@ -93,4 +113,17 @@ func (px *Proxy) Reload(pools []proxyconf.Pool) error {
 	}
 	logf(LogNotice, "reloaded %d pools", len(pools))
 	return nil
+}
+
+// inheritAddrs gives shards that prev had re-pointed (SetServerAddr, e.g.
+// by Sentinel) the same current address.
+func (p *pool) inheritAddrs(prev *pool) {
+	for _, s := range p.servers {
+		for _, o := range prev.servers {
+			if o.name == s.name && o.cfgAd == s.cfgAd && o.curAddr() != o.cfgAd {
+				a := o.curAddr()
+				s.addr.Store(&a)
+			}
+		}
+	}
 }

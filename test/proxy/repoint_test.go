@@ -140,3 +140,39 @@ func TestSentinelShardsWaitForAddr(t *testing.T) {
 		t.Fatalf("%d servers in stats", n)
 	}
 }
+
+// Reload keeps an unchanged pool as it is (counters, connections) and a
+// re-pointed shard's address, also in a changed pool.
+func TestReloadKeepsRepointedShards(t *testing.T) {
+	bs := backends(t, 2)
+	spare := backends(t, 1)[0]
+	pc := poolFor(t, "alpha", bs)
+	pc.Servers[0].Name, pc.Servers[1].Name = "s0", "s1"
+	px := startProxy(t, pc)
+	k := keysOn(t, pc, nil, 1, 1)[0]
+	dialRaw(t, spare.Addr).do(cmd("SET", k, "spare"))
+	if err := px.SetServerAddr("alpha", "s1", spare.Addr); err != nil {
+		t.Fatal(err)
+	}
+	r := dialRaw(t, pc.Listen)
+	if got := r.do(cmd("GET", k)); got != "$5\r\nspare\r\n" {
+		t.Fatalf("re-pointed: %q", got)
+	}
+	reqs := px.Stats().Pools[0].Servers[1].Requests.Load()
+	if err := px.Reload([]proxyconfPool{pc}); err != nil {
+		t.Fatal(err)
+	}
+	if n := px.Stats().Pools[0].Servers[1].Requests.Load(); n != reqs {
+		t.Fatalf("unchanged pool lost its counters: %d, was %d", n, reqs)
+	}
+	if got := r.do(cmd("GET", k)); got != "$5\r\nspare\r\n" {
+		t.Fatalf("after an unchanged reload: %q", got)
+	}
+	pc.Timeout = 2 * time.Second
+	if err := px.Reload([]proxyconfPool{pc}); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.do(cmd("GET", k)); got != "$5\r\nspare\r\n" {
+		t.Fatalf("after a changed reload: %q", got)
+	}
+}
