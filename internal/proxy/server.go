@@ -118,7 +118,15 @@ func (sc *serverConn) send(ms []*msg) {
 		}
 	}
 	if !ss.write(ms) {
-		sc.fail(ms, errTextReset)
+		// the session died since we looked: one more try on a new one
+		ss, err := sc.ensure()
+		if err != nil {
+			sc.fail(ms, errText(err))
+			return
+		}
+		if !ss.write(ms) {
+			sc.fail(ms, errTextReset)
+		}
 	}
 }
 
@@ -248,7 +256,6 @@ func (sc *serverConn) connect() (*session, error) {
 		tc.SetNoDelay(true)
 	}
 	ss := &session{sc: sc, conn: c, tmo: p.cfg.Timeout > 0, q: make([]*msg, 0, 256), wbuf: make([]byte, 0, 16<<10), spare: make([]byte, 0, 16<<10)}
-	sc.sess.Store(ss)
 	s.st.ServerConnections.Add(1)
 	var pre []*msg
 	if p.cfg.RedisAuth != "" {
@@ -266,6 +273,8 @@ func (sc *serverConn) connect() (*session, error) {
 			return nil, syscall.ECONNRESET
 		}
 	}
+	// published only now: no request may overtake AUTH and SELECT
+	sc.sess.Store(ss)
 	return ss, nil
 }
 
