@@ -1,4 +1,5 @@
 // Wires the proxy core into the proxy role.
+
 package main
 
 import "github.com/redoubt/redoubt/internal/proxy"

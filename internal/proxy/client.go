@@ -4,6 +4,7 @@
 // backend), then wait for the replies and write them all, in request
 // order, with one write. No goroutine hand-off besides the backend reader
 // that completes the requests.
+
 package proxy
 
 import (

@@ -2,6 +2,7 @@
 // the C library's strerror of the errno that failed the forwarding
 // ("Connection refused", "Connection timed out", ...), and the fixed
 // replies of its local commands.
+
 package proxy
 
 import (

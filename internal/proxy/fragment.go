@@ -3,6 +3,7 @@
 // holding some of the keys (keys kept in their order), MSET into one MSET
 // per backend; the replies are coalesced into the one reply the client
 // expects (MGET: the values in key order; DEL...: the sum; MSET: +OK).
+
 package proxy
 
 import (

@@ -1,5 +1,6 @@
 // Logging at nutcracker's verbosity levels (-v 0..11): messages at or
 // below the configured level go to the log output.
+
 package proxy
 
 import (

@@ -1,6 +1,7 @@
 // The unit of work between a client and a backend: one request and, once
 // done, its reply (or the forward error that replaced it). Messages are
 // pooled so that steady traffic allocates nothing per request.
+
 package proxy
 
 import (

@@ -1,3 +1,6 @@
+// Parser tests: twemproxy's acceptance rules on sample requests, and the
+// fuzz target FuzzRequestParser (no panic, no hang, spans in bounds).
+
 package proxy
 
 import "testing"

@@ -4,6 +4,7 @@
 // server for server_retry_timeout, the placement is rebuilt over the live
 // servers, and the first request after the earliest retry time rebuilds it
 // with the servers whose retry time has passed (server_pool_update).
+
 package proxy
 
 import (

@@ -1,10 +1,6 @@
-// Package proxy is redoubt's twemproxy (nutcracker 0.5.0) replacement for
-// Redis: pools of sharded backends behind one listener each, requests
-// routed by key, multi-key commands split and their replies merged,
-// backend connections shared and pipelined by all clients.
-//
-// This file holds the Proxy: its pools' listeners ("fronts"), start and
-// close, and the re-pointing of one shard (SetServerAddr).
+// The Proxy: its pools' listeners ("fronts"), start and close, and the
+// re-pointing of one shard (SetServerAddr).
+
 package proxy
 
 import (

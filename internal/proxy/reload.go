@@ -6,6 +6,7 @@
 // unchanged; a listener is reopened only when its address changed; removed
 // pools close their listener and clients. Old backends are closed after a
 // grace period so that in-flight requests finish.
+
 package proxy
 
 import (

@@ -2,6 +2,7 @@
 // exactly what twemproxy's redis_parse_req accepts, and the table of
 // supported commands with twemproxy's argument-count classes. Anything the
 // parser rejects makes the client connection close, as nutcracker does.
+
 package proxy
 
 import (

@@ -3,6 +3,7 @@
 // file, start the pools and the stats port, then wait for signals —
 // SIGHUP reopens the log (as nutcracker) and reloads the configuration,
 // SIGTTIN/SIGTTOU raise/lower the verbosity, SIGINT/SIGTERM exit.
+
 package proxy
 
 import (

@@ -8,6 +8,7 @@
 // A session that fails (EOF, error, request timeout) fails all of its
 // in-flight requests with a forward error and counts one failure of the
 // server, as twemproxy's server_close does.
+
 package proxy
 
 import (

@@ -1,6 +1,7 @@
 // Counters: the proxy updates proxystats' atomic counters (twemproxy's
 // names) directly on the hot path; Stats exposes them, and Run serves them
 // on the stats port as nutcracker does.
+
 package proxy
 
 import (

@@ -1,3 +1,6 @@
+// Routing and multi-key commands across backends, pipelining order under
+// concurrent clients, big values and hash_tag.
+
 package proxy_test
 
 import (

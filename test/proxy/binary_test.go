@@ -1,3 +1,5 @@
+// The built binary as "redoubt proxy": SIGHUP reload, stats port, SIGTERM.
+
 package proxy_test
 
 import (

@@ -1,3 +1,6 @@
+// Differential tests: the same raw requests to nutcracker 0.5.0 and to the
+// proxy over equivalent backends must get byte-identical replies.
+
 package proxy_test
 
 import (

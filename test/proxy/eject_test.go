@@ -1,3 +1,6 @@
+// Backend failures: auto-eject and retry (compared with nutcracker), all
+// servers ejected, a backend killed under load.
+
 package proxy_test
 
 import (

@@ -1,3 +1,6 @@
+// SetServerAddr, Reload, backend AUTH/SELECT and preconnect, Sentinel
+// shards without an address.
+
 package proxy_test
 
 import (
