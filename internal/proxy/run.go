@@ -42,6 +42,9 @@ func Run(opts proxycli.Options) int {
 	defer lf.close()
 	SetLog(lf, opts.Verbosity)
 	pools, err := proxyconf.Load(opts.ConfFile)
+	if err == nil {
+		err = proxyconf.RedisOnly(pools)
+	}
 	if err != nil {
 		logf(LogEmerg, "%v", err)
 		fmt.Fprintf(os.Stderr, "%s: configuration file '%s' syntax is invalid\n", prog, opts.ConfFile)
@@ -103,7 +106,7 @@ func Run(opts proxycli.Options) int {
 			case syscall.SIGHUP:
 				logf(LogNotice, "signal %d (SIGHUP) received, reopening log file and reloading %s", sig, opts.ConfFile)
 				lf.reopen()
-				if pools, err := proxyconf.Load(opts.ConfFile); err != nil {
+				if pools, err := loadRedis(opts.ConfFile); err != nil {
 					logf(LogError, "reload of %s failed, keeping the running configuration: %v", opts.ConfFile, err)
 				} else if err := px.Reload(pools); err != nil {
 					logf(LogError, "reload failed: %v", err)
@@ -125,6 +128,15 @@ func Run(opts proxycli.Options) int {
 			}
 		}
 	}
+}
+
+// loadRedis loads the configuration, refusing memcache pools.
+func loadRedis(path string) ([]proxyconf.Pool, error) {
+	pools, err := proxyconf.Load(path)
+	if err == nil {
+		err = proxyconf.RedisOnly(pools)
+	}
+	return pools, err
 }
 
 // daemonize re-executes this process detached in a new session (Go cannot
