@@ -34,10 +34,15 @@ func Run(opts proxycli.Options) int {
 	if opts.Daemonize && os.Getenv(daemonEnv) != "1" {
 		return daemonize()
 	}
+	defaults := proxycli.Defaults(prog)
 	lf := &logFile{path: opts.LogFile}
 	if err := lf.open(); err != nil {
-		fmt.Fprintf(os.Stderr, "%s: opening log file '%s' failed: %v\n", prog, opts.LogFile, err)
-		return 1
+		if opts.LogFile != defaults.LogFile {
+			fmt.Fprintf(os.Stderr, "%s: opening log file '%s' failed: %v\n", prog, opts.LogFile, err)
+			return 1
+		}
+		// the packaged default location may not exist here: stderr then
+		lf.path = ""
 	}
 	defer lf.close()
 	SetLog(lf, opts.Verbosity)
@@ -53,9 +58,13 @@ func Run(opts proxycli.Options) int {
 	if opts.PidFile != "" {
 		if err := os.WriteFile(opts.PidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
 			logf(LogError, "opening pid file '%s' failed: %v", opts.PidFile, err)
-			return 1
+			// only a pid file asked for with -p is required
+			if opts.PidFile != defaults.PidFile {
+				return 1
+			}
+		} else {
+			defer os.Remove(opts.PidFile)
 		}
-		defer os.Remove(opts.PidFile)
 	}
 	Version = opts.StatsVersion()
 	logf(LogNotice, "%s-%s started on pid %d", prog, Version, os.Getpid())
