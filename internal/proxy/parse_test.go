@@ -25,6 +25,7 @@ func TestParseRequestBasic(t *testing.T) {
 		{"*2\r\n$4\r\nMSET\r\n$1\r\na\r\n", 0, true},
 	}
 	for _, c := range cases {
+		r = request{}
 		n, err := parseRequest([]byte(c.in), &r)
 		if (err != nil) != c.fail || (!c.fail && n != c.n) {
 			t.Errorf("%q: n=%d err=%v", c.in, n, err)
@@ -57,5 +58,23 @@ func FuzzRequestParser(f *testing.F) {
 			}
 		}
 		replyLen(b)
+		// fed in pieces, the resumable parse agrees with the one-shot one
+		var ri request
+		for cut := 1; cut <= len(b); cut += 1 + cut/3 {
+			n2, err2 := parseRequest(b[:cut], &ri)
+			if err2 != nil || n2 > 0 {
+				if (err2 != nil) != (err != nil) && err == nil {
+					t.Fatalf("prefix %d: error %v, whole: %d", cut, err2, n)
+				}
+				if err2 == nil && err == nil && n2 != n {
+					t.Fatalf("prefix %d: %d bytes, whole: %d", cut, n2, n)
+				}
+				return
+			}
+		}
+		n2, err2 := parseRequest(b, &ri)
+		if (err2 == nil) != (err == nil) || n2 != n {
+			t.Fatalf("pieces: %d %v, whole: %d %v", n2, err2, n, err)
+		}
 	})
 }

@@ -107,28 +107,47 @@ type span struct{ s, e int }
 type request struct {
 	info cmdInfo
 	args []span
+	narg int // of the request being parsed; 0 between requests
+	next int // offset of its next argument
 }
 
 // parseRequest parses one request at the start of b into r. It returns the
 // number of bytes consumed, 0 when b holds only part of a request, or
-// errParse.
+// errParse. After a 0 it resumes where it stopped when called again with
+// the same request's bytes (more of them), so that a request arriving in
+// many reads is not parsed from its start each time.
 func parseRequest(b []byte, r *request) (int, error) {
-	r.args = r.args[:0]
-	if len(b) == 0 {
-		return 0, nil
+	if r.narg == 0 {
+		r.args = r.args[:0]
+		if len(b) == 0 {
+			return 0, nil
+		}
+		if b[0] != '*' {
+			// inline commands are not accepted by twemproxy
+			return 0, errParse
+		}
+		narg, p, ok, err := parseLen(b, 1)
+		if err != nil || !ok {
+			return 0, err
+		}
+		if narg <= 0 || narg > maxArgs {
+			return 0, errParse
+		}
+		r.narg, r.next = narg, p
 	}
-	if b[0] != '*' {
-		// inline commands are not accepted by twemproxy
-		return 0, errParse
+	n, err := r.parseArgs(b)
+	if n != 0 || err != nil {
+		r.narg = 0 // the next call starts a new request
 	}
-	narg, p, ok, err := parseLen(b, 1)
-	if err != nil || !ok {
-		return 0, err
-	}
-	if narg <= 0 || narg > maxArgs {
-		return 0, errParse
-	}
-	for i := 0; i < narg; i++ {
+	return n, err
+}
+
+// parseArgs parses the bulk arguments from r.next on; only complete
+// arguments are kept in r.args.
+func (r *request) parseArgs(b []byte) (int, error) {
+	p := r.next
+	for i := len(r.args); i < r.narg; i++ {
+		r.next = p
 		if p >= len(b) {
 			return 0, nil
 		}
@@ -149,11 +168,10 @@ func parseRequest(b []byte, r *request) (int, error) {
 		if end > len(b) {
 			return 0, nil
 		}
-		r.args = append(r.args, span{q, end})
 		if i == 0 {
 			// the command is known (and its arity checkable) as soon as its
 			// name is complete, as in twemproxy which rejects it right away
-			if err := r.checkName(b[q:end], narg); err != nil {
+			if err := r.checkName(b[q:end], r.narg); err != nil {
 				return 0, err
 			}
 		}
@@ -166,6 +184,7 @@ func parseRequest(b []byte, r *request) (int, error) {
 		if b[end] != '\r' || b[end+1] != '\n' {
 			return 0, errParse
 		}
+		r.args = append(r.args, span{q, end})
 		p = end + 2
 	}
 	return p, nil
