@@ -158,3 +158,88 @@ func atoi(b []byte) (int, bool) {
 	}
 	return n, true
 }
+
+// replyScanner finds the end of a reply that may arrive in many reads,
+// resuming where it stopped instead of rescanning a big partial reply
+// (an array of many elements) from its start on each read.
+type replyScanner struct {
+	active bool
+	off    int   // bytes of the reply scanned so far (complete elements)
+	stack  []int // elements still expected at each open array level
+}
+
+const maxReplyDepth = 1024
+
+// scan continues on b, the reply's bytes from its start: the reply's
+// length when complete (the scanner is then reset), 0 when more is
+// needed, -1 when b is not a valid reply.
+func (rs *replyScanner) scan(b []byte) int {
+	if !rs.active {
+		rs.active, rs.off = true, 0
+		rs.stack = append(rs.stack[:0], 1)
+	}
+	for len(rs.stack) > 0 {
+		p := rs.off
+		if p >= len(b) {
+			return 0
+		}
+		line := 0
+		for i := p + 1; i+1 < len(b); i++ {
+			if b[i] == '\r' {
+				if b[i+1] != '\n' {
+					rs.active = false
+					return -1
+				}
+				line = i + 2
+				break
+			}
+		}
+		if line == 0 {
+			return 0
+		}
+		switch b[p] {
+		case '+', '-', ':':
+			rs.off = line
+		case '$':
+			n, ok := atoi(b[p+1 : line-2])
+			if !ok {
+				rs.active = false
+				return -1
+			}
+			if n < 0 {
+				rs.off = line
+				break
+			}
+			if line+n+2 > len(b) {
+				return 0
+			}
+			rs.off = line + n + 2
+		case '*':
+			n, ok := atoi(b[p+1 : line-2])
+			if !ok || len(rs.stack) >= maxReplyDepth {
+				rs.active = false
+				return -1
+			}
+			rs.off = line
+			rs.stack[len(rs.stack)-1]--
+			if n > 0 {
+				rs.stack = append(rs.stack, n)
+			}
+			rs.popDone()
+			continue
+		default:
+			rs.active = false
+			return -1
+		}
+		rs.stack[len(rs.stack)-1]--
+		rs.popDone()
+	}
+	rs.active = false
+	return rs.off
+}
+
+func (rs *replyScanner) popDone() {
+	for len(rs.stack) > 0 && rs.stack[len(rs.stack)-1] == 0 {
+		rs.stack = rs.stack[:len(rs.stack)-1]
+	}
+}

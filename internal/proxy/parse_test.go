@@ -41,6 +41,8 @@ func FuzzRequestParser(f *testing.F) {
 	f.Add([]byte("*2\r\n$4\r\nMGET\r\n$1\r\na\r\n"))
 	f.Add([]byte("PING\r\n"))
 	f.Add([]byte("*-1\r\n"))
+	f.Add([]byte("*3\r\n$1\r\na\r\n*2\r\n:1\r\n$-1\r\n+OK\r\n"))
+	f.Add([]byte("*2\r\n*0\r\n-ERR x\r\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var r request
 		n, err := parseRequest(b, &r)
@@ -57,7 +59,23 @@ func FuzzRequestParser(f *testing.F) {
 				t.Fatalf("key index %d of %d args", k, len(r.args))
 			}
 		}
-		replyLen(b)
+		// the resumable reply scanner agrees with replyLen, whole and in
+		// pieces
+		want := replyLen(b)
+		var rs replyScanner
+		if got := rs.scan(b); got != want && !(want < 0 && got < 0) {
+			t.Fatalf("scan %d, replyLen %d", got, want)
+		}
+		rs = replyScanner{}
+		for cut := 1; cut <= len(b); cut += 1 + cut/2 {
+			got := rs.scan(b[:cut])
+			if got != 0 {
+				if wc := replyLen(b[:cut]); got != wc && !(wc < 0 && got < 0) {
+					t.Fatalf("prefix %d: scan %d, replyLen %d", cut, got, wc)
+				}
+				break
+			}
+		}
 		// fed in pieces, the resumable parse agrees with the one-shot one
 		var ri request
 		for cut := 1; cut <= len(b); cut += 1 + cut/3 {

@@ -349,6 +349,7 @@ func (ss *session) readLoop() {
 	r, w := 0, 0
 	var done []*msg
 	var lens []int
+	var rs replyScanner
 	for {
 		n, err := ss.conn.Read(buf[w:])
 		w += n
@@ -372,7 +373,7 @@ func (ss *session) readLoop() {
 		lens = lens[:0]
 		p := r
 		for p < w {
-			l := replyLen(buf[p:w])
+			l := rs.scan(buf[p:w])
 			if l < 0 {
 				ss.close(syscall.EINVAL, true)
 				return
