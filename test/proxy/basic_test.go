@@ -221,6 +221,22 @@ func TestBigValuesAndHashTag(t *testing.T) {
 			t.Fatalf("MGET big value %d corrupted", i)
 		}
 	}
+	// an array reply of 200k elements, and a MGET of 20k keys
+	var elems []any
+	for i := 0; i < 200000; i++ {
+		elems = append(elems, i)
+	}
+	c.RPush(ctx, "biglist", elems...)
+	if v, err := c.LRange(ctx, "biglist", 0, -1).Result(); err != nil || len(v) != 200000 || v[199999] != "199999" {
+		t.Fatalf("LRANGE: %d elements, %v", len(v), err)
+	}
+	var many []string
+	for i := 0; i < 20000; i++ {
+		many = append(many, fmt.Sprintf("mk:%d", i))
+	}
+	if v, err := c.MGet(ctx, many...).Result(); err != nil || len(v) != 20000 {
+		t.Fatalf("MGET 20k: %d, %v", len(v), err)
+	}
 	direct := make([]*redis.Client, len(bs))
 	for i, b := range bs {
 		direct[i] = client(t, b.Addr)
