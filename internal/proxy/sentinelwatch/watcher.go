@@ -61,6 +61,7 @@ type Watcher struct {
 	mu      sync.Mutex // serialises applies, so answers land in order
 	known   map[string]answer
 	applied map[Shard]string
+	ignored map[string]answer // the stale answer last logged, per master
 
 	kick     chan struct{} // asks for a re-resolution of every shard
 	done     chan struct{}
@@ -100,6 +101,7 @@ func New(sentinels []string, shards []Shard, r Repointer, logf func(format strin
 		maxBackoff: 5 * time.Second,
 		known:      map[string]answer{},
 		applied:    map[Shard]string{},
+		ignored:    map[string]answer{},
 		kick:       make(chan struct{}, 1),
 		done:       make(chan struct{}),
 		conns:      map[*conn]struct{}{},
@@ -295,7 +297,9 @@ func (w *Watcher) apply(name string, a answer, why string) {
 	default:
 	}
 	if old, ok := w.known[name]; ok && a.epoch < old.epoch {
-		if a.addr != old.addr {
+		if a.addr != old.addr && w.ignored[name] != a {
+			// once per stale answer: a lagging sentinel is asked every interval
+			w.ignored[name] = a
 			w.logf("sentinelwatch: %s: ignoring %s at epoch %d (%s), %s at epoch %d is newer", name, a.addr, a.epoch, why, old.addr, old.epoch)
 		}
 		return
