@@ -1,22 +1,5 @@
-// Package sentinelwatch keeps the shards of a Sentinel-aware proxy pool
-// pointed at their current masters. Each shard is named after the master a
-// group of sentinels monitors; the Watcher subscribes to +switch-master on
-// every sentinel and, when one announces a failover of a shard's master,
-// asks that sentinel for the master's address and re-points the shard(s)
-// of that name through the Repointer, without touching any other shard.
-//
-// Which answer wins: every answer carries the master's config-epoch (from
-// SENTINEL MASTER, fetched in the same round trip as
-// get-master-addr-by-name), and an answer older than the one applied is
-// ignored. On +switch-master the announcing sentinel alone is asked: it
-// publishes the event only once it has adopted the new configuration, so
-// its answer is current, and waiting for a quorum would cost the up to 2 s
-// the other sentinels take to hear of it (the newer epoch already proves
-// that a majority elected the failover leader). The safety net (on every
-// (re)connection to a sentinel, and every few seconds, since an event can
-// be missed while disconnected) asks all sentinels and takes the answer
-// with the highest config-epoch, so a sentinel that has not yet heard of a
-// failover cannot point a shard back at the dead master.
+// The Watcher: one subscription per sentinel, the re-resolution loop, and
+// the one place (apply) where an answer becomes a SetServerAddr call.
 package sentinelwatch
 
 import (
