@@ -153,7 +153,7 @@ func startProxy(t *testing.T, confText string) string {
 		exited := make(chan struct{})
 		go func() { cmd.Wait(); logf.Close(); close(exited) }()
 		addr := "127.0.0.1:" + strconv.Itoa(port)
-		c := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: time.Second, MaxRetries: -1})
+		c := redis.NewClient(proxyOptions(addr))
 		up := false
 		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 			select {
@@ -193,6 +193,17 @@ func startProxy(t *testing.T, confText string) string {
 	return ""
 }
 
+// proxyOptions are go-redis options for talking through a twemproxy-like
+// proxy: RESP2 and no connection setup commands (twemproxy does not know
+// HELLO or CLIENT SETINFO), no retries (each failure is recorded), and
+// timeouts long enough that a loaded machine is not taken for an error.
+func proxyOptions(addr string) *redis.Options {
+	return &redis.Options{
+		Addr: addr, Protocol: 2, DisableIdentity: true, MaxRetries: -1, PoolSize: 4,
+		DialTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second,
+	}
+}
+
 // write is one SET through the proxy.
 type write struct {
 	key        string
@@ -228,7 +239,7 @@ func (w *writer) run(ctx context.Context, wg *sync.WaitGroup) {
 		}
 		key := fmt.Sprintf("{%s}:%d", w.tag, n)
 		wr := write{key: key, start: time.Now()}
-		rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		rctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 		wr.err = w.c.Set(rctx, key, strconv.Itoa(n), 0).Err()
 		cancel()
 		wr.end = time.Now()
@@ -292,9 +303,9 @@ func testProxyFollowsFailover(t *testing.T, kind string) {
 		fmt.Fprintf(&servers, "   - %s:1 %s\n", s.master.Addr, s.name)
 	}
 	conf := "alpha:\n  listen: LISTEN\n  hash: fnv1a_64\n  hash_tag: \"{}\"\n  distribution: ketama\n  redis: true\n" +
-		"  auto_eject_hosts: false\n  timeout: 2000\n  sentinels:\n" + sentinels.String() + "  servers:\n" + servers.String()
+		"  auto_eject_hosts: false\n  sentinels:\n" + sentinels.String() + "  servers:\n" + servers.String()
 	proxyAddr := startProxy(t, conf)
-	pc := redis.NewClient(&redis.Options{Addr: proxyAddr, DialTimeout: 2 * time.Second, ReadTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second, MaxRetries: -1, PoolSize: 4})
+	pc := redis.NewClient(proxyOptions(proxyAddr))
 	t.Cleanup(func() { pc.Close() })
 
 	// a hash tag for each shard, found by where a probe key lands
@@ -399,6 +410,7 @@ func testProxyFollowsFailover(t *testing.T, kind string) {
 			failed0++
 		}
 	}
+	t.Logf("kill -9 at %s, +switch-master at %s, first acknowledged write at %s", killed.Format("15:04:05.000"), sw.Format("15:04:05.000"), resumed.end.Format("15:04:05.000"))
 	t.Logf("%s sentinels: kill -9 of %s's master -> +switch-master %v -> first acknowledged write through the proxy %v (the write started %v after the event); %d writes to %s failed meanwhile",
 		kind, victim.name, sw.Sub(killed).Round(time.Millisecond), resumed.end.Sub(sw).Round(time.Millisecond), resumed.start.Sub(sw).Round(time.Millisecond), failed0, victim.name)
 
@@ -406,7 +418,7 @@ func testProxyFollowsFailover(t *testing.T, kind string) {
 	other := writers[1].snapshot()
 	for _, w := range other {
 		if w.err != nil {
-			t.Errorf("write %s to %s (untouched shard) failed at %s: %v", w.key, shards[1].name, w.end.Format("15:04:05.000"), w.err)
+			t.Errorf("write %s to %s (untouched shard) started %s, failed at %s: %v", w.key, shards[1].name, w.start.Format("15:04:05.000"), w.end.Format("15:04:05.000"), w.err)
 		}
 	}
 	t.Logf("%s: %d writes, all acknowledged", shards[1].name, len(other))
