@@ -361,3 +361,39 @@ func TestFakeResolvePartial(t *testing.T) {
 		t.Fatalf("Resolve = %v", got)
 	}
 }
+
+// After Stop returns, no event re-points anything, and Stop does not wait
+// for a sentinel that never answers.
+func TestFakeStop(t *testing.T) {
+	f := newFakeSentinel(t)
+	f.set("alpha", "10.0.0.1:6379", 0)
+	// a listener that accepts and never replies: a hung sentinel
+	hung, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { hung.Close() })
+	rec := newRecorder()
+	w := fastWatcher(t, []string{f.addr(), hung.Addr().String()}, []Shard{{"p", "alpha"}}, rec, 50*time.Millisecond)
+	w.ioTimeout = time.Hour // only Stop (or a context) can end the hung calls
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if got, _ := w.Resolve(ctx); got[Shard{"p", "alpha"}] != "10.0.0.1:6379" {
+		t.Fatalf("Resolve = %v despite the hung sentinel", got)
+	}
+	w.Start()
+	waitUntil(t, "subscribed", fakeWait, func() bool { return f.subscribers() == 1 })
+	stopped := make(chan struct{})
+	go func() { w.Stop(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-time.After(fakeWait):
+		t.Fatal("Stop did not return")
+	}
+	f.set("alpha", "10.0.0.2:6379", 1)
+	f.publish("alpha 10.0.0.1 6379 10.0.0.2 6379")
+	time.Sleep(100 * time.Millisecond)
+	if calls := rec.snapshot(); len(calls) != 0 {
+		t.Fatalf("calls after Stop: %v", calls)
+	}
+}
