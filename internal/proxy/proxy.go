@@ -1,0 +1,240 @@
+// Package proxy is redoubt's twemproxy (nutcracker 0.5.0) replacement for
+// Redis: pools of sharded backends behind one listener each, requests
+// routed by key, multi-key commands split and their replies merged,
+// backend connections shared and pipelined by all clients.
+//
+// This file holds the Proxy: its pools' listeners ("fronts"), start and
+// close, and the re-pointing of one shard (SetServerAddr).
+package proxy
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/redoubt/redoubt/internal/proxy/proxyconf"
+)
+
+// Proxy serves a set of pools.
+type Proxy struct {
+	mu      sync.Mutex
+	fronts  map[string]*front
+	order   []string
+	started bool
+	closed  bool
+}
+
+// front is one pool's listener and clients; the pool behind it can be
+// swapped by Reload while its clients stay connected.
+type front struct {
+	name    string
+	listen  string
+	perm    os.FileMode
+	ln      net.Listener
+	pool    atomic.Pointer[pool]
+	mu      sync.Mutex
+	clients map[*client]struct{}
+	closed  bool
+}
+
+// New builds a proxy for the pools (nothing listens before Start).
+func New(pools []proxyconf.Pool) (*Proxy, error) {
+	px := &Proxy{fronts: map[string]*front{}}
+	for _, pc := range pools {
+		if _, dup := px.fronts[pc.Name]; dup {
+			return nil, fmt.Errorf("proxy: duplicate pool %q", pc.Name)
+		}
+		p, err := newPool(pc)
+		if err != nil {
+			return nil, err
+		}
+		f := &front{name: pc.Name, listen: pc.Listen, perm: pc.ListenPerm, clients: map[*client]struct{}{}}
+		f.pool.Store(p)
+		px.fronts[pc.Name] = f
+		px.order = append(px.order, pc.Name)
+	}
+	return px, nil
+}
+
+// Start opens every pool's listener and starts the backend connections.
+func (px *Proxy) Start() error {
+	px.mu.Lock()
+	defer px.mu.Unlock()
+	if px.started {
+		return errors.New("proxy: already started")
+	}
+	for _, name := range px.order {
+		f := px.fronts[name]
+		if err := f.open(); err != nil {
+			for _, n := range px.order {
+				px.fronts[n].closeListener()
+			}
+			return err
+		}
+	}
+	for _, name := range px.order {
+		f := px.fronts[name]
+		f.pool.Load().start()
+		go f.accept(f.ln)
+	}
+	px.started = true
+	return nil
+}
+
+// Addr returns the address a pool listens on (useful with port 0).
+func (px *Proxy) Addr(pool string) string {
+	px.mu.Lock()
+	defer px.mu.Unlock()
+	f := px.fronts[pool]
+	if f == nil || f.ln == nil {
+		return ""
+	}
+	return f.ln.Addr().String()
+}
+
+// Close stops listening, closes every client and backend connection.
+func (px *Proxy) Close() {
+	px.mu.Lock()
+	defer px.mu.Unlock()
+	if px.closed {
+		return
+	}
+	px.closed = true
+	for _, name := range px.order {
+		f := px.fronts[name]
+		f.shutdown()
+		if px.started {
+			f.pool.Load().close()
+		}
+	}
+}
+
+// Stats returns a snapshot of every pool's counters, in config order.
+func (px *Proxy) Stats() []PoolStats {
+	px.mu.Lock()
+	defer px.mu.Unlock()
+	var out []PoolStats
+	for _, name := range px.order {
+		out = append(out, px.fronts[name].pool.Load().snapshot())
+	}
+	return out
+}
+
+// SetServerAddr re-points one shard of a pool — named by its server name,
+// or by its configured "host:port" when unnamed — to addr. Placement is
+// unchanged (it depends on the configured name/addr, not on the current
+// address); the shard's connections are closed, its in-flight requests
+// fail with a forward error, and later requests go to addr. Other shards
+// are not touched.
+func (px *Proxy) SetServerAddr(poolName, server, addr string) error {
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return fmt.Errorf("proxy: bad address %q: %v", addr, err)
+	}
+	px.mu.Lock()
+	f := px.fronts[poolName]
+	px.mu.Unlock()
+	if f == nil {
+		return fmt.Errorf("proxy: no pool %q", poolName)
+	}
+	p := f.pool.Load()
+	s := p.serverByID(server)
+	if s == nil {
+		return fmt.Errorf("proxy: pool %q has no server %q", poolName, server)
+	}
+	if s.curAddr() == addr {
+		return nil
+	}
+	a := addr
+	s.addr.Store(&a)
+	// a new master is not the old one's failures: back in service now
+	p.mu.Lock()
+	ejected := s.nextRetry != 0
+	s.failures, s.nextRetry = 0, 0
+	s.failFlag.Store(false)
+	if ejected {
+		p.rebuildLocked(timeNow())
+	}
+	p.mu.Unlock()
+	s.dropSessions(errRepointed, false)
+	logf(LogNotice, "pool %s server %s re-pointed to %s", poolName, server, addr)
+	return nil
+}
+
+func (f *front) open() error {
+	network := "tcp"
+	addr := f.listen
+	if strings.HasPrefix(addr, "/") {
+		network = "unix"
+		os.Remove(addr)
+	}
+	ln, err := net.Listen(network, addr)
+	if err != nil {
+		return fmt.Errorf("proxy: pool %s: listen %s: %w", f.name, addr, err)
+	}
+	if network == "unix" && f.perm != 0 {
+		os.Chmod(addr, f.perm)
+	}
+	f.mu.Lock()
+	f.ln = ln
+	f.mu.Unlock()
+	logf(LogNotice, "pool %s listening on %s", f.name, ln.Addr())
+	return nil
+}
+
+func (f *front) accept(ln net.Listener) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			return
+		}
+		go f.serve(c)
+	}
+}
+
+// track adds (or removes) a client; false when the front is closed.
+func (f *front) track(cl *client, add bool) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if add {
+		if f.closed {
+			return false
+		}
+		f.clients[cl] = struct{}{}
+		return true
+	}
+	delete(f.clients, cl)
+	return true
+}
+
+func (f *front) closeListener() {
+	f.mu.Lock()
+	ln := f.ln
+	f.ln = nil
+	f.mu.Unlock()
+	if ln != nil {
+		ln.Close()
+	}
+}
+
+// shutdown closes the listener and every client.
+func (f *front) shutdown() {
+	f.closeListener()
+	f.mu.Lock()
+	f.closed = true
+	cls := make([]*client, 0, len(f.clients))
+	for cl := range f.clients {
+		cls = append(cls, cl)
+	}
+	f.mu.Unlock()
+	for _, cl := range cls {
+		cl.kill()
+	}
+}

@@ -1,0 +1,407 @@
+// Backend connections. Each server has server_connections connections
+// shared by all clients of its pool. There is no writer goroutine: a
+// client goroutine appends its requests to the connection's pending bytes
+// and, unless another one is already writing, writes them itself, taking
+// along whatever other clients appended meanwhile (one write syscall per
+// batch, no goroutine hand-off). Per established TCP connection (a
+// session) a reader goroutine matches replies to requests in FIFO order.
+// A session that fails (EOF, error, request timeout) fails all of its
+// in-flight requests with a forward error and counts one failure of the
+// server, as twemproxy's server_close does.
+package proxy
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// errRepointed fails the requests of a shard moved by SetServerAddr.
+var errRepointed = syscall.ECONNABORTED
+
+// errClosed fails requests sent after the pool was closed.
+var errClosed = errors.New("proxy: closed")
+
+const readBufSize = 64 << 10
+
+type server struct {
+	pool  *pool
+	idx   int
+	name  string // the shard's identity: its name, or its configured addr
+	cfgAd string // configured "host:port"
+	addr  atomic.Pointer[string]
+
+	conns []*serverConn
+
+	// failure accounting, guarded by pool.mu
+	failures  int
+	nextRetry int64 // unix nanos; 0: never ejected or back in service
+	failFlag  atomic.Bool
+
+	st serverStats
+}
+
+func (s *server) curAddr() string { return *s.addr.Load() }
+
+// conn picks the connection for a client. A client always uses the same
+// one (by its id) so that its requests to one backend execute in the order
+// it sent them, which twemproxy's round robin does not ensure.
+func (s *server) conn(cid uint32) *serverConn {
+	if len(s.conns) == 1 {
+		return s.conns[0]
+	}
+	return s.conns[cid%uint32(len(s.conns))]
+}
+
+// dropSessions closes the current sessions (SetServerAddr, pool close).
+func (s *server) dropSessions(err error, count bool) {
+	for _, sc := range s.conns {
+		if ss := sc.sess.Load(); ss != nil {
+			ss.close(err, count)
+		}
+	}
+}
+
+type serverConn struct {
+	srv    *server
+	sess   atomic.Pointer[session]
+	closed atomic.Bool
+
+	dialMu  sync.Mutex
+	dialGen atomic.Uint64 // bumped by every failed connect
+	dialErr error         // the last failed connect's error, under dialMu
+}
+
+func newServerConn(s *server) *serverConn { return &serverConn{srv: s} }
+
+// session is one TCP connection to the backend.
+type session struct {
+	sc   *serverConn
+	conn net.Conn
+	tmo  bool // request timeouts are enforced
+	dead atomic.Bool
+
+	mu      sync.Mutex
+	q       []*msg // sent or being sent, awaiting a reply, oldest first
+	head    int
+	wbuf    []byte // appended, not yet written
+	spare   []byte
+	wcount  int  // requests in wbuf (in_queue)
+	writing bool // a goroutine is writing wbuf out
+	closed  bool
+}
+
+// send forwards requests (all for this connection, in order).
+func (sc *serverConn) send(ms []*msg) {
+	s := sc.srv
+	for _, m := range ms {
+		m.srv = s
+		s.st.requests.Add(1)
+		s.st.requestBytes.Add(int64(len(m.raw)))
+	}
+	ss := sc.sess.Load()
+	if ss == nil || ss.dead.Load() {
+		var err error
+		if ss, err = sc.ensure(); err != nil {
+			sc.fail(ms, errText(err))
+			return
+		}
+	}
+	if !ss.write(ms) {
+		sc.fail(ms, errTextReset)
+	}
+}
+
+// fail answers requests that never reached a backend.
+func (sc *serverConn) fail(ms []*msg, text string) {
+	for _, m := range ms {
+		sc.srv.pool.st.forwardError.Add(1)
+		m.complete(nil, text)
+	}
+}
+
+// ensure returns a live session, connecting if needed. Requests that wait
+// for a connect that fails fail with it: one failure for all, as in
+// twemproxy where they are queued on the one connecting connection.
+func (sc *serverConn) ensure() (*session, error) {
+	gen := sc.dialGen.Load()
+	sc.dialMu.Lock()
+	defer sc.dialMu.Unlock()
+	if ss := sc.sess.Load(); ss != nil && !ss.dead.Load() {
+		return ss, nil
+	}
+	if sc.dialGen.Load() != gen {
+		return nil, sc.dialErr
+	}
+	if sc.closed.Load() {
+		return nil, errClosed
+	}
+	ss, err := sc.connect()
+	if err != nil {
+		sc.dialErr = err
+		sc.dialGen.Add(1)
+		sc.srv.st.serverErr.Add(1)
+		sc.srv.pool.failure(sc.srv)
+		return nil, err
+	}
+	return ss, nil
+}
+
+// write queues ms on the session and writes, unless another goroutine is
+// writing already (it will take these bytes along). False if the session
+// is dead.
+func (ss *session) write(ms []*msg) bool {
+	s := ss.sc.srv
+	ss.mu.Lock()
+	if ss.closed {
+		ss.mu.Unlock()
+		return false
+	}
+	wasEmpty := ss.head == len(ss.q)
+	ss.q = append(ss.q, ms...)
+	for _, m := range ms {
+		ss.wbuf = append(ss.wbuf, m.raw...)
+	}
+	ss.wcount += len(ms)
+	s.st.inQueue.Add(int64(len(ms)))
+	if ss.tmo && wasEmpty {
+		ss.setDeadline(ss.q[ss.head])
+	}
+	if ss.writing {
+		ss.mu.Unlock()
+		return true
+	}
+	ss.writing = true
+	for len(ss.wbuf) > 0 {
+		buf, n := ss.wbuf, ss.wcount
+		ss.wbuf, ss.wcount = ss.spare[:0], 0
+		ss.mu.Unlock()
+		s.st.inQueue.Add(-int64(n))
+		s.st.outQueue.Add(int64(n))
+		_, err := ss.conn.Write(buf)
+		ss.mu.Lock()
+		if cap(buf) <= 1<<20 {
+			ss.spare = buf[:0]
+		}
+		if err != nil {
+			ss.writing = false
+			ss.mu.Unlock()
+			ss.close(err, true)
+			return true // the requests are in q: close failed them
+		}
+	}
+	ss.writing = false
+	ss.mu.Unlock()
+	return true
+}
+
+// connect opens a session, queueing AUTH and SELECT when configured, as
+// twemproxy does before the first request on a new backend connection.
+func (sc *serverConn) connect() (*session, error) {
+	s := sc.srv
+	p := s.pool
+	dt := p.cfg.Timeout
+	if dt <= 0 {
+		dt = 30 * time.Second
+	}
+	addr := s.curAddr()
+	if addr == "" {
+		// a Sentinel shard whose master is not known yet
+		return nil, syscall.ECONNREFUSED
+	}
+	network := "tcp"
+	if strings.HasPrefix(addr, "/") {
+		network = "unix"
+	}
+	c, err := net.DialTimeout(network, addr, dt)
+	if err != nil {
+		return nil, err
+	}
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetNoDelay(true)
+	}
+	ss := &session{sc: sc, conn: c, tmo: p.cfg.Timeout > 0, q: make([]*msg, 0, 256), wbuf: make([]byte, 0, 16<<10), spare: make([]byte, 0, 16<<10)}
+	sc.sess.Store(ss)
+	s.st.serverConnections.Add(1)
+	var pre []*msg
+	if p.cfg.RedisAuth != "" {
+		m := internalMsg(s, "AUTH", p.cfg.RedisAuth)
+		pre = append(pre, m)
+	}
+	if p.cfg.RedisDB != 0 {
+		m := internalMsg(s, "SELECT", strconv.Itoa(p.cfg.RedisDB))
+		pre = append(pre, m)
+	}
+	go ss.readLoop()
+	if len(pre) > 0 {
+		ss.write(pre)
+		if ss.dead.Load() {
+			return nil, syscall.ECONNRESET
+		}
+	}
+	return ss, nil
+}
+
+func internalMsg(s *server, cmd, arg string) *msg {
+	m := &msg{intern: true, srv: s, done: make(chan struct{}, 1)}
+	m.raw = []byte("*2\r\n$" + strconv.Itoa(len(cmd)) + "\r\n" + cmd + "\r\n$" +
+		strconv.Itoa(len(arg)) + "\r\n" + arg + "\r\n")
+	return m
+}
+
+// setDeadline arms the read deadline for the oldest in-flight request
+// (nil: none). Called with mu held.
+func (ss *session) setDeadline(m *msg) {
+	if m == nil || m.deadline == 0 {
+		ss.conn.SetReadDeadline(time.Time{})
+		return
+	}
+	ss.conn.SetReadDeadline(time.Unix(0, m.deadline))
+}
+
+// close ends the session and fails its in-flight requests; count says
+// whether it is a failure of the server (not a re-point or shutdown).
+func (ss *session) close(err error, count bool) {
+	ss.mu.Lock()
+	if ss.closed {
+		ss.mu.Unlock()
+		return
+	}
+	ss.closed = true
+	ss.dead.Store(true)
+	q := ss.q[ss.head:]
+	unsent := ss.wcount
+	ss.q, ss.head, ss.wbuf, ss.wcount = nil, 0, nil, 0
+	ss.mu.Unlock()
+	ss.conn.Close()
+	s := ss.sc.srv
+	s.st.serverConnections.Add(-1)
+	s.st.inQueue.Add(-int64(unsent))
+	s.st.outQueue.Add(-int64(len(q) - unsent))
+	timedOut := errors.Is(err, os.ErrDeadlineExceeded)
+	switch {
+	case errors.Is(err, io.EOF):
+		s.st.serverEOF.Add(1)
+	case timedOut:
+		s.st.serverTimedout.Add(1)
+	case count:
+		s.st.serverErr.Add(1)
+	}
+	text := errText(err)
+	for _, m := range q {
+		if !m.intern {
+			s.pool.st.forwardError.Add(1)
+		}
+		m.complete(nil, text)
+	}
+	if count {
+		s.pool.failure(s)
+	}
+}
+
+// readLoop reads replies and hands them to the requests in order.
+func (ss *session) readLoop() {
+	s := ss.sc.srv
+	buf := make([]byte, readBufSize)
+	r, w := 0, 0
+	var done []*msg
+	var lens []int
+	for {
+		n, err := ss.conn.Read(buf[w:])
+		w += n
+		if err != nil {
+			if ss.tmo && errors.Is(err, os.ErrDeadlineExceeded) {
+				// a deadline for a request already answered is stale
+				ss.mu.Lock()
+				stale := ss.head < len(ss.q) && time.Now().UnixNano() < ss.q[ss.head].deadline
+				if ss.head < len(ss.q) {
+					ss.setDeadline(ss.q[ss.head])
+				}
+				ss.mu.Unlock()
+				if stale {
+					continue
+				}
+			}
+			ss.close(err, true)
+			return
+		}
+		// split what arrived into complete replies
+		lens = lens[:0]
+		p := r
+		for p < w {
+			l := replyLen(buf[p:w])
+			if l < 0 {
+				ss.close(syscall.EINVAL, true)
+				return
+			}
+			if l == 0 {
+				break
+			}
+			lens = append(lens, l)
+			p += l
+		}
+		if len(lens) > 0 {
+			ss.mu.Lock()
+			if ss.closed {
+				ss.mu.Unlock()
+				return
+			}
+			if len(ss.q)-ss.head < len(lens) {
+				// a reply nobody asked for: the stream is out of sync
+				ss.mu.Unlock()
+				ss.close(syscall.EINVAL, true)
+				return
+			}
+			done = append(done[:0], ss.q[ss.head:ss.head+len(lens)]...)
+			ss.head += len(lens)
+			if ss.head == len(ss.q) {
+				ss.q, ss.head = ss.q[:0], 0
+			} else if ss.head > 1024 && ss.head*2 > len(ss.q) {
+				ss.q = append(ss.q[:0], ss.q[ss.head:]...)
+				ss.head = 0
+			}
+			if ss.tmo {
+				if ss.head < len(ss.q) {
+					ss.setDeadline(ss.q[ss.head])
+				} else {
+					ss.setDeadline(nil)
+				}
+			}
+			ss.mu.Unlock()
+			s.st.outQueue.Add(-int64(len(done)))
+			for i, m := range done {
+				rep := buf[r : r+lens[i]]
+				r += lens[i]
+				if m.intern {
+					continue
+				}
+				s.st.responses.Add(1)
+				s.st.responseBytes.Add(int64(len(rep)))
+				m.complete(rep, "")
+			}
+			if s.failFlag.Load() {
+				s.pool.serverOK(s)
+			}
+		}
+		// keep the partial reply at the start of a big enough buffer
+		if r == w {
+			r, w = 0, 0
+		} else if r > 0 && (w == len(buf) || r > len(buf)/2) {
+			w = copy(buf, buf[r:w])
+			r = 0
+		}
+		if w == len(buf) {
+			nb := make([]byte, 2*len(buf))
+			w = copy(nb, buf[r:w])
+			r = 0
+			buf = nb
+		}
+	}
+}
