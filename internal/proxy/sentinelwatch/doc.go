@@ -18,7 +18,13 @@
 // with the highest config-epoch, so a sentinel that has not yet heard of a
 // failover cannot point a shard back at the dead master.
 //
-// Callers: call Resolve first and start the pool's servers at the
+// A known limit of the epoch rule: a master that is removed from the
+// sentinels and monitored again starts over at config-epoch 0, which the
+// Watcher takes as older than what it knows; reloading the proxy (a new
+// Follow) starts from scratch.
+//
+// The proxy calls Follow (follow.go) with its parsed pools. Direct users:
+// call Resolve first and start the pool's servers at the
 // addresses it returns (Resolve records them as applied), then Start;
 // Stop before closing the Repointer. SetServerAddr is called from the
 // watcher's goroutines, one call at a time; it should only re-point the
