@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/redoubt/redoubt/internal/config"
+	"github.com/redoubt/redoubt/internal/proxy/proxycli"
 	"github.com/redoubt/redoubt/internal/server"
 	"github.com/redoubt/redoubt/internal/tools/checkaof"
 	"github.com/redoubt/redoubt/internal/tools/checkrdb"
@@ -33,6 +34,7 @@ Roles:
   sentinel /path/to/sentinel.conf [--directive value ...]
                                                          Redis Sentinel (as redis-sentinel, or
                                                          server sentinel.conf --sentinel)
+  proxy [-c nutcracker.yml] [nutcracker's flags]         twemproxy-compatible proxy (as nutcracker)
   check-rdb <rdb-file-name>                              check an RDB file (redis-check-rdb)
   check-aof [--fix|--truncate-to-timestamp $timestamp] <file.manifest|file.aof>
                                                          check or fix an AOF (redis-check-aof)
@@ -52,6 +54,8 @@ func main() {
 		os.Exit(checkrdb.Main(args, os.Stdout))
 	case "redis-check-aof":
 		os.Exit(checkaof.Main(args, os.Stdin, os.Stdout))
+	case "nutcracker":
+		os.Exit(runProxyRole(proxycli.ProgNutcracker, args))
 	}
 	if len(args) == 0 {
 		usage()
@@ -64,6 +68,8 @@ func main() {
 		os.Exit(runServer(args[1:]))
 	case "sentinel":
 		os.Exit(runSentinel(args[1:]))
+	case "proxy":
+		os.Exit(runProxyRole(proxycli.ProgRedoubt, args[1:]))
 	case "check-rdb":
 		os.Exit(checkrdb.Main(args[1:], os.Stdout))
 	case "check-aof":

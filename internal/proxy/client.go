@@ -51,11 +51,15 @@ func (f *front) serve(c net.Conn) {
 		return
 	}
 	p := f.pool.Load()
-	p.st.clientConnections.Add(1)
+	p.st.ClientConnections.Add(1)
+	st := f.px.stats.Load()
+	st.TotalConnections.Add(1)
+	st.CurrConnections.Add(1)
 	cl.authed = p.cfg.RedisAuth == ""
 	cl.loop()
 	cl.kill()
-	f.pool.Load().st.clientConnections.Add(-1)
+	f.pool.Load().st.ClientConnections.Add(-1)
+	f.px.stats.Load().CurrConnections.Add(-1)
 	f.track(cl, false)
 }
 
@@ -81,9 +85,9 @@ func (cl *client) loop() {
 		p := cl.f.pool.Load()
 		if err != nil {
 			if errors.Is(err, io.EOF) {
-				p.st.clientEOF.Add(1)
+				p.st.ClientEOF.Add(1)
 			} else {
-				p.st.clientErr.Add(1)
+				p.st.ClientErr.Add(1)
 			}
 			return
 		}
@@ -94,7 +98,7 @@ func (cl *client) loop() {
 				// twemproxy closes a client that sends what it cannot
 				// parse, without the replies still owed to it
 				logf(LogInfo, "parse error on client %s in pool %s, closing: %.64q", cl.conn.RemoteAddr(), p.cfg.Name, buf[r:w])
-				p.st.clientErr.Add(1)
+				p.st.ClientErr.Add(1)
 				stop, drop = true, true
 				break
 			}
@@ -239,7 +243,7 @@ func (cl *client) handle(p *pool, b []byte, req *request) bool {
 			s, et := p.route(b[a.s:a.e])
 			if s == nil {
 				// nutcracker answers the error and closes the client here
-				p.st.forwardError.Add(1)
+				p.st.ForwardError.Add(1)
 				cl.local(m, errReply(nil, et))
 				m.closeAfter = true
 				return true
@@ -248,7 +252,7 @@ func (cl *client) handle(p *pool, b []byte, req *request) bool {
 		}
 		a0 := req.args[0]
 		fragment(m, string(bytes.ToLower(b[a0.s:a0.e])), b, req.args, step, srvs)
-		p.st.fragments.Add(int64(len(m.frags)))
+		p.st.Fragments.Add(int64(len(m.frags)))
 		cl.batch = append(cl.batch, m)
 		for _, f := range m.frags {
 			f.deadline = dl
@@ -262,7 +266,7 @@ func (cl *client) handle(p *pool, b []byte, req *request) bool {
 	}
 	s, et := p.route(key)
 	if s == nil {
-		p.st.forwardError.Add(1)
+		p.st.ForwardError.Add(1)
 		cl.local(m, errReply(nil, et))
 		return false
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/redoubt/redoubt/internal/proxy/hashkit"
 	"github.com/redoubt/redoubt/internal/proxy/proxyconf"
+	"github.com/redoubt/redoubt/internal/proxy/proxystats"
 )
 
 type pool struct {
@@ -25,7 +26,7 @@ type pool struct {
 	disp        atomic.Pointer[dispatch]
 	nextRebuild atomic.Int64 // unix nanos of the earliest retry, 0 none
 
-	st poolStats
+	st *proxystats.PoolStats
 }
 
 // dispatch is one placement: the Dispatcher and how many servers are live.
@@ -34,7 +35,7 @@ type dispatch struct {
 	nlive int
 }
 
-func newPool(cfg proxyconf.Pool) (*pool, error) {
+func newPool(cfg proxyconf.Pool, ps *proxystats.PoolStats) (*pool, error) {
 	if len(cfg.Servers) == 0 && len(cfg.SentinelMasters) > 0 {
 		// shards resolved through Sentinel: no address until SetServerAddr
 		cfg.Servers = cfg.SentinelMasters
@@ -62,9 +63,9 @@ func newPool(cfg proxyconf.Pool) (*pool, error) {
 	if cfg.ServerRetryTimeout <= 0 {
 		cfg.ServerRetryTimeout = 30 * time.Second
 	}
-	p := &pool{cfg: cfg, hash: h}
+	p := &pool{cfg: cfg, hash: h, st: ps}
 	for i, sc := range cfg.Servers {
-		s := &server{pool: p, idx: i, name: sc.Name, cfgAd: sc.Addr}
+		s := &server{pool: p, idx: i, name: sc.Name, cfgAd: sc.Addr, st: ps.Servers[i]}
 		if s.name == "" {
 			s.name = sc.Addr
 		}
@@ -185,7 +186,8 @@ func (p *pool) failure(s *server) {
 	}
 	s.failures = 0
 	s.nextRetry = now + int64(p.cfg.ServerRetryTimeout)
-	p.st.serverEjects.Add(1)
+	p.st.ServerEjects.Add(1)
+	s.st.ServerEjectedAt.Store(now / 1000)
 	logf(LogWarn, "server %s in pool %s ejected for %v", s.name, p.cfg.Name, p.cfg.ServerRetryTimeout)
 	if err := p.rebuildLocked(now); err != nil {
 		logf(LogError, "updating pool %s failed: %v", p.cfg.Name, err)

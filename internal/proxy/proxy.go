@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 
 	"github.com/redoubt/redoubt/internal/proxy/proxyconf"
+	"github.com/redoubt/redoubt/internal/proxy/proxystats"
 )
 
 // Proxy serves a set of pools.
@@ -26,11 +27,13 @@ type Proxy struct {
 	order   []string
 	started bool
 	closed  bool
+	stats   atomic.Pointer[proxystats.Stats]
 }
 
 // front is one pool's listener and clients; the pool behind it can be
 // swapped by Reload while its clients stay connected.
 type front struct {
+	px      *Proxy
 	name    string
 	listen  string
 	perm    os.FileMode
@@ -44,15 +47,17 @@ type front struct {
 // New builds a proxy for the pools (nothing listens before Start).
 func New(pools []proxyconf.Pool) (*Proxy, error) {
 	px := &Proxy{fronts: map[string]*front{}}
-	for _, pc := range pools {
+	st := newStats(pools, nil)
+	px.stats.Store(st)
+	for i, pc := range pools {
 		if _, dup := px.fronts[pc.Name]; dup {
 			return nil, fmt.Errorf("proxy: duplicate pool %q", pc.Name)
 		}
-		p, err := newPool(pc)
+		p, err := newPool(pc, st.Pools[i])
 		if err != nil {
 			return nil, err
 		}
-		f := &front{name: pc.Name, listen: pc.Listen, perm: pc.ListenPerm, clients: map[*client]struct{}{}}
+		f := &front{px: px, name: pc.Name, listen: pc.Listen, perm: pc.ListenPerm, clients: map[*client]struct{}{}}
 		f.pool.Store(p)
 		px.fronts[pc.Name] = f
 		px.order = append(px.order, pc.Name)
@@ -111,17 +116,6 @@ func (px *Proxy) Close() {
 			f.pool.Load().close()
 		}
 	}
-}
-
-// Stats returns a snapshot of every pool's counters, in config order.
-func (px *Proxy) Stats() []PoolStats {
-	px.mu.Lock()
-	defer px.mu.Unlock()
-	var out []PoolStats
-	for _, name := range px.order {
-		out = append(out, px.fronts[name].pool.Load().snapshot())
-	}
-	return out
 }
 
 // SetServerAddr re-points one shard of a pool — named by its server name,

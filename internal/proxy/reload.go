@@ -20,12 +20,13 @@ func timeNow() int64 { return time.Now().UnixNano() }
 func (px *Proxy) Reload(pools []proxyconf.Pool) error {
 	seen := map[string]bool{}
 	built := make([]*pool, len(pools))
+	st := newStats(pools, px.stats.Load())
 	for i, pc := range pools {
 		if seen[pc.Name] {
 			return fmt.Errorf("proxy: duplicate pool %q", pc.Name)
 		}
 		seen[pc.Name] = true
-		p, err := newPool(pc)
+		p, err := newPool(pc, st.Pools[i])
 		if err != nil {
 			return err
 		}
@@ -43,7 +44,7 @@ func (px *Proxy) Reload(pools []proxyconf.Pool) error {
 		p := built[i]
 		f := px.fronts[pc.Name]
 		if f == nil {
-			f = &front{name: pc.Name, listen: pc.Listen, perm: pc.ListenPerm, clients: map[*client]struct{}{}}
+			f = &front{px: px, name: pc.Name, listen: pc.Listen, perm: pc.ListenPerm, clients: map[*client]struct{}{}}
 			f.pool.Store(p)
 			if px.started {
 				if err := f.open(); err != nil {
@@ -69,7 +70,7 @@ func (px *Proxy) Reload(pools []proxyconf.Pool) error {
 				p.start()
 			}
 			// clients keep their counters' pool
-			p.st.clientConnections.Store(f.pool.Load().st.clientConnections.Load())
+			p.st.ClientConnections.Store(f.pool.Load().st.ClientConnections.Load())
 			old = append(old, f.pool.Swap(p))
 		}
 		fronts[pc.Name] = f
@@ -82,6 +83,7 @@ func (px *Proxy) Reload(pools []proxyconf.Pool) error {
 		}
 	}
 	px.fronts, px.order = fronts, order
+	px.stats.Store(st)
 	if px.started {
 		time.AfterFunc(reloadGrace, func() {
 			for _, p := range old {

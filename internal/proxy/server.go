@@ -21,6 +21,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/redoubt/redoubt/internal/proxy/proxystats"
 )
 
 // errRepointed fails the requests of a shard moved by SetServerAddr.
@@ -45,7 +47,7 @@ type server struct {
 	nextRetry int64 // unix nanos; 0: never ejected or back in service
 	failFlag  atomic.Bool
 
-	st serverStats
+	st *proxystats.ServerStats
 }
 
 func (s *server) curAddr() string { return *s.addr.Load() }
@@ -103,8 +105,8 @@ func (sc *serverConn) send(ms []*msg) {
 	s := sc.srv
 	for _, m := range ms {
 		m.srv = s
-		s.st.requests.Add(1)
-		s.st.requestBytes.Add(int64(len(m.raw)))
+		s.st.Requests.Add(1)
+		s.st.RequestBytes.Add(int64(len(m.raw)))
 	}
 	ss := sc.sess.Load()
 	if ss == nil || ss.dead.Load() {
@@ -122,7 +124,7 @@ func (sc *serverConn) send(ms []*msg) {
 // fail answers requests that never reached a backend.
 func (sc *serverConn) fail(ms []*msg, text string) {
 	for _, m := range ms {
-		sc.srv.pool.st.forwardError.Add(1)
+		sc.srv.pool.st.ForwardError.Add(1)
 		m.complete(nil, text)
 	}
 }
@@ -147,8 +149,10 @@ func (sc *serverConn) ensure() (*session, error) {
 	if err != nil {
 		sc.dialErr = err
 		sc.dialGen.Add(1)
-		sc.srv.st.serverErr.Add(1)
-		sc.srv.pool.failure(sc.srv)
+		if err != errRepointed {
+			sc.srv.st.ServerErr.Add(1)
+			sc.srv.pool.failure(sc.srv)
+		}
 		return nil, err
 	}
 	return ss, nil
@@ -166,11 +170,13 @@ func (ss *session) write(ms []*msg) bool {
 	}
 	wasEmpty := ss.head == len(ss.q)
 	ss.q = append(ss.q, ms...)
+	n0 := len(ss.wbuf)
 	for _, m := range ms {
 		ss.wbuf = append(ss.wbuf, m.raw...)
 	}
 	ss.wcount += len(ms)
-	s.st.inQueue.Add(int64(len(ms)))
+	s.st.InQueue.Add(int64(len(ms)))
+	s.st.InQueueBytes.Add(int64(len(ss.wbuf) - n0))
 	if ss.tmo && wasEmpty {
 		ss.setDeadline(ss.q[ss.head])
 	}
@@ -183,8 +189,10 @@ func (ss *session) write(ms []*msg) bool {
 		buf, n := ss.wbuf, ss.wcount
 		ss.wbuf, ss.wcount = ss.spare[:0], 0
 		ss.mu.Unlock()
-		s.st.inQueue.Add(-int64(n))
-		s.st.outQueue.Add(int64(n))
+		s.st.InQueue.Add(-int64(n))
+		s.st.OutQueue.Add(int64(n))
+		s.st.InQueueBytes.Add(-int64(len(buf)))
+		s.st.OutQueueBytes.Add(int64(len(buf)))
 		_, err := ss.conn.Write(buf)
 		ss.mu.Lock()
 		if cap(buf) <= 1<<20 {
@@ -224,12 +232,17 @@ func (sc *serverConn) connect() (*session, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.curAddr() != addr {
+		// re-pointed while connecting: not a session to keep
+		c.Close()
+		return nil, errRepointed
+	}
 	if tc, ok := c.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)
 	}
 	ss := &session{sc: sc, conn: c, tmo: p.cfg.Timeout > 0, q: make([]*msg, 0, 256), wbuf: make([]byte, 0, 16<<10), spare: make([]byte, 0, 16<<10)}
 	sc.sess.Store(ss)
-	s.st.serverConnections.Add(1)
+	s.st.ServerConnections.Add(1)
 	var pre []*msg
 	if p.cfg.RedisAuth != "" {
 		m := internalMsg(s, "AUTH", p.cfg.RedisAuth)
@@ -277,27 +290,33 @@ func (ss *session) close(err error, count bool) {
 	ss.closed = true
 	ss.dead.Store(true)
 	q := ss.q[ss.head:]
-	unsent := ss.wcount
+	unsent, unsentBytes := ss.wcount, len(ss.wbuf)
 	ss.q, ss.head, ss.wbuf, ss.wcount = nil, 0, nil, 0
 	ss.mu.Unlock()
 	ss.conn.Close()
 	s := ss.sc.srv
-	s.st.serverConnections.Add(-1)
-	s.st.inQueue.Add(-int64(unsent))
-	s.st.outQueue.Add(-int64(len(q) - unsent))
+	s.st.ServerConnections.Add(-1)
+	s.st.InQueue.Add(-int64(unsent))
+	s.st.OutQueue.Add(-int64(len(q) - unsent))
+	qBytes := 0
+	for _, m := range q {
+		qBytes += len(m.raw)
+	}
+	s.st.InQueueBytes.Add(-int64(unsentBytes))
+	s.st.OutQueueBytes.Add(-int64(qBytes - unsentBytes))
 	timedOut := errors.Is(err, os.ErrDeadlineExceeded)
 	switch {
 	case errors.Is(err, io.EOF):
-		s.st.serverEOF.Add(1)
+		s.st.ServerEOF.Add(1)
 	case timedOut:
-		s.st.serverTimedout.Add(1)
+		s.st.ServerTimedout.Add(1)
 	case count:
-		s.st.serverErr.Add(1)
+		s.st.ServerErr.Add(1)
 	}
 	text := errText(err)
 	for _, m := range q {
 		if !m.intern {
-			s.pool.st.forwardError.Add(1)
+			s.pool.st.ForwardError.Add(1)
 		}
 		m.complete(nil, text)
 	}
@@ -375,15 +394,16 @@ func (ss *session) readLoop() {
 				}
 			}
 			ss.mu.Unlock()
-			s.st.outQueue.Add(-int64(len(done)))
+			s.st.OutQueue.Add(-int64(len(done)))
 			for i, m := range done {
 				rep := buf[r : r+lens[i]]
 				r += lens[i]
+				s.st.OutQueueBytes.Add(-int64(len(m.raw)))
 				if m.intern {
 					continue
 				}
-				s.st.responses.Add(1)
-				s.st.responseBytes.Add(int64(len(rep)))
+				s.st.Responses.Add(1)
+				s.st.ResponseBytes.Add(int64(len(rep)))
 				m.complete(rep, "")
 			}
 			if s.failFlag.Load() {

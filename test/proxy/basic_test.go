@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -185,5 +186,49 @@ func TestPipelineOrder(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Fatal(err)
+	}
+}
+
+// Big values pipelined (requests and replies larger than every buffer),
+// and hash_tag: keys sharing a tag share a backend.
+func TestBigValuesAndHashTag(t *testing.T) {
+	bs := backends(t, 3)
+	pc := poolFor(t, "alpha", bs)
+	pc.HashTag = "{}"
+	startProxy(t, pc)
+	c := client(t, pc.Listen)
+	big := strings.Repeat("x", 3<<20)
+	pipe := c.Pipeline()
+	for i := 0; i < 4; i++ {
+		pipe.Set(ctx, fmt.Sprintf("big:%d", i), big+strconv.Itoa(i), 0)
+	}
+	gets := make([]*redis.StringCmd, 4)
+	for i := range gets {
+		gets[i] = pipe.Get(ctx, fmt.Sprintf("big:%d", i))
+	}
+	mg := pipe.MGet(ctx, "big:0", "big:1", "big:2", "big:3")
+	if _, err := pipe.Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i, g := range gets {
+		if g.Val() != big+strconv.Itoa(i) {
+			t.Fatalf("big value %d corrupted (len %d)", i, len(g.Val()))
+		}
+		if mg.Val()[i] != big+strconv.Itoa(i) {
+			t.Fatalf("MGET big value %d corrupted", i)
+		}
+	}
+	direct := make([]*redis.Client, len(bs))
+	for i, b := range bs {
+		direct[i] = client(t, b.Addr)
+	}
+	for i := 0; i < 20; i++ {
+		tag := fmt.Sprintf("user%d", i)
+		a, b := "{"+tag+"}:name", "x{"+tag+"}:mail"
+		c.MSet(ctx, a, "1", b, "2")
+		o := owner(t, pc, nil, tag)
+		if n, _ := direct[o].Exists(ctx, a, b).Result(); n != 2 {
+			t.Fatalf("tag %s: keys not both on backend %d", tag, o)
+		}
 	}
 }

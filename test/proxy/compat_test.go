@@ -2,7 +2,6 @@ package proxy_test
 
 import (
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -103,11 +102,11 @@ func TestTimeout(t *testing.T) {
 			t.Fatalf("timed out after %v", d)
 		}
 	}
-	st := px.Stats()[0].Servers[0]
-	if st.ServerTimedout != 1 {
-		t.Fatalf("server_timedout = %d", st.ServerTimedout)
+	ps := px.Stats().Pools[0]
+	if n := ps.Servers[0].ServerTimedout.Load(); n != 1 {
+		t.Fatalf("server_timedout = %d", n)
 	}
-	if !strings.Contains(fmt.Sprint(px.Stats()[0].ForwardError), "2") {
-		t.Fatalf("forward_error = %d", px.Stats()[0].ForwardError)
+	if n := ps.ForwardError.Load(); n != 2 {
+		t.Fatalf("forward_error = %d", n)
 	}
 }

@@ -36,7 +36,7 @@ func TestAutoEjectAndRetry(t *testing.T) {
 		pc.ServerFailureLimit = 2
 		pc.ServerRetryTimeout = 3 * time.Second
 		pc.Timeout = 500 * time.Millisecond
-		var px interface{ Stats() []proxy.PoolStats }
+		var px *proxy.Proxy
 		if kind == "nutcracker" {
 			nutcracker(t, yamlOf(pc))
 		} else {
@@ -57,8 +57,8 @@ func TestAutoEjectAndRetry(t *testing.T) {
 		for i := 0; i < 4; i++ {
 			seqs[run] = append(seqs[run], r.do(cmd("GET", victim[0])))
 		}
-		if px != nil && px.Stats()[0].ServerEjects != 1 {
-			t.Fatalf("server_ejects = %d after %q", px.Stats()[0].ServerEjects, seqs[run])
+		if px != nil && px.Stats().Pools[0].ServerEjects.Load() != 1 {
+			t.Fatalf("server_ejects = %d after %q", px.Stats().Pools[0].ServerEjects.Load(), seqs[run])
 		}
 		t.Logf("%s after the kill: %q", kind, seqs[run])
 		// ejected: keys go to their place among the live servers

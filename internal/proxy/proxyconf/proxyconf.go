@@ -97,7 +97,10 @@ func (e *Error) Error() string { return e.Msg }
 // LookupHost resolves a listen host, as nutcracker resolves listen addresses
 // while parsing. A variable so that tests and fuzzing stay off the network.
 var LookupHost = func(host string) error {
-	if host == "" || net.ParseIP(host) != nil {
+	if host == "" {
+		return errors.New("empty host") // getaddrinfo(NULL, ...) fails without AI_PASSIVE
+	}
+	if net.ParseIP(host) != nil {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -824,4 +827,16 @@ func (rp *rawPool) finish(fail func(string, ...any) error) (Pool, error) {
 		}
 	}
 	return p, nil
+}
+
+// RedisOnly refuses memcache pools (redis: false, nutcracker's default),
+// which nutcracker -t accepts but redoubt cannot serve; the proxy calls it
+// at start.
+func RedisOnly(pools []Pool) error {
+	for _, p := range pools {
+		if !p.Redis {
+			return &Error{Msg: fmt.Sprintf("conf: pool '%s' is a memcache pool (\"redis: false\", the default): redoubt proxies redis pools only; set \"redis: true\"", p.Name)}
+		}
+	}
+	return nil
 }

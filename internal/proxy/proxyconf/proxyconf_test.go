@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 )
@@ -236,4 +237,11 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("no pools and no error")
 		}
 	})
+}
+
+func TestRedisOnly(t *testing.T) {
+	pools, _ := Parse([]byte("m:\n  listen: 127.0.0.1:1\n  servers:\n   - 127.0.0.1:11211:1\n"))
+	if err := RedisOnly(pools); err == nil || !strings.Contains(err.Error(), "memcache") {
+		t.Fatal(err)
+	}
 }
