@@ -7,6 +7,7 @@
 package proxy
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -21,6 +22,7 @@ import (
 	"github.com/redoubt/redoubt/internal/proxy/proxycli"
 	"github.com/redoubt/redoubt/internal/proxy/proxyconf"
 	"github.com/redoubt/redoubt/internal/proxy/proxystats"
+	"github.com/redoubt/redoubt/internal/proxy/sentinelwatch"
 )
 
 const daemonEnv = "REDOUBT_PROXY_DAEMONIZED"
@@ -46,10 +48,7 @@ func Run(opts proxycli.Options) int {
 	}
 	defer lf.close()
 	SetLog(lf, opts.Verbosity)
-	pools, err := proxyconf.Load(opts.ConfFile)
-	if err == nil {
-		err = proxyconf.RedisOnly(pools)
-	}
+	pools, err := loadRedis(opts.ConfFile)
 	if err != nil {
 		logf(LogEmerg, "%v", err)
 		fmt.Fprintf(os.Stderr, "%s: configuration file '%s' syntax is invalid\n", prog, opts.ConfFile)
@@ -78,6 +77,9 @@ func Run(opts proxycli.Options) int {
 		return 1
 	}
 	defer px.Close()
+	// Sentinel-aware pools follow their masters; a reload starts over
+	stopFollowing := follow(pools, px)
+	defer func() { stopFollowing() }()
 
 	// the stats port serves the aggregate of the last interval, as nutcracker
 	var doc atomic.Pointer[[]byte]
@@ -119,6 +121,9 @@ func Run(opts proxycli.Options) int {
 					logf(LogError, "reload of %s failed, keeping the running configuration: %v", opts.ConfFile, err)
 				} else if err := px.Reload(pools); err != nil {
 					logf(LogError, "reload failed: %v", err)
+				} else {
+					stopFollowing()
+					stopFollowing = follow(pools, px)
 				}
 			case syscall.SIGTTIN:
 				if l := logLevel.Load(); l < proxycli.MaxVerbosity {
@@ -146,6 +151,15 @@ func loadRedis(path string) ([]proxyconf.Pool, error) {
 		err = proxyconf.RedisOnly(pools)
 	}
 	return pools, err
+}
+
+// follow starts sentinelwatch for the Sentinel-aware pools (a no-op for
+// plain ones); the first resolution is bounded so that dead sentinels do
+// not hold up the start.
+func follow(pools []proxyconf.Pool, px *Proxy) (stop func()) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return sentinelwatch.Follow(ctx, pools, px, func(format string, args ...any) { logf(LogNotice, format, args...) })
 }
 
 // daemonize re-executes this process detached in a new session (Go cannot
