@@ -231,6 +231,9 @@ func (cl *client) handle(p *pool, b []byte, req *request) bool {
 	case m.kind == kindPing:
 		cl.local(m, rspPong)
 		return false
+	case m.kind == kindSetup:
+		cl.local(m, unknownCommandReply(b, req))
+		return false
 	}
 	var dl int64
 	if p.cfg.Timeout > 0 {

@@ -76,3 +76,23 @@ func errReply(dst []byte, text string) []byte {
 	dst = append(dst, text...)
 	return append(dst, '\r', '\n')
 }
+
+// unknownCommandReply is Redis's error for a command it does not have,
+// naming the command and its first arguments as Redis 6.2+ does:
+// "-ERR unknown command 'hello', with args beginning with: '3' ".
+func unknownCommandReply(b []byte, req *request) []byte {
+	name := req.args[0]
+	out := []byte("-ERR unknown command '")
+	out = append(out, b[name.s:name.e]...)
+	out = append(out, "', with args beginning with: "...)
+	for _, a := range req.args[1:] {
+		arg := b[a.s:a.e]
+		if len(arg) > 128 {
+			arg = arg[:128] // Redis shortens each argument so
+		}
+		out = append(out, '\'')
+		out = append(out, arg...)
+		out = append(out, "' "...)
+	}
+	return append(out, '\r', '\n')
+}

@@ -36,6 +36,13 @@ const (
 	kindMGet
 	kindDel // DEL, UNLINK, TOUCH: integer sum of the fragments
 	kindMSet
+	// kindSetup: HELLO and CLIENT, which modern clients send on every new
+	// connection. nutcracker closes the connection on them (so go-redis
+	// v9, which starts with HELLO, cannot talk to it at all); we answer
+	// Redis 5's unknown-command error instead, after which those clients
+	// carry on in RESP2. Every other unsupported command still closes the
+	// connection, as nutcracker does.
+	kindSetup
 )
 
 type cmdInfo struct {
@@ -75,6 +82,7 @@ func init() {
 	addCmds(clsArgX, "mget", "del", "unlink", "touch")
 	addCmds(clsArgKVX, "mset")
 	addCmds(clsArgEval, "eval", "evalsha")
+	addCmds(clsNoKey, "hello", "client")
 	set := func(name string, k cmdKind) {
 		c := commands[name]
 		c.kind = k
@@ -88,6 +96,8 @@ func init() {
 	set("unlink", kindDel)
 	set("touch", kindDel)
 	set("mset", kindMSet)
+	set("hello", kindSetup)
+	set("client", kindSetup)
 }
 
 // errParse means the bytes are not a request twemproxy would accept; the

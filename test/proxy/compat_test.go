@@ -219,3 +219,34 @@ func TestBackendErrorDifferential(t *testing.T) {
 		}
 	}
 }
+
+// HELLO and CLIENT, which go-redis v9 and other current clients send on
+// every new connection, are where the proxy departs from nutcracker on
+// purpose: nutcracker closes the connection (so those clients cannot use
+// it), the proxy answers Redis's unknown-command error and keeps the
+// connection, so the client carries on in RESP2. Other unsupported
+// commands still close the connection, as nutcracker does.
+func TestConnectionSetupCommands(t *testing.T) {
+	bs := backends(t, 1)
+	nc, ours := poolFor(t, "nc", bs), poolFor(t, "rd", bs)
+	nutcracker(t, yamlOf(nc))
+	startProxy(t, ours)
+	req := cmd("HELLO", "3") + cmd("CLIENT", "SETINFO", "LIB-NAME", "go-redis") + cmd("PING")
+	if got := dialRaw(t, nc.Listen).exchange(req, 200*time.Millisecond); got != "<EOF>" {
+		t.Fatalf("nutcracker answered %q; this test documents that it closes", got)
+	}
+	want := "-ERR unknown command 'HELLO', with args beginning with: '3' \r\n" +
+		"-ERR unknown command 'CLIENT', with args beginning with: 'SETINFO' 'LIB-NAME' 'go-redis' \r\n" +
+		"+PONG\r\n"
+	if got := dialRaw(t, ours.Listen).exchange(req, 200*time.Millisecond); got != want {
+		t.Fatalf("proxy: %q\nwant    %q", got, want)
+	}
+	// and a go-redis client with its defaults works through the proxy
+	c := client(t, ours.Listen)
+	if err := c.Set(ctx, "setup", "ok", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := c.Get(ctx, "setup").Result(); err != nil || v != "ok" {
+		t.Fatalf("GET through the proxy: %q %v", v, err)
+	}
+}

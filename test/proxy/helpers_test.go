@@ -69,46 +69,17 @@ func startProxy(t *testing.T, pools ...proxyconf.Pool) *proxy.Proxy {
 	return px
 }
 
+// client is a go-redis client with its default connection setup (HELLO,
+// CLIENT SETINFO), which the proxy answers with errors that go-redis
+// passes over, as it does with a Redis 5 server.
 func client(t *testing.T, addr string, opts ...func(*redis.Options)) *redis.Client {
-	o := &redis.Options{Addr: addr, Protocol: 2, DisableIdentity: true, MaxRetries: -1, PoolSize: 4,
-		Dialer: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			c, err := net.DialTimeout(network, addr, 2*time.Second)
-			if err != nil {
-				return nil, err
-			}
-			return &noHello{Conn: c}, nil
-		}}
+	o := &redis.Options{Addr: addr, MaxRetries: -1, PoolSize: 4, DialTimeout: 2 * time.Second}
 	for _, f := range opts {
 		f(o)
 	}
 	c := redis.NewClient(o)
 	t.Cleanup(func() { c.Close() })
 	return c
-}
-
-// noHello answers go-redis' connection-time HELLO itself, as a server
-// without HELLO would: twemproxy (and so the proxy) closes a client that
-// sends an unsupported command.
-type noHello struct {
-	net.Conn
-	fake []byte
-}
-
-func (c *noHello) Write(b []byte) (int, error) {
-	if bytes.HasPrefix(b, []byte("*2\r\n$5\r\nhello\r\n")) || bytes.HasPrefix(b, []byte("*4\r\n$5\r\nhello\r\n")) {
-		c.fake = []byte("-ERR unknown command 'hello'\r\n")
-		return len(b), nil
-	}
-	return c.Conn.Write(b)
-}
-
-func (c *noHello) Read(b []byte) (int, error) {
-	if len(c.fake) > 0 {
-		n := copy(b, c.fake)
-		c.fake = c.fake[n:]
-		return n, nil
-	}
-	return c.Conn.Read(b)
 }
 
 // owner predicts the backend index of key as twemproxy places it.

@@ -193,14 +193,13 @@ func startProxy(t *testing.T, confText string) string {
 	return ""
 }
 
-// proxyOptions are go-redis options for talking through a twemproxy-like
-// proxy: RESP2 and no connection setup commands (twemproxy closes the
-// connection on HELLO or CLIENT SETINFO; the dialer answers HELLO
-// locally), no retries (each failure is recorded), and
+// proxyOptions are go-redis options for talking through the proxy: its
+// default connection setup (the proxy answers HELLO and CLIENT with
+// errors go-redis passes over), no retries (each failure is recorded), and
 // timeouts long enough that a loaded machine is not taken for an error.
 func proxyOptions(addr string) *redis.Options {
 	return &redis.Options{
-		Addr: addr, Dialer: testutil.HellolessDialer(10 * time.Second), Protocol: 2, DisableIdentity: true, MaxRetries: -1, PoolSize: 4,
+		Addr: addr, MaxRetries: -1, PoolSize: 4,
 		DialTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second,
 	}
 }

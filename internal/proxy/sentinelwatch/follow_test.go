@@ -95,7 +95,7 @@ func testFollowWithProxy(t *testing.T, kind string) {
 	stop := sentinelwatch.Follow(ctx, pools, px, t.Logf)
 	t.Cleanup(stop)
 
-	pc := redis.NewClient(&redis.Options{Addr: px.Addr("alpha"), Dialer: testutil.HellolessDialer(10 * time.Second), Protocol: 2, DisableIdentity: true, MaxRetries: -1, ReadTimeout: 10 * time.Second})
+	pc := redis.NewClient(&redis.Options{Addr: px.Addr("alpha"), MaxRetries: -1, ReadTimeout: 10 * time.Second})
 	t.Cleanup(func() { pc.Close() })
 	direct := []*redis.Client{redis.NewClient(&redis.Options{Addr: m0.Addr}), redis.NewClient(&redis.Options{Addr: m1.Addr})}
 	for _, c := range direct {
@@ -140,7 +140,7 @@ func testFollowWithProxy(t *testing.T, kind string) {
 	if got, err := rc.Get(context.Background(), keys[0]).Result(); got != "after" {
 		t.Fatalf("promoted replica %s: GET %s = %q, %v", r0.Addr, keys[0], got, err)
 	}
-	bc := redis.NewClient(&redis.Options{Addr: px.Addr("beta"), Dialer: testutil.HellolessDialer(10 * time.Second), Protocol: 2, DisableIdentity: true, MaxRetries: -1})
+	bc := redis.NewClient(&redis.Options{Addr: px.Addr("beta"), MaxRetries: -1})
 	defer bc.Close()
 	if got, err := bc.Get(context.Background(), keys[0]).Result(); got != "after" {
 		t.Fatalf("pool beta (same shard names, same placement): GET %s = %q, %v", keys[0], got, err)
