@@ -21,11 +21,9 @@
 # The summary gives the median of each rps column and the ratios of those
 # medians.
 #
-# 2026-12-03, 2 cores shared with other jobs (load average 2.5-5 during the
-# run, so rounds differ by up to 2x; read the ratios as rough): nutcracker
-# 0.5.0 vs redoubt proxy, medians over 3 rounds, redoubt/nutcracker:
-# GET P1 1.16, SET P1 0.47, GET P16 1.49, SET P16 2.63; nutcracker/direct
-# 0.56 / 0.87 / 0.42 / 0.24, redoubt/direct 0.65 / 0.41 / 0.63 / 0.63.
+# 2026-12-03, quiet machine (2 cores), medians over 3 rounds, redoubt/nutcracker:
+# GET P1 0.845, SET P1 0.822, GET P16 1.756, SET P16 1.475; nutcracker/direct
+# 0.750 / 0.734 / 0.273 / 0.411, redoubt/direct 0.633 / 0.604 / 0.480 / 0.606.
 set -euo pipefail
 
 TESTS=${TESTS:-get,set}
