@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/redoubt/redoubt/internal/config"
+	"github.com/redoubt/redoubt/internal/daemon"
 	"github.com/redoubt/redoubt/internal/proxy/proxycli"
 	"github.com/redoubt/redoubt/internal/server"
 	"github.com/redoubt/redoubt/internal/tools/checkaof"
@@ -101,8 +102,8 @@ func runServer(args []string) int {
 	if err != nil {
 		return printConfigError(err)
 	}
-	if cfg.Daemonize && !daemonized() {
-		return daemonize()
+	if cfg.Daemonize && !daemon.Detached() {
+		return daemon.Start()
 	}
 	server.TuneRuntime()
 	return serve(server.New(cfg))

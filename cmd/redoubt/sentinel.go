@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/redoubt/redoubt/internal/config"
+	"github.com/redoubt/redoubt/internal/daemon"
 	"github.com/redoubt/redoubt/internal/sentinel"
 	"github.com/redoubt/redoubt/internal/server"
 )
@@ -37,8 +38,8 @@ func runSentinel(args []string) int {
 	if err := cfg.CheckSentinelFile(); err != nil {
 		return printConfigError(err)
 	}
-	if cfg.Daemonize && !daemonized() {
-		return daemonize()
+	if cfg.Daemonize && !daemon.Detached() {
+		return daemon.Start()
 	}
 	generated := m.MyID == ""
 	if generated {

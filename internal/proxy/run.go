@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"os/signal"
 	"strconv"
 	"sync"
@@ -19,13 +18,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redoubt/redoubt/internal/daemon"
 	"github.com/redoubt/redoubt/internal/proxy/proxycli"
 	"github.com/redoubt/redoubt/internal/proxy/proxyconf"
 	"github.com/redoubt/redoubt/internal/proxy/proxystats"
 	"github.com/redoubt/redoubt/internal/proxy/sentinelwatch"
 )
-
-const daemonEnv = "REDOUBT_PROXY_DAEMONIZED"
 
 // Run runs the proxy until SIGINT/SIGTERM and returns the exit code.
 func Run(opts proxycli.Options) int {
@@ -33,8 +31,8 @@ func Run(opts proxycli.Options) int {
 	if prog == "" {
 		prog = proxycli.ProgRedoubt
 	}
-	if opts.Daemonize && os.Getenv(daemonEnv) != "1" {
-		return daemonize()
+	if opts.Daemonize && !daemon.Detached() {
+		return daemon.Start()
 	}
 	defaults := proxycli.Defaults(prog)
 	lf := &logFile{path: opts.LogFile}
@@ -160,29 +158,6 @@ func follow(pools []proxyconf.Pool, px *Proxy) (stop func()) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return sentinelwatch.Follow(ctx, pools, px, func(format string, args ...any) { logf(LogNotice, format, args...) })
-}
-
-// daemonize re-executes this process detached in a new session (Go cannot
-// fork) and returns the foreground process's exit code.
-func daemonize() int {
-	exe, err := os.Executable()
-	if err != nil {
-		return 1
-	}
-	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
-	if err != nil {
-		return 1
-	}
-	cmd := exec.Command(exe, os.Args[1:]...)
-	cmd.Args[0] = os.Args[0] // the link name (nutcracker) selects the role
-	cmd.Env = append(os.Environ(), daemonEnv+"=1")
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = devnull, devnull, devnull
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := cmd.Start(); err != nil {
-		return 1
-	}
-	cmd.Process.Release()
-	return 0
 }
 
 // logFile is the -o file (stderr when unset), reopened on SIGHUP for
