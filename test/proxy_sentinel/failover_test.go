@@ -84,7 +84,7 @@ func startShard(t *testing.T, kind, name string) *shard {
 // replica.
 func (s *shard) waitDiscovery(t *testing.T) {
 	t.Helper()
-	waitFor(t, s.name+": sentinels and replica discovered", discoverWait, func() error {
+	testutil.WaitFor(t, s.name+": sentinels and replica discovered", discoverWait, func() error {
 		for i, c := range s.sclients {
 			for sub, want := range map[string]int{"sentinels": 2, "replicas": 1} {
 				v, err := c.Do(context.Background(), "SENTINEL", sub, s.name).Slice()
@@ -349,7 +349,7 @@ func testProxyFollowsFailover(t *testing.T, kind string) {
 	// and then the master dies; the writer resumes at once.
 	victim := shards[0]
 	writers[0].pause()
-	waitFor(t, "replica caught up", discoverWait, func() error {
+	testutil.WaitFor(t, "replica caught up", discoverWait, func() error {
 		m, err := replOffset(direct[0], "master_repl_offset")
 		if err != nil {
 			return err
@@ -370,7 +370,7 @@ func testProxyFollowsFailover(t *testing.T, kind string) {
 	writers[0].resume()
 
 	var resumed write
-	waitFor(t, "writes to "+victim.name+" resume after its failover", failoverWait, func() error {
+	testutil.WaitFor(t, "writes to "+victim.name+" resume after its failover", failoverWait, func() error {
 		sw := switchAt()
 		if sw.IsZero() {
 			return errors.New("no +switch-master yet")
@@ -389,7 +389,7 @@ func testProxyFollowsFailover(t *testing.T, kind string) {
 		t.Fatalf("a write to %s succeeded at %s, before its +switch-master at %s", victim.name, resumed.end.Format("15:04:05.000"), sw.Format("15:04:05.000"))
 	}
 	// a little more traffic on the new master, then stop
-	waitFor(t, "more writes on the new master", failoverWait, func() error {
+	testutil.WaitFor(t, "more writes on the new master", failoverWait, func() error {
 		n := 0
 		for _, w := range writers[0].snapshot() {
 			if w.err == nil && w.end.After(resumed.end) {
@@ -453,21 +453,4 @@ func replOffset(c *redis.Client, field string) (int64, error) {
 		}
 	}
 	return 0, fmt.Errorf("no %s in INFO replication", field)
-}
-
-// waitFor polls check every 50 ms until it returns nil; at the deadline
-// the test fails with the last error.
-func waitFor(t *testing.T, desc string, timeout time.Duration, check func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := check()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v: %v", desc, timeout, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }

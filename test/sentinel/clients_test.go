@@ -136,7 +136,7 @@ func goRedisFollows(t *testing.T, kind string) {
 	}()
 	stopWriter := func() { close(stop); wg.Wait() }
 
-	if err := poll(discoverWait, func() error {
+	if err := testutil.Poll(discoverWait, func() error {
 		if acked.Load() < 100 {
 			return errors.New("writer has not started")
 		}
@@ -148,7 +148,7 @@ func goRedisFollows(t *testing.T, kind string) {
 	s.failover(t)
 	// writes continue on the new master
 	base := acked.Load()
-	if err := poll(failoverWait, func() error {
+	if err := testutil.Poll(failoverWait, func() error {
 		if n := acked.Load(); n < base+100 {
 			return fmt.Errorf("%d writes acknowledged since the switch", n-base)
 		}
@@ -235,7 +235,7 @@ func redisPyFollows(t *testing.T, kind string) {
 	}()
 	counts := func() (int64, int64) { mu.Lock(); defer mu.Unlock(); return ok, failed }
 
-	if err := poll(discoverWait, func() error {
+	if err := testutil.Poll(discoverWait, func() error {
 		if o, _ := counts(); o < 100 {
 			return errors.New("python writer has not started")
 		}
@@ -245,7 +245,7 @@ func redisPyFollows(t *testing.T, kind string) {
 	}
 	s.failover(t)
 	base, _ := counts()
-	if err := poll(failoverWait, func() error {
+	if err := testutil.Poll(failoverWait, func() error {
 		if o, _ := counts(); o < base+100 {
 			return fmt.Errorf("%d writes acknowledged since the switch", o-base)
 		}

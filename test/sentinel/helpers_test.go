@@ -312,7 +312,7 @@ func (g *group) waitAgree(desc string, timeout time.Duration, keep func(addr str
 // error, the events and the sentinels' logs at the deadline.
 func (g *group) waitFor(desc string, timeout time.Duration, check func() error) {
 	g.t.Helper()
-	if err := poll(timeout, check); err != nil {
+	if err := testutil.Poll(timeout, check); err != nil {
 		g.t.Fatalf("%s: not within %v: %v\n%s", desc, timeout, err, g.diag())
 	}
 }
@@ -337,21 +337,6 @@ func (g *group) waitEvent(channel string, keep func(event) bool, timeout time.Du
 		g.t.Fatalf("no %s event within %v\n%s", channel, timeout, g.diag())
 	}
 	return ev
-}
-
-// poll calls check every 100 ms until it returns nil or timeout passes.
-func poll(timeout time.Duration, check func() error) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		err := check()
-		if err == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return err
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }
 
 // dataArgs are the arguments of a data node: password on both sides (a
@@ -393,7 +378,7 @@ func role(c *redis.Client) (string, error) {
 // waitSynced waits until the replica's link to its master is up.
 func waitSynced(t *testing.T, c *redis.Client) {
 	t.Helper()
-	err := poll(discoverWait, func() error {
+	err := testutil.Poll(discoverWait, func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		info, err := c.Info(ctx, "replication").Result()
@@ -413,7 +398,7 @@ func waitSynced(t *testing.T, c *redis.Client) {
 // waitRole waits until the node at c reports role want.
 func waitRole(t *testing.T, c *redis.Client, want string, timeout time.Duration) {
 	t.Helper()
-	err := poll(timeout, func() error {
+	err := testutil.Poll(timeout, func() error {
 		r, err := role(c)
 		if err != nil {
 			return err

@@ -51,7 +51,7 @@ func seedWalkthrough(t *testing.T, kind string) {
 	}
 	waitSynced(t, rc)
 	r1 := dbClient(t, replica.Addr, seedPass, 1)
-	if err := poll(discoverWait, func() error {
+	if err := testutil.Poll(discoverWait, func() error {
 		v, err := r1.Get(ctx, "name").Result()
 		if err != nil || v != "zhangsan" {
 			return fmt.Errorf("replica GET name: %q %v", v, err)
@@ -120,7 +120,7 @@ func seedWalkthrough(t *testing.T, kind string) {
 	waitRole(t, oc, "slave", failoverWait)
 	waitSynced(t, oc)
 	o1 := dbClient(t, old.Addr, seedPass, 1)
-	if err := poll(failoverWait, func() error {
+	if err := testutil.Poll(failoverWait, func() error {
 		v, err := o1.Get(ctx, "name").Result()
 		if err != nil || v != "zhangsan" {
 			return fmt.Errorf("old master GET name: %q %v", v, err)

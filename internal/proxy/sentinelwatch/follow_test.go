@@ -76,7 +76,7 @@ func testFollowWithProxy(t *testing.T, kind string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(px.Close)
-	waitFor(t, "sentinels and the replica discovered", 60*time.Second, func() error {
+	testutil.WaitFor(t, "sentinels and the replica discovered", 60*time.Second, func() error {
 		for i, c := range sentinels {
 			for sub, want := range map[string]int{"sentinels": 2, "replicas": 1} {
 				v, err := c.Do(context.Background(), "SENTINEL", sub, "s0").Slice()
@@ -117,7 +117,7 @@ func testFollowWithProxy(t *testing.T, kind string) {
 	if keys[0] == "" || keys[1] == "" {
 		t.Fatalf("keys on both shards not found: %q", keys)
 	}
-	waitFor(t, "the replica has the key", 60*time.Second, func() error {
+	testutil.WaitFor(t, "the replica has the key", 60*time.Second, func() error {
 		c := redis.NewClient(&redis.Options{Addr: r0.Addr})
 		defer c.Close()
 		return c.Get(context.Background(), keys[0]).Err()
@@ -125,7 +125,7 @@ func testFollowWithProxy(t *testing.T, kind string) {
 
 	killed := time.Now()
 	m0.Signal(syscall.SIGKILL)
-	waitFor(t, "a write to s0 through the proxy after the failover", 90*time.Second, func() error {
+	testutil.WaitFor(t, "a write to s0 through the proxy after the failover", 90*time.Second, func() error {
 		return pc.Set(context.Background(), keys[0], "after", 0).Err()
 	})
 	t.Logf("%s sentinels: kill -9 to the first successful write through the proxy: %v", kind, time.Since(killed).Round(time.Millisecond))
@@ -144,20 +144,5 @@ func testFollowWithProxy(t *testing.T, kind string) {
 	defer bc.Close()
 	if got, err := bc.Get(context.Background(), keys[0]).Result(); got != "after" {
 		t.Fatalf("pool beta (same shard names, same placement): GET %s = %q, %v", keys[0], got, err)
-	}
-}
-
-func waitFor(t *testing.T, desc string, timeout time.Duration, check func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := check()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v: %v", desc, timeout, err)
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -69,7 +69,7 @@ func testSwitchMaster(t *testing.T, kind string) {
 		clients = append(clients, c)
 	}
 	// a failover needs the sentinels to know each other and the replica
-	waitUntilErr(t, "sentinels and the replica discovered", discoverWait, func() error {
+	testutil.WaitFor(t, "sentinels and the replica discovered", discoverWait, func() error {
 		for i, c := range clients {
 			for _, sub := range []string{"sentinels", "replicas"} {
 				want := map[string]int{"sentinels": 2, "replicas": 1}[sub]
@@ -155,20 +155,5 @@ func testSwitchMaster(t *testing.T, kind string) {
 	evMu.Unlock()
 	if calls := rec.snapshot(); len(calls) != 2 {
 		t.Fatalf("calls = %v, want p1/alpha and p2/alpha once each (and nothing for beta)", calls)
-	}
-}
-
-func waitUntilErr(t *testing.T, desc string, timeout time.Duration, check func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := check()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v: %v", desc, timeout, err)
-		}
-		time.Sleep(100 * time.Millisecond)
 	}
 }
