@@ -1,9 +1,11 @@
 // Backend connections. Each server has server_connections connections
 // shared by all clients of its pool. There is no writer goroutine: a
-// client goroutine appends its requests to the connection's pending bytes
-// and, unless another one is already writing, writes them itself, taking
-// along whatever other clients appended meanwhile (one write syscall per
-// batch, no goroutine hand-off). Per established TCP connection (a
+// client loop appends its iteration's requests to the connection's
+// pending bytes and, unless another loop is already writing, writes them
+// itself, taking along whatever others appended meanwhile (one write
+// syscall per batch, no goroutine hand-off). Connecting is done by a
+// goroutine of the connection, so that a slow connect does not stall the
+// loop's other clients. Per established TCP connection (a
 // session) a reader goroutine matches replies to requests in FIFO order.
 // A session that fails (EOF, error, request timeout) fails all of its
 // in-flight requests with a forward error and counts one failure of the
@@ -16,7 +18,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -81,6 +82,10 @@ type serverConn struct {
 	dialMu  sync.Mutex
 	dialGen atomic.Uint64 // bumped by every failed connect
 	dialErr error         // the last failed connect's error, under dialMu
+
+	pendMu  sync.Mutex
+	pend    []*msg // waiting for the dialer goroutine
+	dialing bool   // the dialer goroutine runs
 }
 
 func newServerConn(s *server) *serverConn { return &serverConn{srv: s} }
@@ -102,14 +107,53 @@ type session struct {
 	closed  bool
 }
 
-// send forwards requests (all for this connection, in order).
-func (sc *serverConn) send(ms []*msg) {
+// queue forwards requests (all for this connection, in order) from a
+// client loop: written now on a live session, else handed to the
+// connection's dialer goroutine, which takes every request queued while
+// it connects, in order.
+func (sc *serverConn) queue(ms []*msg) {
 	s := sc.srv
 	for _, m := range ms {
 		m.srv = s
 		s.st.Requests.Add(1)
 		s.st.RequestBytes.Add(int64(len(m.raw)))
 	}
+	sc.pendMu.Lock()
+	if !sc.dialing {
+		if ss := sc.sess.Load(); ss != nil && !ss.dead.Load() {
+			sc.pendMu.Unlock()
+			if ss.write(ms) {
+				return
+			}
+			sc.pendMu.Lock()
+		}
+	}
+	sc.pend = append(sc.pend, ms...)
+	if !sc.dialing {
+		sc.dialing = true
+		go sc.dialer()
+	}
+	sc.pendMu.Unlock()
+}
+
+// dialer sends the queued requests until there are none left.
+func (sc *serverConn) dialer() {
+	for {
+		sc.pendMu.Lock()
+		ms := sc.pend
+		sc.pend = nil
+		if len(ms) == 0 {
+			sc.dialing = false
+			sc.pendMu.Unlock()
+			return
+		}
+		sc.pendMu.Unlock()
+		sc.send(ms)
+	}
+}
+
+// send writes requests on a live session, connecting if needed.
+func (sc *serverConn) send(ms []*msg) {
 	ss := sc.sess.Load()
 	if ss == nil || ss.dead.Load() {
 		var err error
@@ -168,7 +212,7 @@ func (sc *serverConn) ensure() (*session, error) {
 	return ss, nil
 }
 
-// write queues ms on the session and writes, unless another goroutine is
+// write queues ms on the session and writes, unless another loop is
 // writing already (it will take these bytes along). False if the session
 // is dead.
 func (ss *session) write(ms []*msg) bool {
@@ -195,12 +239,6 @@ func (ss *session) write(ms []*msg) bool {
 		return true
 	}
 	ss.writing = true
-	// let the other runnable clients append theirs first: one write for
-	// all of them, as nutcracker's event loop batches (measured: 0.16
-	// instead of 0.77 backend writes per request at 50 clients, P=1)
-	ss.mu.Unlock()
-	runtime.Gosched()
-	ss.mu.Lock()
 	for len(ss.wbuf) > 0 {
 		buf, n := ss.wbuf, ss.wcount
 		ss.wbuf, ss.wcount = ss.spare[:0], 0
@@ -280,7 +318,7 @@ func (sc *serverConn) connect() (*session, error) {
 }
 
 func internalMsg(s *server, cmd, arg string) *msg {
-	m := &msg{intern: true, srv: s, done: make(chan struct{}, 1)}
+	m := &msg{intern: true, srv: s}
 	m.raw = []byte("*2\r\n$" + strconv.Itoa(len(cmd)) + "\r\n" + cmd + "\r\n$" +
 		strconv.Itoa(len(arg)) + "\r\n" + arg + "\r\n")
 	return m
