@@ -49,10 +49,13 @@ var loops struct {
 }
 
 // pickLoop returns the loop for a new client (round robin), starting the
-// loops, one per P, on first use. They live as long as the process.
+// loops on first use. They live as long as the process.
 func pickLoop() (*loop, error) {
 	loops.once.Do(func() {
-		n := runtime.GOMAXPROCS(0)
+		// one loop per 4 Ps: on 2 cores one loop (as nutcracker) beat one
+		// per P at pipeline 1 (0.90-1.08 vs 0.74-0.85 of nutcracker's
+		// rps) and at 16: fewer cross-thread wake-ups per request
+		n := (runtime.GOMAXPROCS(0) + 3) / 4
 		for i := 0; i < n; i++ {
 			lp, err := newLoop()
 			if err != nil {
