@@ -28,9 +28,14 @@ type loop struct {
 	clients map[int32]*client
 
 	mu       sync.Mutex
-	ready    []*client // clients with a finished batch, or killed
-	incoming []*client // accepted, not registered yet
+	ready    []*client  // clients with a finished batch, or killed
+	incoming []*client  // accepted, not registered yet
+	newSess  []*session // connected, not registered yet
 	sleeping atomic.Bool
+
+	// backend sessions read by this loop, by token (sessread.go)
+	sessions map[int32]*session
+	nextTok  int32
 
 	groups []group // requests of this iteration, per backend connection
 }
@@ -82,7 +87,7 @@ func newLoop() (*loop, error) {
 		syscall.Close(epfd)
 		return nil, e
 	}
-	lp := &loop{epfd: epfd, efd: int(efd), clients: map[int32]*client{}}
+	lp := &loop{epfd: epfd, efd: int(efd), clients: map[int32]*client{}, sessions: map[int32]*session{}}
 	ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(efd)}
 	if err := syscall.EpollCtl(epfd, syscall.EPOLL_CTL_ADD, int(efd), &ev); err != nil {
 		syscall.Close(epfd)
@@ -134,12 +139,17 @@ func (lp *loop) register(cl *client) {
 func (lp *loop) run() {
 	events := make([]syscall.EpollEvent, 256)
 	var ready, incoming []*client
+	var newSess []*session
 	var drain [8]byte
 	for {
 		lp.mu.Lock()
 		ready, lp.ready = lp.ready, ready[:0]
 		incoming, lp.incoming = lp.incoming, incoming[:0]
+		newSess, lp.newSess = lp.newSess, newSess[:0]
 		lp.mu.Unlock()
+		for _, ss := range newSess {
+			lp.registerSession(ss)
+		}
 		for _, cl := range incoming {
 			lp.register(cl)
 		}
@@ -148,14 +158,16 @@ func (lp *loop) run() {
 		}
 		clear(ready)
 		clear(incoming)
+		clear(newSess)
 		lp.flush()
 
-		// sleep unless something became ready meanwhile
+		// sleep unless something became ready meanwhile; sleeping is set
+		// first so that a request queued after expire looked wakes us
 		lp.sleeping.Store(true)
+		timeout := lp.expire()
 		lp.mu.Lock()
-		more := len(lp.ready) > 0 || len(lp.incoming) > 0
+		more := len(lp.ready) > 0 || len(lp.incoming) > 0 || len(lp.newSess) > 0
 		lp.mu.Unlock()
-		timeout := -1
 		if more {
 			lp.sleeping.Store(false)
 			timeout = 0
@@ -173,6 +185,12 @@ func (lp *loop) run() {
 			ev := &events[i]
 			if ev.Fd == int32(lp.efd) {
 				syscall.Read(lp.efd, drain[:])
+				continue
+			}
+			if ev.Fd < 0 {
+				if ss := lp.sessions[ev.Pad]; ss != nil {
+					ss.readReady()
+				}
 				continue
 			}
 			cl := lp.clients[ev.Fd]

@@ -105,6 +105,15 @@ type session struct {
 	wcount  int  // requests in wbuf (in_queue)
 	writing bool // a goroutine is writing wbuf out
 	closed  bool
+
+	// read side, owned by the loop lp (sessread.go)
+	lp   *loop
+	rc   syscall.RawConn
+	rbuf []byte
+	r, w int
+	rs   replyScanner
+	done []*msg
+	lens []int
 }
 
 // queue forwards requests (all for this connection, in order) from a
@@ -232,7 +241,8 @@ func (ss *session) write(ms []*msg) bool {
 	s.st.InQueue.Add(int64(len(ms)))
 	s.st.InQueueBytes.Add(int64(len(ss.wbuf) - n0))
 	if ss.tmo && wasEmpty {
-		ss.setDeadline(ss.q[ss.head])
+		// the reading loop times the new oldest request
+		ss.lp.wake()
 	}
 	if ss.writing {
 		ss.mu.Unlock()
@@ -294,7 +304,17 @@ func (sc *serverConn) connect() (*session, error) {
 	if tc, ok := c.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)
 	}
-	ss := &session{sc: sc, conn: c, tmo: p.cfg.Timeout > 0, q: make([]*msg, 0, 256), wbuf: make([]byte, 0, 16<<10), spare: make([]byte, 0, 16<<10)}
+	lp, err := pickLoop()
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	rc, err := c.(syscall.Conn).SyscallConn()
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	ss := &session{sc: sc, conn: c, rc: rc, lp: lp, tmo: p.cfg.Timeout > 0, q: make([]*msg, 0, 256), wbuf: make([]byte, 0, 16<<10), spare: make([]byte, 0, 16<<10)}
 	s.st.ServerConnections.Add(1)
 	var pre []*msg
 	if p.cfg.RedisAuth != "" {
@@ -305,7 +325,7 @@ func (sc *serverConn) connect() (*session, error) {
 		m := internalMsg(s, "SELECT", strconv.Itoa(p.cfg.RedisDB))
 		pre = append(pre, m)
 	}
-	go ss.readLoop()
+	lp.addSession(ss)
 	if len(pre) > 0 {
 		ss.write(pre)
 		if ss.dead.Load() {
@@ -322,16 +342,6 @@ func internalMsg(s *server, cmd, arg string) *msg {
 	m.raw = []byte("*2\r\n$" + strconv.Itoa(len(cmd)) + "\r\n" + cmd + "\r\n$" +
 		strconv.Itoa(len(arg)) + "\r\n" + arg + "\r\n")
 	return m
-}
-
-// setDeadline arms the read deadline for the oldest in-flight request
-// (nil: none). Called with mu held.
-func (ss *session) setDeadline(m *msg) {
-	if m == nil || m.deadline == 0 {
-		ss.conn.SetReadDeadline(time.Time{})
-		return
-	}
-	ss.conn.SetReadDeadline(time.Unix(0, m.deadline))
 }
 
 // close ends the session and fails its in-flight requests; count says
@@ -377,107 +387,5 @@ func (ss *session) close(err error, count bool) {
 	}
 	if count {
 		s.pool.failure(s)
-	}
-}
-
-// readLoop reads replies and hands them to the requests in order.
-func (ss *session) readLoop() {
-	s := ss.sc.srv
-	buf := make([]byte, readBufSize)
-	r, w := 0, 0
-	var done []*msg
-	var lens []int
-	var rs replyScanner
-	for {
-		n, err := ss.conn.Read(buf[w:])
-		w += n
-		if err != nil {
-			if ss.tmo && errors.Is(err, os.ErrDeadlineExceeded) {
-				// a deadline for a request already answered is stale
-				ss.mu.Lock()
-				stale := ss.head < len(ss.q) && time.Now().UnixNano() < ss.q[ss.head].deadline
-				if ss.head < len(ss.q) {
-					ss.setDeadline(ss.q[ss.head])
-				}
-				ss.mu.Unlock()
-				if stale {
-					continue
-				}
-			}
-			ss.close(err, true)
-			return
-		}
-		// split what arrived into complete replies
-		lens = lens[:0]
-		p := r
-		for p < w {
-			l := rs.scan(buf[p:w])
-			if l < 0 {
-				ss.close(syscall.EINVAL, true)
-				return
-			}
-			if l == 0 {
-				break
-			}
-			lens = append(lens, l)
-			p += l
-		}
-		if len(lens) > 0 {
-			ss.mu.Lock()
-			if ss.closed {
-				ss.mu.Unlock()
-				return
-			}
-			if len(ss.q)-ss.head < len(lens) {
-				// a reply nobody asked for: the stream is out of sync
-				ss.mu.Unlock()
-				ss.close(syscall.EINVAL, true)
-				return
-			}
-			done = append(done[:0], ss.q[ss.head:ss.head+len(lens)]...)
-			ss.head += len(lens)
-			if ss.head == len(ss.q) {
-				ss.q, ss.head = ss.q[:0], 0
-			} else if ss.head > 1024 && ss.head*2 > len(ss.q) {
-				ss.q = append(ss.q[:0], ss.q[ss.head:]...)
-				ss.head = 0
-			}
-			if ss.tmo {
-				if ss.head < len(ss.q) {
-					ss.setDeadline(ss.q[ss.head])
-				} else {
-					ss.setDeadline(nil)
-				}
-			}
-			ss.mu.Unlock()
-			s.st.OutQueue.Add(-int64(len(done)))
-			for i, m := range done {
-				rep := buf[r : r+lens[i]]
-				r += lens[i]
-				s.st.OutQueueBytes.Add(-int64(len(m.raw)))
-				if m.intern {
-					continue
-				}
-				s.st.Responses.Add(1)
-				s.st.ResponseBytes.Add(int64(len(rep)))
-				m.complete(rep, "")
-			}
-			if s.failFlag.Load() {
-				s.pool.serverOK(s)
-			}
-		}
-		// keep the partial reply at the start of a big enough buffer
-		if r == w {
-			r, w = 0, 0
-		} else if r > 0 && (w == len(buf) || r > len(buf)/2) {
-			w = copy(buf, buf[r:w])
-			r = 0
-		}
-		if w == len(buf) {
-			nb := make([]byte, 2*len(buf))
-			w = copy(nb, buf[r:w])
-			r = 0
-			buf = nb
-		}
 	}
 }
