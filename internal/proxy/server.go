@@ -93,8 +93,8 @@ func newServerConn(s *server) *serverConn { return &serverConn{srv: s} }
 // session is one TCP connection to the backend.
 type session struct {
 	sc   *serverConn
-	conn net.Conn
-	tmo  bool // request timeouts are enforced
+	conn *os.File // blocking, outside Go's netpoller (sessread.go)
+	tmo  bool     // request timeouts are enforced
 	dead atomic.Bool
 
 	mu      sync.Mutex
@@ -309,12 +309,16 @@ func (sc *serverConn) connect() (*session, error) {
 		c.Close()
 		return nil, err
 	}
-	rc, err := c.(syscall.Conn).SyscallConn()
+	f, err := detach(c)
 	if err != nil {
-		c.Close()
 		return nil, err
 	}
-	ss := &session{sc: sc, conn: c, rc: rc, lp: lp, tmo: p.cfg.Timeout > 0, q: make([]*msg, 0, 256), wbuf: make([]byte, 0, 16<<10), spare: make([]byte, 0, 16<<10)}
+	rc, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	ss := &session{sc: sc, conn: f, rc: rc, lp: lp, tmo: p.cfg.Timeout > 0, q: make([]*msg, 0, 256), wbuf: make([]byte, 0, 16<<10), spare: make([]byte, 0, 16<<10)}
 	s.st.ServerConnections.Add(1)
 	var pre []*msg
 	if p.cfg.RedisAuth != "" {
@@ -358,6 +362,9 @@ func (ss *session) close(err error, count bool) {
 	unsent, unsentBytes := ss.wcount, len(ss.wbuf)
 	ss.q, ss.head, ss.wbuf, ss.wcount = nil, 0, nil, 0
 	ss.mu.Unlock()
+	// shutdown first: it ends a write blocked on a backend that does not
+	// read (closing a blocking fd would wait for it)
+	ss.rc.Control(func(fd uintptr) { syscall.Shutdown(int(fd), syscall.SHUT_RDWR) })
 	ss.conn.Close()
 	s := ss.sc.srv
 	s.st.ServerConnections.Add(-1)

@@ -2,16 +2,34 @@
 // loop's epoll set (edge-triggered) and read when ready, and its request
 // timeout is that loop's timer (epoll_wait's timeout), so that a reply
 // reaches its client without a goroutine wake-up (with one loop, none at
-// all: nutcracker's design).
+// all: nutcracker's design). The socket is taken out of Go's netpoller
+// (a blocking duplicate in an os.File, read with MSG_DONTWAIT), whose
+// otherwise useless wake-ups for these fds cost 10% of the CPU at
+// pipeline 1; writes block as conn.Write did.
 
 package proxy
 
 import (
 	"io"
+	"net"
 	"os"
 	"syscall"
 	"time"
 )
+
+// detach returns c's socket as a blocking os.File (not in Go's netpoller)
+// and closes c.
+func detach(c net.Conn) (*os.File, error) {
+	fd, err := takeFD(c)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.SetNonblock(fd, false); err != nil {
+		syscall.Close(fd)
+		return nil, err
+	}
+	return os.NewFile(uintptr(fd), "backend"), nil
+}
 
 // addSession hands a new session to the loop for reading (any goroutine).
 func (lp *loop) addSession(ss *session) {
@@ -100,7 +118,7 @@ func (ss *session) readReady() {
 		var rerr error
 		err := ss.rc.Read(func(fd uintptr) bool {
 			for {
-				n, rerr = syscall.Read(int(fd), ss.rbuf[ss.w:])
+				n, _, rerr = syscall.Recvfrom(int(fd), ss.rbuf[ss.w:], syscall.MSG_DONTWAIT)
 				if rerr != syscall.EINTR {
 					return true // never park: the loop waits for the edge
 				}
