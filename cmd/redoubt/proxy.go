@@ -6,6 +6,7 @@ package main
 
 import (
 	"fmt"
+	"net/http"
 	"os"
 
 	"github.com/redoubt/redoubt/internal/proxy/proxycli"
@@ -20,6 +21,14 @@ func runProxyRole(prog string, args []string) int {
 	opts, code, run := proxycli.Main(prog, args, os.Stderr)
 	if !run {
 		return code
+	}
+	if addr := os.Getenv("REDOUBT_PPROF"); addr != "" {
+		// opt-in profiling endpoint, as for the server role
+		go func() {
+			if err := http.ListenAndServe(addr, nil); err != nil {
+				fmt.Fprintf(os.Stderr, "%s: pprof endpoint: %v\n", prog, err)
+			}
+		}()
 	}
 	if runProxy == nil {
 		fmt.Fprintf(os.Stderr, "%s: proxy not built into this redoubt binary\n", prog)

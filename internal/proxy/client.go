@@ -1,54 +1,67 @@
-// Client connections, one goroutine each: read what the client sent,
-// parse every complete request in it, answer the local ones (PING, AUTH,
-// QUIT), forward the others grouped by backend connection (one write per
-// backend), then wait for the replies and write them all, in request
-// order, with one write. No goroutine hand-off besides the backend reader
-// that completes the requests.
+// Client connections, driven by their event loop (loop.go). A client
+// works in batches, as nutcracker's differential tests expect: read what
+// it sent, parse every complete request in it, answer the local ones
+// (PING, AUTH, QUIT), forward the others (the loop sends them, one write
+// per backend connection per iteration), and once every reply is in,
+// write them all in request order with one write; only then read again.
 
 package proxy
 
 import (
-	"bufio"
 	"bytes"
-	"errors"
-	"io"
 	"net"
-	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
-const (
-	clientReadBuf  = 16 << 10
-	clientWriteBuf = 16 << 10
-)
+const clientReadBuf = 16 << 10
 
 var clientIDs atomic.Uint32
 
 type client struct {
-	id      uint32
-	f       *front
-	conn    net.Conn
-	authed  bool
-	closeMu sync.Mutex
-	closed  bool
+	id     uint32
+	f      *front
+	lp     *loop
+	fd     int
+	raddr  string
+	authed bool
 
-	batch  []*msg  // requests of the current read, in order
-	groups []group // their forwarding, per backend connection
-}
+	buf      []byte
+	r, w     int
+	req      request
+	readable bool   // an edge was seen and the socket not drained since
+	out      []byte // replies not written yet (the socket was full)
 
-type group struct {
-	sc *serverConn
-	ms []*msg
+	batch   []*msg       // requests of the current read, in order
+	pending atomic.Int32 // forwarded requests of batch not done yet
+	waiting bool         // batch has forwarded requests
+	stop    bool         // close after this batch (QUIT, error)
+	drop    bool         // ... without writing its replies (parse error)
+	closing bool         // close once out is written
+	dead    bool
+	killed  atomic.Bool
 }
 
 func (f *front) serve(c net.Conn) {
 	if tc, ok := c.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)
 	}
-	cl := &client{id: clientIDs.Add(1), f: f, conn: c}
-	if !f.track(cl, true) {
+	raddr := c.RemoteAddr().String()
+	lp, err := pickLoop()
+	if err != nil {
+		logf(LogError, "client %s in pool %s: %v", raddr, f.name, err)
 		c.Close()
+		return
+	}
+	fd, err := takeFD(c)
+	if err != nil {
+		logf(LogError, "client %s in pool %s: %v", raddr, f.name, err)
+		return
+	}
+	cl := &client{id: clientIDs.Add(1), f: f, lp: lp, fd: fd, raddr: raddr, buf: make([]byte, clientReadBuf)}
+	if !f.track(cl, true) {
+		syscall.Close(fd)
 		return
 	}
 	p := f.pool.Load()
@@ -57,142 +70,237 @@ func (f *front) serve(c net.Conn) {
 	st.TotalConnections.Add(1)
 	st.CurrConnections.Add(1)
 	cl.authed = p.cfg.RedisAuth == ""
-	cl.loop()
-	cl.kill()
-	f.pool.Load().st.ClientConnections.Add(-1)
-	f.px.stats.Load().CurrConnections.Add(-1)
-	f.track(cl, false)
+	lp.add(cl)
 }
 
-// kill closes the connection.
+// takeFD returns a non-blocking duplicate of c's socket and closes c, so
+// that Go's netpoller no longer watches it.
+func takeFD(c net.Conn) (int, error) {
+	defer c.Close()
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return -1, syscall.EINVAL
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return -1, err
+	}
+	nfd := -1
+	var derr error
+	err = rc.Control(func(fd uintptr) {
+		r, _, e := syscall.Syscall(syscall.SYS_FCNTL, fd, syscall.F_DUPFD_CLOEXEC, 0)
+		if e != 0 {
+			derr = e
+			return
+		}
+		nfd = int(r)
+	})
+	if err == nil {
+		err = derr
+	}
+	if err != nil {
+		return -1, err
+	}
+	if err := syscall.SetNonblock(nfd, true); err != nil {
+		syscall.Close(nfd)
+		return -1, err
+	}
+	return nfd, nil
+}
+
+// kill closes the connection (any goroutine; done by the loop).
 func (cl *client) kill() {
-	cl.closeMu.Lock()
-	if !cl.closed {
-		cl.closed = true
-		cl.conn.Close()
-	}
-	cl.closeMu.Unlock()
-}
-
-func (cl *client) loop() {
-	buf := make([]byte, clientReadBuf)
-	bw := bufio.NewWriterSize(cl.conn, clientWriteBuf)
-	var scratch []byte
-	r, w := 0, 0
-	var req request
-	for {
-		n, err := cl.conn.Read(buf[w:])
-		w += n
-		p := cl.f.pool.Load()
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				p.st.ClientEOF.Add(1)
-			} else {
-				p.st.ClientErr.Add(1)
-			}
-			return
-		}
-		stop, drop := false, false
-		for r < w && !stop {
-			l, perr := parseRequest(buf[r:w], &req)
-			if perr != nil {
-				// twemproxy closes a client that sends what it cannot
-				// parse, without the replies still owed to it
-				logf(LogInfo, "parse error on client %s in pool %s, closing: %.64q", cl.conn.RemoteAddr(), p.cfg.Name, buf[r:w])
-				p.st.ClientErr.Add(1)
-				stop, drop = true, true
-				break
-			}
-			if l == 0 {
-				break
-			}
-			stop = cl.handle(p, buf[r:r+l], &req)
-			r += l
-		}
-		cl.flushGroups()
-		quit := false
-		for _, m := range cl.batch {
-			if !m.local {
-				<-m.done
-			}
-			if m.quit {
-				quit = true
-			}
-			if !drop && !quit {
-				switch {
-				case len(m.frags) > 0:
-					scratch = coalesce(scratch[:0], m)
-					bw.Write(scratch)
-					if m.kind == kindMGet && fragFailed(m) {
-						// nutcracker closes the client after a failed
-						// MGET's error (not after DEL's or MSET's)
-						m.closeAfter = true
-					}
-				case m.errText != "":
-					scratch = errReply(scratch[:0], m.errText)
-					bw.Write(scratch)
-				default:
-					bw.Write(m.reply)
-				}
-			}
-			if m.closeAfter {
-				quit = true
-			}
-			m.release()
-		}
-		cl.batch = cl.batch[:0]
-		if !drop && bw.Flush() != nil {
-			return
-		}
-		if stop || quit {
-			return
-		}
-		if r == w {
-			r, w = 0, 0
-		} else if r > 0 {
-			w = copy(buf, buf[r:w])
-			r = 0
-		}
-		if w == len(buf) {
-			nb := make([]byte, 2*len(buf))
-			copy(nb, buf[:w])
-			buf = nb
-		} else if len(buf) > 1<<20 && w < clientReadBuf {
-			// give back the memory of a past big request
-			nb := make([]byte, clientReadBuf)
-			copy(nb, buf[:w])
-			buf = nb
-		}
+	if cl.killed.CompareAndSwap(false, true) {
+		cl.lp.notify(cl)
 	}
 }
 
-// forward adds m to the requests for sc.
-func (cl *client) forward(sc *serverConn, m *msg) {
-	for i := range cl.groups {
-		if cl.groups[i].sc == sc {
-			cl.groups[i].ms = append(cl.groups[i].ms, m)
-			return
-		}
+// doneOne counts one finished request of the batch (any goroutine).
+func (cl *client) doneOne() {
+	if cl.pending.Add(-1) == 0 {
+		cl.lp.notify(cl)
 	}
-	if len(cl.groups) < cap(cl.groups) {
-		cl.groups = cl.groups[:len(cl.groups)+1]
-		g := &cl.groups[len(cl.groups)-1]
-		g.sc, g.ms = sc, append(g.ms[:0], m)
+}
+
+// close releases the connection (loop goroutine). Requests still in
+// flight are abandoned to the garbage collector, not to the msg pool.
+func (cl *client) close() {
+	if cl.dead {
 		return
 	}
-	cl.groups = append(cl.groups, group{sc: sc, ms: []*msg{m}})
+	cl.dead = true
+	delete(cl.lp.clients, int32(cl.fd))
+	syscall.Close(cl.fd) // also leaves the epoll set
+	cl.batch, cl.buf, cl.out = nil, nil, nil
+	cl.f.pool.Load().st.ClientConnections.Add(-1)
+	cl.f.px.stats.Load().CurrConnections.Add(-1)
+	cl.f.track(cl, false)
 }
 
-// flushGroups sends the forwarded requests, one write per backend.
-func (cl *client) flushGroups() {
-	for i := range cl.groups {
-		g := &cl.groups[i]
-		g.sc.send(g.ms)
-		clear(g.ms)
-		g.ms = g.ms[:0]
-		g.sc = nil
+// step advances the client as far as it can without blocking (loop
+// goroutine): write pending replies, finish a batch whose replies are
+// all in, read and parse the next one.
+func (cl *client) step() {
+	for !cl.dead {
+		switch {
+		case cl.killed.Load():
+			cl.close()
+		case len(cl.out) > 0:
+			if !cl.writeOut() {
+				return
+			}
+		case cl.closing:
+			cl.close()
+		case cl.waiting:
+			if cl.pending.Load() != 0 {
+				return
+			}
+			cl.waiting = false
+			cl.finish()
+		case !cl.readable:
+			return
+		default:
+			if !cl.read() {
+				return
+			}
+			cl.parse()
+		}
 	}
-	cl.groups = cl.groups[:0]
+}
+
+// writeOut writes the pending replies; false when the socket is full
+// (the loop steps the client again on EPOLLOUT) or the client is closed.
+func (cl *client) writeOut() bool {
+	for len(cl.out) > 0 {
+		n, err := syscall.Write(cl.fd, cl.out)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err == syscall.EAGAIN {
+			return false
+		}
+		if err != nil {
+			cl.close()
+			return false
+		}
+		if n < len(cl.out) {
+			cl.out = cl.out[n:]
+			continue
+		}
+		cl.out = cl.out[:0]
+	}
+	if cap(cl.out) > 1<<20 {
+		cl.out = nil
+	}
+	return true
+}
+
+// read reads once; false when nothing was read (drained, or closed).
+func (cl *client) read() bool {
+	if cl.w == len(cl.buf) {
+		nb := make([]byte, 2*len(cl.buf))
+		copy(nb, cl.buf[:cl.w])
+		cl.buf = nb
+	}
+	for {
+		n, err := syscall.Read(cl.fd, cl.buf[cl.w:])
+		if err == syscall.EINTR {
+			continue
+		}
+		if err == syscall.EAGAIN {
+			cl.readable = false
+			return false
+		}
+		p := cl.f.pool.Load()
+		if err != nil {
+			p.st.ClientErr.Add(1)
+			cl.close()
+			return false
+		}
+		if n == 0 {
+			p.st.ClientEOF.Add(1)
+			cl.close()
+			return false
+		}
+		// a short read drained the socket: the next data brings an edge
+		if n < len(cl.buf)-cl.w {
+			cl.readable = false
+		}
+		cl.w += n
+		return true
+	}
+}
+
+// parse handles every complete request read so far.
+func (cl *client) parse() {
+	p := cl.f.pool.Load()
+	for cl.r < cl.w && !cl.stop {
+		l, perr := parseRequest(cl.buf[cl.r:cl.w], &cl.req)
+		if perr != nil {
+			// twemproxy closes a client that sends what it cannot parse,
+			// without the replies still owed to it
+			logf(LogInfo, "parse error on client %s in pool %s, closing: %.64q", cl.raddr, p.cfg.Name, cl.buf[cl.r:cl.w])
+			p.st.ClientErr.Add(1)
+			cl.stop, cl.drop = true, true
+			break
+		}
+		if l == 0 {
+			break
+		}
+		cl.stop = cl.handle(p, cl.buf[cl.r:cl.r+l], &cl.req)
+		cl.r += l
+	}
+	// the requests hold copies of their bytes: keep only a partial one
+	if cl.r == cl.w {
+		cl.r, cl.w = 0, 0
+	} else if cl.r > 0 {
+		cl.w = copy(cl.buf, cl.buf[cl.r:cl.w])
+		cl.r = 0
+	}
+	if len(cl.buf) > 1<<20 && cl.w < clientReadBuf {
+		// give back the memory of a past big request
+		nb := make([]byte, clientReadBuf)
+		copy(nb, cl.buf[:cl.w])
+		cl.buf = nb
+	}
+	cl.waiting = true
+}
+
+// finish writes the batch's replies in order into out.
+func (cl *client) finish() {
+	quit := false
+	for _, m := range cl.batch {
+		if m.quit {
+			quit = true
+		}
+		if !cl.drop && !quit {
+			switch {
+			case len(m.frags) > 0:
+				cl.out = coalesce(cl.out, m)
+				if m.kind == kindMGet && fragFailed(m) {
+					// nutcracker closes the client after a failed
+					// MGET's error (not after DEL's or MSET's)
+					m.closeAfter = true
+				}
+			case m.errText != "":
+				cl.out = errReply(cl.out, m.errText)
+			default:
+				cl.out = append(cl.out, m.reply...)
+			}
+		}
+		if m.closeAfter {
+			quit = true
+		}
+		m.release()
+	}
+	clear(cl.batch)
+	cl.batch = cl.batch[:0]
+	if cl.drop {
+		cl.out = cl.out[:0]
+	}
+	if cl.stop || quit {
+		cl.closing = true
+	}
 }
 
 // local queues a reply made by the proxy.
@@ -263,9 +371,11 @@ func (cl *client) handle(p *pool, b []byte, req *request) bool {
 		fragment(m, string(bytes.ToLower(b[a0.s:a0.e])), b, req.args, step, srvs)
 		p.st.Fragments.Add(int64(len(m.frags)))
 		cl.batch = append(cl.batch, m)
+		m.cl = cl
+		cl.pending.Add(1)
 		for _, f := range m.frags {
 			f.deadline = dl
-			cl.forward(f.srv.conn(cl.id), f)
+			cl.lp.forward(f.srv.conn(cl.id), f)
 		}
 		return false
 	}
@@ -281,7 +391,9 @@ func (cl *client) handle(p *pool, b []byte, req *request) bool {
 	}
 	m.raw = append(m.raw[:0], b...)
 	m.deadline = dl
+	m.cl = cl
+	cl.pending.Add(1)
 	cl.batch = append(cl.batch, m)
-	cl.forward(s.conn(cl.id), m)
+	cl.lp.forward(s.conn(cl.id), m)
 	return false
 }

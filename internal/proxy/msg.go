@@ -22,21 +22,21 @@ type msg struct {
 	closeAfter bool
 	intern     bool // AUTH/SELECT sent on connect by the proxy: reply dropped
 
-	done    chan struct{} // receives once when the (top level) msg is done
-	parent  *msg          // fragment: the client's request
-	pending atomic.Int32  // parent: fragments not yet done
-	frags   []*msg        // parent: one sub-request per backend
-	keyFrag []int32       // MGET parent: fragment of each key, in order
+	cl      *client      // top level: the client told when it is done
+	parent  *msg         // fragment: the client's request
+	pending atomic.Int32 // parent: fragments not yet done
+	frags   []*msg       // parent: one sub-request per backend
+	keyFrag []int32      // MGET parent: fragment of each key, in order
 
 	srv      *server // where it was sent (stats)
 	deadline int64   // unix nanos, 0 none
 }
 
-var msgPool = sync.Pool{New: func() any { return &msg{done: make(chan struct{}, 1)} }}
+var msgPool = sync.Pool{New: func() any { return &msg{} }}
 
 func getMsg() *msg { return msgPool.Get().(*msg) }
 
-// release returns m and its fragments to the pool. Only the client writer
+// release returns m and its fragments to the pool. Only the client's loop
 // calls it, after the reply has been written: nobody else holds m then.
 func (m *msg) release() {
 	for _, f := range m.frags {
@@ -48,12 +48,12 @@ func (m *msg) release() {
 	if cap(m.reply) > 64<<10 {
 		m.reply = nil
 	}
-	*m = msg{raw: m.raw[:0], reply: m.reply[:0], done: m.done, frags: m.frags[:0], keyFrag: m.keyFrag[:0]}
+	*m = msg{raw: m.raw[:0], reply: m.reply[:0], frags: m.frags[:0], keyFrag: m.keyFrag[:0]}
 	msgPool.Put(m)
 }
 
 // complete records the reply (or the error when errText is set) and
-// signals whoever waits for it.
+// tells the client's loop when its batch is all done.
 func (m *msg) complete(reply []byte, errText string) {
 	if errText != "" {
 		m.errText = errText
@@ -62,11 +62,13 @@ func (m *msg) complete(reply []byte, errText string) {
 	}
 	if p := m.parent; p != nil {
 		if p.pending.Add(-1) == 0 {
-			p.done <- struct{}{}
+			p.cl.doneOne()
 		}
 		return
 	}
-	m.done <- struct{}{}
+	if m.cl != nil { // nil for the proxy's own AUTH and SELECT
+		m.cl.doneOne()
+	}
 }
 
 // replyLen returns the length of the complete RESP reply at the start of

@@ -1,9 +1,11 @@
 // Backend connections. Each server has server_connections connections
 // shared by all clients of its pool. There is no writer goroutine: a
-// client goroutine appends its requests to the connection's pending bytes
-// and, unless another one is already writing, writes them itself, taking
-// along whatever other clients appended meanwhile (one write syscall per
-// batch, no goroutine hand-off). Per established TCP connection (a
+// client loop appends its iteration's requests to the connection's
+// pending bytes and, unless another loop is already writing, writes them
+// itself, taking along whatever others appended meanwhile (one write
+// syscall per batch, no goroutine hand-off). Connecting is done by a
+// goroutine of the connection, so that a slow connect does not stall the
+// loop's other clients. Per established TCP connection (a
 // session) a reader goroutine matches replies to requests in FIFO order.
 // A session that fails (EOF, error, request timeout) fails all of its
 // in-flight requests with a forward error and counts one failure of the
@@ -16,7 +18,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -81,6 +82,10 @@ type serverConn struct {
 	dialMu  sync.Mutex
 	dialGen atomic.Uint64 // bumped by every failed connect
 	dialErr error         // the last failed connect's error, under dialMu
+
+	pendMu  sync.Mutex
+	pend    []*msg // waiting for the dialer goroutine
+	dialing bool   // the dialer goroutine runs
 }
 
 func newServerConn(s *server) *serverConn { return &serverConn{srv: s} }
@@ -88,8 +93,8 @@ func newServerConn(s *server) *serverConn { return &serverConn{srv: s} }
 // session is one TCP connection to the backend.
 type session struct {
 	sc   *serverConn
-	conn net.Conn
-	tmo  bool // request timeouts are enforced
+	conn *os.File // blocking, outside Go's netpoller (sessread.go)
+	tmo  bool     // request timeouts are enforced
 	dead atomic.Bool
 
 	mu      sync.Mutex
@@ -100,16 +105,64 @@ type session struct {
 	wcount  int  // requests in wbuf (in_queue)
 	writing bool // a goroutine is writing wbuf out
 	closed  bool
+
+	// read side, owned by the loop lp (sessread.go)
+	lp   *loop
+	rc   syscall.RawConn
+	rbuf []byte
+	r, w int
+	rs   replyScanner
+	done []*msg
+	lens []int
 }
 
-// send forwards requests (all for this connection, in order).
-func (sc *serverConn) send(ms []*msg) {
+// queue forwards requests (all for this connection, in order) from a
+// client loop: written now on a live session, else handed to the
+// connection's dialer goroutine, which takes every request queued while
+// it connects, in order.
+func (sc *serverConn) queue(ms []*msg) {
 	s := sc.srv
 	for _, m := range ms {
 		m.srv = s
 		s.st.Requests.Add(1)
 		s.st.RequestBytes.Add(int64(len(m.raw)))
 	}
+	sc.pendMu.Lock()
+	if !sc.dialing {
+		if ss := sc.sess.Load(); ss != nil && !ss.dead.Load() {
+			sc.pendMu.Unlock()
+			if ss.write(ms) {
+				return
+			}
+			sc.pendMu.Lock()
+		}
+	}
+	sc.pend = append(sc.pend, ms...)
+	if !sc.dialing {
+		sc.dialing = true
+		go sc.dialer()
+	}
+	sc.pendMu.Unlock()
+}
+
+// dialer sends the queued requests until there are none left.
+func (sc *serverConn) dialer() {
+	for {
+		sc.pendMu.Lock()
+		ms := sc.pend
+		sc.pend = nil
+		if len(ms) == 0 {
+			sc.dialing = false
+			sc.pendMu.Unlock()
+			return
+		}
+		sc.pendMu.Unlock()
+		sc.send(ms)
+	}
+}
+
+// send writes requests on a live session, connecting if needed.
+func (sc *serverConn) send(ms []*msg) {
 	ss := sc.sess.Load()
 	if ss == nil || ss.dead.Load() {
 		var err error
@@ -168,7 +221,7 @@ func (sc *serverConn) ensure() (*session, error) {
 	return ss, nil
 }
 
-// write queues ms on the session and writes, unless another goroutine is
+// write queues ms on the session and writes, unless another loop is
 // writing already (it will take these bytes along). False if the session
 // is dead.
 func (ss *session) write(ms []*msg) bool {
@@ -188,19 +241,14 @@ func (ss *session) write(ms []*msg) bool {
 	s.st.InQueue.Add(int64(len(ms)))
 	s.st.InQueueBytes.Add(int64(len(ss.wbuf) - n0))
 	if ss.tmo && wasEmpty {
-		ss.setDeadline(ss.q[ss.head])
+		// the reading loop times the new oldest request
+		ss.lp.wake()
 	}
 	if ss.writing {
 		ss.mu.Unlock()
 		return true
 	}
 	ss.writing = true
-	// let the other runnable clients append theirs first: one write for
-	// all of them, as nutcracker's event loop batches (measured: 0.16
-	// instead of 0.77 backend writes per request at 50 clients, P=1)
-	ss.mu.Unlock()
-	runtime.Gosched()
-	ss.mu.Lock()
 	for len(ss.wbuf) > 0 {
 		buf, n := ss.wbuf, ss.wcount
 		ss.wbuf, ss.wcount = ss.spare[:0], 0
@@ -256,7 +304,21 @@ func (sc *serverConn) connect() (*session, error) {
 	if tc, ok := c.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)
 	}
-	ss := &session{sc: sc, conn: c, tmo: p.cfg.Timeout > 0, q: make([]*msg, 0, 256), wbuf: make([]byte, 0, 16<<10), spare: make([]byte, 0, 16<<10)}
+	lp, err := pickLoop()
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	f, err := detach(c)
+	if err != nil {
+		return nil, err
+	}
+	rc, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	ss := &session{sc: sc, conn: f, rc: rc, lp: lp, tmo: p.cfg.Timeout > 0, q: make([]*msg, 0, 256), wbuf: make([]byte, 0, 16<<10), spare: make([]byte, 0, 16<<10)}
 	s.st.ServerConnections.Add(1)
 	var pre []*msg
 	if p.cfg.RedisAuth != "" {
@@ -267,7 +329,7 @@ func (sc *serverConn) connect() (*session, error) {
 		m := internalMsg(s, "SELECT", strconv.Itoa(p.cfg.RedisDB))
 		pre = append(pre, m)
 	}
-	go ss.readLoop()
+	lp.addSession(ss)
 	if len(pre) > 0 {
 		ss.write(pre)
 		if ss.dead.Load() {
@@ -280,20 +342,10 @@ func (sc *serverConn) connect() (*session, error) {
 }
 
 func internalMsg(s *server, cmd, arg string) *msg {
-	m := &msg{intern: true, srv: s, done: make(chan struct{}, 1)}
+	m := &msg{intern: true, srv: s}
 	m.raw = []byte("*2\r\n$" + strconv.Itoa(len(cmd)) + "\r\n" + cmd + "\r\n$" +
 		strconv.Itoa(len(arg)) + "\r\n" + arg + "\r\n")
 	return m
-}
-
-// setDeadline arms the read deadline for the oldest in-flight request
-// (nil: none). Called with mu held.
-func (ss *session) setDeadline(m *msg) {
-	if m == nil || m.deadline == 0 {
-		ss.conn.SetReadDeadline(time.Time{})
-		return
-	}
-	ss.conn.SetReadDeadline(time.Unix(0, m.deadline))
 }
 
 // close ends the session and fails its in-flight requests; count says
@@ -310,6 +362,9 @@ func (ss *session) close(err error, count bool) {
 	unsent, unsentBytes := ss.wcount, len(ss.wbuf)
 	ss.q, ss.head, ss.wbuf, ss.wcount = nil, 0, nil, 0
 	ss.mu.Unlock()
+	// shutdown first: it ends a write blocked on a backend that does not
+	// read (closing a blocking fd would wait for it)
+	ss.rc.Control(func(fd uintptr) { syscall.Shutdown(int(fd), syscall.SHUT_RDWR) })
 	ss.conn.Close()
 	s := ss.sc.srv
 	s.st.ServerConnections.Add(-1)
@@ -339,107 +394,5 @@ func (ss *session) close(err error, count bool) {
 	}
 	if count {
 		s.pool.failure(s)
-	}
-}
-
-// readLoop reads replies and hands them to the requests in order.
-func (ss *session) readLoop() {
-	s := ss.sc.srv
-	buf := make([]byte, readBufSize)
-	r, w := 0, 0
-	var done []*msg
-	var lens []int
-	var rs replyScanner
-	for {
-		n, err := ss.conn.Read(buf[w:])
-		w += n
-		if err != nil {
-			if ss.tmo && errors.Is(err, os.ErrDeadlineExceeded) {
-				// a deadline for a request already answered is stale
-				ss.mu.Lock()
-				stale := ss.head < len(ss.q) && time.Now().UnixNano() < ss.q[ss.head].deadline
-				if ss.head < len(ss.q) {
-					ss.setDeadline(ss.q[ss.head])
-				}
-				ss.mu.Unlock()
-				if stale {
-					continue
-				}
-			}
-			ss.close(err, true)
-			return
-		}
-		// split what arrived into complete replies
-		lens = lens[:0]
-		p := r
-		for p < w {
-			l := rs.scan(buf[p:w])
-			if l < 0 {
-				ss.close(syscall.EINVAL, true)
-				return
-			}
-			if l == 0 {
-				break
-			}
-			lens = append(lens, l)
-			p += l
-		}
-		if len(lens) > 0 {
-			ss.mu.Lock()
-			if ss.closed {
-				ss.mu.Unlock()
-				return
-			}
-			if len(ss.q)-ss.head < len(lens) {
-				// a reply nobody asked for: the stream is out of sync
-				ss.mu.Unlock()
-				ss.close(syscall.EINVAL, true)
-				return
-			}
-			done = append(done[:0], ss.q[ss.head:ss.head+len(lens)]...)
-			ss.head += len(lens)
-			if ss.head == len(ss.q) {
-				ss.q, ss.head = ss.q[:0], 0
-			} else if ss.head > 1024 && ss.head*2 > len(ss.q) {
-				ss.q = append(ss.q[:0], ss.q[ss.head:]...)
-				ss.head = 0
-			}
-			if ss.tmo {
-				if ss.head < len(ss.q) {
-					ss.setDeadline(ss.q[ss.head])
-				} else {
-					ss.setDeadline(nil)
-				}
-			}
-			ss.mu.Unlock()
-			s.st.OutQueue.Add(-int64(len(done)))
-			for i, m := range done {
-				rep := buf[r : r+lens[i]]
-				r += lens[i]
-				s.st.OutQueueBytes.Add(-int64(len(m.raw)))
-				if m.intern {
-					continue
-				}
-				s.st.Responses.Add(1)
-				s.st.ResponseBytes.Add(int64(len(rep)))
-				m.complete(rep, "")
-			}
-			if s.failFlag.Load() {
-				s.pool.serverOK(s)
-			}
-		}
-		// keep the partial reply at the start of a big enough buffer
-		if r == w {
-			r, w = 0, 0
-		} else if r > 0 && (w == len(buf) || r > len(buf)/2) {
-			w = copy(buf, buf[r:w])
-			r = 0
-		}
-		if w == len(buf) {
-			nb := make([]byte, 2*len(buf))
-			w = copy(nb, buf[r:w])
-			r = 0
-			buf = nb
-		}
 	}
 }
