@@ -24,6 +24,9 @@
 # 2026-12-03, quiet machine (2 cores), medians over 3 rounds, redoubt/nutcracker:
 # GET P1 0.845, SET P1 0.822, GET P16 1.756, SET P16 1.475; nutcracker/direct
 # 0.750 / 0.734 / 0.273 / 0.411, redoubt/direct 0.633 / 0.604 / 0.480 / 0.606.
+# After the epoll client loop (same day, quiet): redoubt/nutcracker GET P1 0.979,
+# SET P1 1.076, GET P16 2.811, SET P16 2.371; redoubt/direct 0.805 / 0.777 /
+# 0.813 / 0.856.
 set -euo pipefail
 
 TESTS=${TESTS:-get,set}
