@@ -81,6 +81,8 @@ for r in "${REPL_LIST[@]}"; do
 done
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 WORK=$(mktemp -d)
 PIDS=()
 
@@ -101,16 +103,6 @@ done
 echo "building redoubt..." >&2
 (cd "$ROOT" && go build -o "$WORK/redoubt" ./cmd/redoubt && go build -o "$WORK/stall" ./bench/stall && go build -o "$WORK/repllag" ./bench/repllag)
 
-freeport() {
-	local port
-	while :; do
-		port=$((20000 + RANDOM % 40000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-			echo "$port"
-			return
-		fi
-	done
-}
 
 # start NAME [ARGS...]: starts a fresh server and sets PORT and PID, trying
 # another port when the chosen one was taken meanwhile by a process on the

@@ -41,6 +41,8 @@ IFS=, read -r -a TEST_LIST <<<"$TESTS"
 TARGETS=(direct nutcracker redoubt)
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 WORK=$(mktemp -d)
 PIDS=()
 
@@ -61,28 +63,7 @@ done
 echo "building redoubt..." >&2
 (cd "$ROOT" && go build -o "$WORK/redoubt" ./cmd/redoubt)
 
-freeport() {
-	local port
-	while :; do
-		port=$((20000 + RANDOM % 40000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-			echo "$port"
-			return
-		fi
-	done
-}
 
-# wait_ping PORT PID: until the process answers PING (a proxy answers it
-# itself); fails when the process exits or after 10 s.
-wait_ping() {
-	local i
-	for i in $(seq 1 200); do
-		if ! kill -0 "$2" 2>/dev/null; then return 1; fi
-		if [[ $(redis-cli -p "$1" PING 2>/dev/null) == PONG ]]; then return 0; fi
-		sleep 0.05
-	done
-	return 1
-}
 
 # start_backend: a redis-server on a free port; sets PORT.
 start_backend() {

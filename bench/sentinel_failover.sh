@@ -45,6 +45,8 @@ if ((${#KIND_LIST[@]} != 2)); then
 fi
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 WORK=$(mktemp -d)
 PIDS=()
 
@@ -75,28 +77,7 @@ if [[ $KINDS == *redoubt* ]]; then
 	(cd "$ROOT" && go build -o "$WORK/redoubt" ./cmd/redoubt)
 fi
 
-freeport() {
-	local port
-	while :; do
-		port=$((20000 + RANDOM % 40000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-			echo "$port"
-			return
-		fi
-	done
-}
 
-# wait_ping PORT PID LOG: until the process answers PING (any reply: a
-# data node with a password answers NOAUTH).
-wait_ping() {
-	local i
-	for i in $(seq 1 200); do
-		if ! kill -0 "$2" 2>/dev/null; then return 1; fi
-		if redis-cli -p "$1" PING 2>/dev/null | grep -qE 'PONG|NOAUTH'; then return 0; fi
-		sleep 0.05
-	done
-	return 1
-}
 
 # Per group g (0, 1): node n (0-3) has NPORT[g,n], NPID[g,n], NDIR[g,n];
 # sentinels SPORTS[g] (comma-separated addresses).
