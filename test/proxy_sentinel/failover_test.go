@@ -100,14 +100,14 @@ func (s *shard) waitDiscovery(t *testing.T) {
 	})
 }
 
-// firstSwitch subscribes to +switch-master on every sentinel of the shard
-// and returns a function giving the time of the first event (zero if none
-// yet).
-func (s *shard) firstSwitch(t *testing.T) func() time.Time {
+// firstEvent subscribes to an event channel on every sentinel of the shard
+// and returns a function giving the time of the first event naming the
+// shard (zero if none yet).
+func (s *shard) firstEvent(t *testing.T, channel string) func() time.Time {
 	var mu sync.Mutex
 	var first time.Time
 	for _, c := range s.sclients {
-		ps := c.Subscribe(context.Background(), "+switch-master")
+		ps := c.Subscribe(context.Background(), channel)
 		if _, err := ps.Receive(context.Background()); err != nil {
 			t.Fatal(err)
 		}
@@ -115,7 +115,7 @@ func (s *shard) firstSwitch(t *testing.T) func() time.Time {
 		go func() {
 			for m := range ps.Channel() {
 				now := time.Now()
-				if strings.HasPrefix(m.Payload, s.name+" ") {
+				if strings.HasPrefix(m.Payload, s.name+" ") || strings.Contains(m.Payload, " @ "+s.name+" ") {
 					mu.Lock()
 					if first.IsZero() {
 						first = now
@@ -340,7 +340,8 @@ func testProxyFollowsFailover(t *testing.T, kind string) {
 		go writers[i].run(ctx, &wg)
 	}
 	defer func() { stop(); wg.Wait() }()
-	switchAt := shards[0].firstSwitch(t)
+	switchAt := shards[0].firstEvent(t, "+switch-master")
+	promoteAt := shards[0].firstEvent(t, "+failover-state-send-slaveof-noone")
 	time.Sleep(300 * time.Millisecond) // some writes before the kill
 
 	// Replication is asynchronous: a write the master acknowledged in the
@@ -384,9 +385,14 @@ func testProxyFollowsFailover(t *testing.T, kind string) {
 	})
 	sw := switchAt()
 	// the order: nothing can succeed on the shard between the kill and the
-	// switch (the master is dead, the replica read-only)
-	if !resumed.end.After(sw) {
-		t.Fatalf("a write to %s succeeded at %s, before its +switch-master at %s", victim.name, resumed.end.Format("15:04:05.000"), sw.Format("15:04:05.000"))
+	// promotion (the master is dead, the replica read-only). The bound is
+	// the start of the promotion, not +switch-master: while the replicas
+	// are reconfigured the leader already answers get-master-addr-by-name
+	// with the promoted replica, and a watcher asking then is right to
+	// follow it before the event.
+	pr := promoteAt()
+	if pr.IsZero() || !resumed.end.After(pr) {
+		t.Fatalf("a write to %s succeeded at %s, before its promotion began (%s)", victim.name, resumed.end.Format("15:04:05.000"), pr.Format("15:04:05.000"))
 	}
 	// a little more traffic on the new master, then stop
 	testutil.WaitFor(t, "more writes on the new master", failoverWait, func() error {
