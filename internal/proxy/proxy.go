@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"github.com/redoubt/redoubt/internal/proxy/proxyconf"
 	"github.com/redoubt/redoubt/internal/proxy/proxystats"
@@ -70,7 +71,7 @@ func (px *Proxy) Start() error {
 	}
 	for _, name := range px.order {
 		f := px.fronts[name]
-		if err := f.open(); err != nil {
+		if err := f.open(f.pool.Load().cfg.Backlog); err != nil {
 			for _, n := range px.order {
 				px.fronts[n].closeListener()
 			}
@@ -154,7 +155,7 @@ func (px *Proxy) SetServerAddr(poolName, server, addr string) error {
 	return nil
 }
 
-func (f *front) open() error {
+func (f *front) open(backlog int) error {
 	network := "tcp"
 	addr := f.listen
 	if strings.HasPrefix(addr, "/") {
@@ -168,11 +169,35 @@ func (f *front) open() error {
 	if network == "unix" && f.perm != 0 {
 		os.Chmod(addr, f.perm)
 	}
+	setBacklog(ln, backlog)
 	f.mu.Lock()
 	f.ln = ln
 	f.mu.Unlock()
 	logf(LogNotice, "pool %s listening on %s", f.name, ln.Addr())
 	return nil
+}
+
+// setBacklog applies nutcracker's backlog to a listening socket: Go
+// listens with the kernel's somaxconn, and Linux takes a second listen()
+// on a listening socket as a new backlog (the kernel still caps it at
+// somaxconn, as it does nutcracker's).
+func setBacklog(ln net.Listener, backlog int) {
+	if backlog <= 0 {
+		return
+	}
+	sc, ok := ln.(syscall.Conn)
+	if !ok {
+		return
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return
+	}
+	rc.Control(func(fd uintptr) {
+		if err := syscall.Listen(int(fd), backlog); err != nil {
+			logf(LogWarn, "backlog %d on %s: %v", backlog, ln.Addr(), err)
+		}
+	})
 }
 
 func (f *front) accept(ln net.Listener) {

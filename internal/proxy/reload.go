@@ -66,7 +66,7 @@ func (px *Proxy) Reload(pools []proxyconf.Pool) error {
 			f = &front{px: px, name: pc.Name, listen: pc.Listen, perm: pc.ListenPerm, clients: map[*client]struct{}{}}
 			f.pool.Store(p)
 			if px.started {
-				if err := f.open(); err != nil {
+				if err := f.open(p.cfg.Backlog); err != nil {
 					logf(LogError, "reload: %v", err)
 					continue
 				}
@@ -74,11 +74,18 @@ func (px *Proxy) Reload(pools []proxyconf.Pool) error {
 				go f.accept(f.ln)
 			}
 		} else {
+			if f.listen == pc.Listen && f.perm == pc.ListenPerm && px.started && p.cfg.Backlog != f.pool.Load().cfg.Backlog {
+				f.mu.Lock()
+				if f.ln != nil {
+					setBacklog(f.ln, p.cfg.Backlog)
+				}
+				f.mu.Unlock()
+			}
 			if f.listen != pc.Listen || f.perm != pc.ListenPerm {
 				f.closeListener()
 				f.listen, f.perm = pc.Listen, pc.ListenPerm
 				if px.started {
-					if err := f.open(); err != nil {
+					if err := f.open(p.cfg.Backlog); err != nil {
 						logf(LogError, "reload: %v", err)
 					} else {
 						go f.accept(f.ln)
