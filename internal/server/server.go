@@ -44,6 +44,8 @@ type Server struct {
 	persist persistState
 	// aof is the append-only file (persist_aof.go)
 	aof aofState
+	// unlinks counts background removals of AOF history files
+	unlinks sync.WaitGroup
 	// repl is the server as a replication master (repl_master.go)
 	repl replMaster
 	// replica is the server as a replica of another (repl_replica.go)
@@ -363,6 +365,7 @@ func (s *Server) Shutdown(code int) {
 			s.aofFlushAndSync()
 		}
 		s.mu.Unlock()
+		s.unlinks.Wait() // no history file left behind by a clean exit
 		if s.cfg.PidFile != "" {
 			s.log.Info("Removing the pid file.")
 			os.Remove(s.cfg.PidFile)

@@ -10,6 +10,7 @@ package integration
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -538,6 +539,13 @@ func TestSeed002AOFRewrite(t *testing.T) {
 		g.waitInfo("aof_rewrite_in_progress", "0", "aof_rewrite_scheduled", "0", "aof_rewrites", "1")
 		see(g.info("aof_last_bgrewrite_status"))
 		see(readFile(t, filepath.Join(aofDir, "appendonly.aof.manifest")))
+		// both servers unlink the old files in the background
+		testutil.WaitFor(t, "the old incr file unlinked", 10*time.Second, func() error {
+			if _, err := os.Stat(filepath.Join(aofDir, "appendonly.aof.1.incr.aof")); err == nil {
+				return errors.New("appendonly.aof.1.incr.aof is still there")
+			}
+			return nil
+		})
 		ents, _ := os.ReadDir(aofDir)
 		var names []string
 		size := int64(0)
