@@ -10,6 +10,7 @@
 package proxy
 
 import (
+	"bytes"
 	"io"
 	"net"
 	"os"
@@ -192,6 +193,12 @@ func (ss *session) consume() bool {
 			ss.r += lens[i]
 			s.st.OutQueueBytes.Add(-int64(len(m.raw)))
 			if m.intern {
+				if len(rep) > 0 && rep[0] == '-' {
+					// the replies to the proxy's own AUTH and SELECT are
+					// swallowed, as twemproxy does; a refusal is logged so
+					// that the clients' NOAUTH errors have an explanation
+					logf(LogWarn, "server %s in pool %s: %s on connect failed: %s", s.curAddr(), s.pool.cfg.Name, internalName(m.raw), bytes.TrimRight(rep[1:], "\r\n"))
+				}
 				continue
 			}
 			s.st.Responses.Add(1)
@@ -212,4 +219,19 @@ func (ss *session) consume() bool {
 		ss.r = 0
 	}
 	return true
+}
+
+// internalName is the command of an internal message ("*2\r\n$4\r\nAUTH...").
+func internalName(raw []byte) []byte {
+	for i := 0; i < 2; i++ {
+		j := bytes.Index(raw, []byte("\r\n"))
+		if j < 0 {
+			return raw
+		}
+		raw = raw[j+2:]
+	}
+	if j := bytes.Index(raw, []byte("\r\n")); j >= 0 {
+		return raw[:j]
+	}
+	return raw
 }

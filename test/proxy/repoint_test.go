@@ -4,9 +4,14 @@
 package proxy_test
 
 import (
+	"bytes"
+	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/redoubt/redoubt/internal/proxy"
 
 	"github.com/redoubt/redoubt/test/testutil"
 )
@@ -178,4 +183,41 @@ func TestReloadKeepsRepointedShards(t *testing.T) {
 	if got := r.do(cmd("GET", k)); got != "$5\r\nspare\r\n" {
 		t.Fatalf("after a changed reload: %q", got)
 	}
+}
+
+// A backend refusing the proxy's AUTH: clients get the backend's NOAUTH
+// errors (nutcracker swallows the AUTH reply too), and the log says why.
+func TestBackendAuthRefusalLogged(t *testing.T) {
+	b := testutil.StartRedis(t, "--requirepass", "s3cret")
+	pc := poolFor(t, "alpha", []*testutil.Proc{b})
+	pc.RedisAuth = "wrong"
+	var log lockedBuffer
+	proxy.SetLog(&log, proxy.LogNotice)
+	t.Cleanup(func() { proxy.SetLog(os.Stderr, proxy.LogNotice) })
+	startProxy(t, pc)
+	r := dialRaw(t, pc.Listen)
+	r.do(cmd("AUTH", "wrong"))
+	if got := r.do(cmd("GET", "k")); !strings.HasPrefix(got, "-NOAUTH") {
+		t.Fatalf("GET with the backend refusing AUTH: %q", got)
+	}
+	if want := "server " + b.Addr + " in pool alpha: AUTH on connect failed: WRONGPASS"; !strings.Contains(log.String(), want) {
+		t.Fatalf("log lacks %q:\n%s", want, log.String())
+	}
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
