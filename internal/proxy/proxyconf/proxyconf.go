@@ -74,6 +74,10 @@ type Pool struct {
 	Sentinels        []string // "host:port" of sentinels; empty = a plain pool
 	SentinelMasters  []Server // "name:weight" shards resolved through Sentinel (Addr empty)
 	ReadFromReplicas bool     // key "read_from_replicas"
+	// AUTH sent to the sentinels (their requirepass / ACL user), keys
+	// "sentinel_username" and "sentinel_password"
+	SentinelUsername string
+	SentinelPassword string
 }
 
 // Hashes and Distributions are the names nutcracker accepts, in its order.
@@ -396,7 +400,7 @@ type rawPool struct {
 	hash, dist, timeout, backlog, clientConns                   int
 	redis, keepalive, reuseport, redisDB, preconnect, autoEject int
 	serverConns, retry, failureLimit, readReplicas              int
-	hashTagSet, authSet                                         bool
+	hashTagSet, authSet, sentUserSet, sentPassSet               bool
 }
 
 func newRawPool(name string) *rawPool {
@@ -551,6 +555,16 @@ func (p *rawPool) set(key, v string) string {
 		p.SentinelMasters = append(p.SentinelMasters, Server{Name: v[:i], Weight: w})
 	case "read_from_replicas":
 		return boolean(&p.readReplicas)
+	case "sentinel_username":
+		if p.sentUserSet {
+			return msgDuplicate
+		}
+		p.SentinelUsername, p.sentUserSet = v, true
+	case "sentinel_password":
+		if p.sentPassSet {
+			return msgDuplicate
+		}
+		p.SentinelPassword, p.sentPassSet = v, true
 	default:
 		return msgUnknown
 	}
@@ -815,6 +829,11 @@ func (rp *rawPool) finish(fail func(string, ...any) error) (Pool, error) {
 		if rp.readReplicas != -1 {
 			return p, fail("conf: directive \"read_from_replicas:\" needs \"sentinels:\" in pool '%s'", p.Name)
 		}
+		if rp.sentUserSet || rp.sentPassSet {
+			return p, fail("conf: directive \"sentinel_password:\" needs \"sentinels:\" in pool '%s'", p.Name)
+		}
+	} else if rp.sentUserSet && !rp.sentPassSet {
+		return p, fail("conf: directive \"sentinel_username:\" needs \"sentinel_password:\" in pool '%s'", p.Name)
 	} else {
 		for _, s := range p.Servers {
 			if s.Name == "" {

@@ -197,6 +197,8 @@ func TestExtension(t *testing.T) {
    - shard2:1
    - shard3:2
   read_from_replicas: true
+  sentinel_username: proxy
+  sentinel_password: "s3 cret"
 `
 	pools, err := Parse([]byte(text))
 	if err != nil {
@@ -206,15 +208,21 @@ func TestExtension(t *testing.T) {
 	if len(p.Sentinels) != 2 || len(p.Servers) != 1 || len(p.SentinelMasters) != 2 || !p.ReadFromReplicas {
 		t.Fatalf("%+v", p)
 	}
+	if p.SentinelUsername != "proxy" || p.SentinelPassword != "s3 cret" {
+		t.Errorf("sentinel auth %q %q", p.SentinelUsername, p.SentinelPassword)
+	}
 	if p.SentinelMasters[1] != (Server{Name: "shard3", Weight: 2}) {
 		t.Errorf("%+v", p.SentinelMasters)
 	}
 	bad := map[string]string{
-		"s:\n  listen: 127.0.0.1:1\n  sentinels:\n   - 10.0.0.1:26379\n  servers:\n   - 10.0.0.5:6379:1\n":             `conf: pool 's' server '10.0.0.5:6379' has no name: with "sentinels:", a server's name is its Sentinel master name`,
-		"s:\n  listen: 127.0.0.1:1\n  sentinel_masters:\n   - m:1\n":                                                   `conf: directive "sentinel_masters:" needs "sentinels:" in pool 's'`,
-		"s:\n  listen: 127.0.0.1:1\n  sentinels:\n   - x\n  sentinel_masters:\n   - m:1\n":                             `conf: directive "sentinels" has an invalid "hostname:port" format string`,
-		"s:\n  listen: 127.0.0.1:1\n  sentinels:\n   - h:1\n  sentinel_masters:\n   - m:0\n":                           `conf: directive "sentinel_masters" has a zero weight in "name:weight" format string`,
-		"s:\n  listen: 127.0.0.1:1\n  sentinels:\n   - h:1\n  servers:\n   - a:1:1 m\n  sentinel_masters:\n   - m:1\n": `conf: pool 's' has servers with same name 'm'`,
+		"s:\n  listen: 127.0.0.1:1\n  sentinels:\n   - 10.0.0.1:26379\n  servers:\n   - 10.0.0.5:6379:1\n":                                   `conf: pool 's' server '10.0.0.5:6379' has no name: with "sentinels:", a server's name is its Sentinel master name`,
+		"s:\n  listen: 127.0.0.1:1\n  sentinel_masters:\n   - m:1\n":                                                                         `conf: directive "sentinel_masters:" needs "sentinels:" in pool 's'`,
+		"s:\n  listen: 127.0.0.1:1\n  sentinels:\n   - x\n  sentinel_masters:\n   - m:1\n":                                                   `conf: directive "sentinels" has an invalid "hostname:port" format string`,
+		"s:\n  listen: 127.0.0.1:1\n  sentinels:\n   - h:1\n  sentinel_masters:\n   - m:0\n":                                                 `conf: directive "sentinel_masters" has a zero weight in "name:weight" format string`,
+		"s:\n  listen: 127.0.0.1:1\n  sentinels:\n   - h:1\n  servers:\n   - a:1:1 m\n  sentinel_masters:\n   - m:1\n":                       `conf: pool 's' has servers with same name 'm'`,
+		"s:\n  listen: 127.0.0.1:1\n  sentinel_password: p\n  servers:\n   - a:1:1\n":                                                        `conf: directive "sentinel_password:" needs "sentinels:" in pool 's'`,
+		"s:\n  listen: 127.0.0.1:1\n  sentinels:\n   - h:1\n  sentinel_username: u\n  sentinel_masters:\n   - m:1\n":                         `conf: directive "sentinel_username:" needs "sentinel_password:" in pool 's'`,
+		"s:\n  listen: 127.0.0.1:1\n  sentinels:\n   - h:1\n  sentinel_password: a\n  sentinel_password: b\n  sentinel_masters:\n   - m:1\n": `conf: directive "sentinel_password" is a duplicate`,
 	}
 	for text, want := range bad {
 		if _, err := Parse([]byte(text)); err == nil || err.Error() != want {
