@@ -550,6 +550,8 @@ func (s *Server) streamFromMaster(gen int, l *link.Link, timeout time.Duration) 
 	s.sendAckIfAsked(l)
 	cmds := make([][][]byte, 0, 64)
 	for {
+		// the last batch is applied: its arguments' memory is free again
+		l.ResetArena()
 		conn.SetReadDeadline(time.Now().Add(timeout))
 		argv, _, err := l.ReadCommand()
 		if err != nil {

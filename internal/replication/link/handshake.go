@@ -30,8 +30,9 @@ type Config struct {
 
 // Link is one replica-to-master connection.
 type Link struct {
-	conn net.Conn
-	r    *bufio.Reader
+	conn  net.Conn
+	r     *bufio.Reader
+	arena arena // the stream's arguments (stream.go)
 	// Warnings are the non-critical replies Redis logs and continues past
 	// (e.g. a master that does not understand REPLCONF capa).
 	Warnings []string
@@ -57,7 +58,7 @@ func (l *Link) warn(line string) {
 
 // New wraps a connection the caller dialed to the master.
 func New(conn net.Conn) *Link {
-	return &Link{conn: conn, r: bufio.NewReaderSize(conn, 64*1024)}
+	return &Link{conn: conn, r: bufio.NewReaderSize(conn, 64*1024), arena: arena{active: true}}
 }
 
 // Conn is the underlying connection (for deadlines and Close).

@@ -20,8 +20,15 @@ const maxBulkLen = 512 << 20
 // like any other command; answering GETACK is the caller's job. An empty
 // array ("*0") yields an empty argv whose bytes still count. After an error
 // the stream is unusable and n is not meaningful.
+//
+// The arguments live in the link's arena until ResetArena: a replica
+// applies a batch of commands and then resets, so a steady stream reuses
+// the same memory instead of allocating every argument (that garbage set
+// the pace of the replica's GC cycles, whose mark phases delayed the
+// stream by tens of ms). Commands never keep their argv (MULTI copies),
+// as with a client's read buffer.
 func (l *Link) ReadCommand() (argv [][]byte, n int64, err error) {
-	argv, n, err = readArray(l.r)
+	argv, n, err = l.arena.readArray(l.r)
 	if err != nil {
 		if _, ok := err.(*Error); !ok {
 			err = streamIOError(err)
@@ -30,7 +37,84 @@ func (l *Link) ReadCommand() (argv [][]byte, n int64, err error) {
 	return argv, n, err
 }
 
+// ResetArena makes the memory of every argv read so far reusable.
+func (l *Link) ResetArena() { l.arena.reset() }
+
+// arena hands out argument bytes and argv slices from reusable chunks; a
+// chunk is never grown in place, so earlier arguments stay valid until
+// reset.
+type arena struct {
+	bytes  [][]byte // chunks of arenaChunk bytes; bytes[cur] is filling
+	argvs  [][][]byte
+	cur    int
+	curV   int
+	usedB  int
+	usedV  int
+	active bool // false: plain allocation (readArray without a Link)
+}
+
+const (
+	arenaChunk = 64 << 10
+	argvChunk  = 1024
+)
+
+func (a *arena) reset() {
+	a.cur, a.curV, a.usedB, a.usedV = 0, 0, 0, 0
+	// a batch with a huge argument may have left many chunks: keep a few
+	if len(a.bytes) > 16 {
+		clear(a.bytes[16:])
+		a.bytes = a.bytes[:16]
+	}
+	if len(a.argvs) > 16 {
+		clear(a.argvs[16:])
+		a.argvs = a.argvs[:16]
+	}
+}
+
+// alloc returns n bytes valid until reset.
+func (a *arena) alloc(n int) []byte {
+	if !a.active || n > arenaChunk/4 {
+		return make([]byte, n)
+	}
+	if len(a.bytes) == 0 || a.usedB+n > arenaChunk {
+		if len(a.bytes) > 0 {
+			a.cur++
+		}
+		if a.cur == len(a.bytes) {
+			a.bytes = append(a.bytes, make([]byte, arenaChunk))
+		}
+		a.usedB = 0
+	}
+	b := a.bytes[a.cur][a.usedB : a.usedB+n : a.usedB+n]
+	a.usedB += n
+	return b
+}
+
+// argv returns an empty argv with room for n arguments.
+func (a *arena) argv(n int) [][]byte {
+	if !a.active || n > argvChunk/4 {
+		return make([][]byte, 0, n)
+	}
+	if len(a.argvs) == 0 || a.usedV+n > argvChunk {
+		if len(a.argvs) > 0 {
+			a.curV++
+		}
+		if a.curV == len(a.argvs) {
+			a.argvs = append(a.argvs, make([][]byte, argvChunk))
+		}
+		a.usedV = 0
+	}
+	v := a.argvs[a.curV][a.usedV : a.usedV : a.usedV+n]
+	a.usedV += n
+	return v
+}
+
 func readArray(r *bufio.Reader) ([][]byte, int64, error) {
+	var a arena
+	return a.readArray(r)
+}
+
+func (a *arena) readArray(r *bufio.Reader) ([][]byte, int64, error) {
 	line, err := readHeaderLine(r)
 	if err != nil {
 		return nil, 0, err
@@ -40,7 +124,7 @@ func readArray(r *bufio.Reader) ([][]byte, int64, error) {
 	if err != nil {
 		return nil, n, err
 	}
-	argv := make([][]byte, 0, min(count, 64)) // a corrupt count must not allocate
+	argv := a.argv(min(count, 64)) // a corrupt count must not allocate
 	for range count {
 		line, err := readHeaderLine(r)
 		if err != nil {
@@ -54,7 +138,7 @@ func readArray(r *bufio.Reader) ([][]byte, int64, error) {
 		if size > maxBulkLen {
 			return nil, n, protoError("invalid bulk length")
 		}
-		arg := make([]byte, size+2)
+		arg := a.alloc(int(size) + 2)
 		if _, err := io.ReadFull(r, arg); err != nil {
 			return nil, n, err
 		}
