@@ -25,9 +25,9 @@ type fakeSentinel struct {
 	masters map[string]answer
 	// replicas: per master, SENTINEL REPLICAS entries as flat field lists
 	replicas map[string][][]string
-	conns   map[net.Conn]bool // true: subscribed
-	down    bool              // refuse connections
-	queries int
+	conns    map[net.Conn]bool // true: subscribed
+	down     bool              // refuse connections
+	queries  int
 }
 
 func newFakeSentinel(t *testing.T) *fakeSentinel {
