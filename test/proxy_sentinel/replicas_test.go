@@ -1,7 +1,7 @@
 // read_from_replicas with real processes: one shard (a redis-server
-// master, two replicas, three sentinels) behind "redoubt proxy". Reads go
-// to the replicas and writes to the master (told apart by INFO
-// commandstats); a replica killed with kill -9 costs at most the reads in
+// master, two replicas, three sentinels) behind "redoubt proxy". Reads
+// (MGET fragments too) go to the replicas and writes (DEL fragments too)
+// to the master, told apart by INFO commandstats; a replica killed with kill -9 costs at most the reads in
 // flight at the kill, none after the sentinels mark it +sdown; a pool
 // without read_from_replicas never reads from a replica.
 package proxysentinel
@@ -117,15 +117,23 @@ func TestProxyReadsFromReplicas(t *testing.T) {
 		}
 		return nil
 	})
-	// writes still go to the master
+	// fragments: MGET's to a replica, DEL's to the master; writes to the master
 	resetStats(t, direct)
 	for _, c := range rr {
+		if err := c.MGet(context.Background(), "k", "nokey").Err(); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Del(context.Background(), "nokey", "nokey2").Err(); err != nil {
+			t.Fatal(err)
+		}
 		if err := c.Set(context.Background(), "k", "v2", 0).Err(); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if m := setCalls(t, direct[master.Addr]); m != 4 {
-		t.Fatalf("SET calls on the master: %d, want 4", m)
+	m := direct[master.Addr]
+	r0, r1 := direct[replicas[0].Addr], direct[replicas[1].Addr]
+	if got := [...]int{cmdCalls(t, m, "mget"), cmdCalls(t, r0, "mget") + cmdCalls(t, r1, "mget"), cmdCalls(t, m, "del"), cmdCalls(t, m, "set")}; got != [...]int{0, 4, 4, 4} {
+		t.Fatalf("MGET calls on the master %d, on the replicas %d; DEL and SET calls on the master %d, %d; want 0, 4, 4, 4", got[0], got[1], got[2], got[3])
 	}
 
 	// (d) without read_from_replicas, no GET reaches a replica
@@ -289,8 +297,6 @@ func resetStats(t *testing.T, cs map[string]*redis.Client) {
 }
 
 func getCalls(t *testing.T, c *redis.Client) int { return cmdCalls(t, c, "get") }
-
-func setCalls(t *testing.T, c *redis.Client) int { return cmdCalls(t, c, "set") }
 
 // cmdCalls reads calls= of cmdstat_<cmd> in INFO commandstats (0 when
 // the command was not called since the last reset).
