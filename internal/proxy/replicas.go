@@ -112,6 +112,9 @@ func (s *server) readTarget(cid uint32) *server {
 // replicaDown takes a replica whose connection failed out of reads for
 // server_retry_timeout; it is not a failure of the shard.
 func (r *server) replicaDown() {
+	if r.conns[0].closed.Load() {
+		return // removed from the set: its requests failed with errClosed
+	}
 	now := time.Now().UnixNano()
 	until := now + int64(r.pool.cfg.ServerRetryTimeout)
 	if r.downUntil.Swap(until) <= now {
