@@ -365,6 +365,9 @@ func (cl *client) handle(p *pool, b []byte, req *request) bool {
 				m.closeAfter = true
 				return true
 			}
+			if req.info.ro {
+				s = p.forRead(s, cl.id)
+			}
 			srvs = append(srvs, s)
 		}
 		a0 := req.args[0]
@@ -388,6 +391,9 @@ func (cl *client) handle(p *pool, b []byte, req *request) bool {
 		p.st.ForwardError.Add(1)
 		cl.local(m, errReply(nil, et))
 		return false
+	}
+	if req.info.ro {
+		s = p.forRead(s, cl.id)
 	}
 	m.raw = append(m.raw[:0], b...)
 	m.deadline = dl

@@ -119,6 +119,14 @@ func (p *pool) close() {
 			sc.closed.Store(true)
 		}
 		s.dropSessions(errClosed, false)
+		if rp := s.replicas.Load(); rp != nil {
+			for _, r := range *rp {
+				for _, sc := range r.conns {
+					sc.closed.Store(true)
+				}
+				r.dropSessions(errClosed, false)
+			}
+		}
 	}
 }
 
@@ -180,6 +188,10 @@ func (p *pool) route(key []byte) (*server, string) {
 // failure is twemproxy's server_failure: counts a failed connection of s
 // and ejects it once server_failure_limit is reached.
 func (p *pool) failure(s *server) {
+	if s.replicaOf != nil {
+		s.replicaDown()
+		return
+	}
 	if !p.cfg.AutoEjectHosts {
 		return
 	}

@@ -7,6 +7,8 @@ package proxy
 
 import (
 	"errors"
+
+	"github.com/redoubt/redoubt/internal/command"
 )
 
 // cmdClass is twemproxy's classification of a command by its arguments.
@@ -48,6 +50,7 @@ const (
 type cmdInfo struct {
 	class cmdClass
 	kind  cmdKind
+	ro    bool // read-only in Redis: may go to a replica
 }
 
 var commands = map[string]cmdInfo{}
@@ -98,6 +101,12 @@ func init() {
 	set("mset", kindMSet)
 	set("hello", kindSetup)
 	set("client", kindSetup)
+	for name, c := range commands {
+		rc := command.Lookup(name)
+		// a script may write whatever its flags say
+		c.ro = rc != nil && rc.Has("readonly") && c.class != clsArgEval
+		commands[name] = c
+	}
 }
 
 // errParse means the bytes are not a request twemproxy would accept; the

@@ -51,6 +51,13 @@ type server struct {
 	failFlag  atomic.Bool
 
 	st *proxystats.ServerStats
+
+	// read replicas (replicas.go): on a shard, its current set; on a
+	// replica, the shard it belongs to and until when it is out of reads
+	repMu     sync.Mutex
+	replicas  atomic.Pointer[[]*server]
+	replicaOf *server
+	downUntil atomic.Int64 // unix nanos
 }
 
 func (s *server) curAddr() string { return *s.addr.Load() }

@@ -31,8 +31,15 @@
 // sentinel_masters lists further shards by name alone; their address is
 // unknown until Sentinel answers. Placement hashes the names (twemproxy
 // already hashes a server's name when it has one), so a shard keeps its keys
-// when its master moves. read_from_replicas lets read-only commands go to a
-// replica of the shard. sentinel_masters and read_from_replicas need
+// when its master moves. read_from_replicas: true sends read-only commands
+// (those Redis flags readonly, MGET fragments included; never EVAL or
+// EVALSHA) to a replica of the shard that the sentinels list as up and
+// linked to its master, the same replica for all reads of one client
+// connection (so they stay in order), and to the master when there is none
+// or the replica's connection fails (for server_retry_timeout, without
+// counting toward auto-eject). Writes always go to the master. Replication
+// is asynchronous: a read from a replica may not yet see a write just
+// acknowledged, as with Redis replicas themselves. sentinel_masters and read_from_replicas need
 // sentinels. A file using these keys passes "redoubt proxy -t" but not
 // nutcracker's -t.
 package proxyconf

@@ -18,6 +18,19 @@
 // with the highest config-epoch, so a sentinel that has not yet heard of a
 // failover cannot point a shard back at the dead master.
 //
+// Replicas (WantReplicas; Follow asks for them for pools with
+// read_from_replicas): the same round trip also sends SENTINEL REPLICAS,
+// and a replica is usable when its flags hold none of s_down, o_down and
+// disconnected and its master-link-status is ok. Of the sentinels whose
+// master answer won, the list most of them gave is taken (on a tie the
+// shorter, so a replica one of them sees down is left out), and handed to
+// the Repointer when it changed, if it implements ReplicaSetter: on
+// Resolve, on every re-resolution and after a +switch-master (the old
+// replicas now follow the new master). The subscription then also takes
+// +sdown, -sdown, +slave and +slave-reconf-done, and such an event about a
+// replica of one of our masters triggers a re-resolution at once, so that
+// a dead replica leaves the list about when the sentinels see it down.
+//
 // A known limit of the epoch rule: a master that is removed from the
 // sentinels and monitored again starts over at config-epoch 0, which the
 // Watcher takes as older than what it knows; reloading the proxy (a new

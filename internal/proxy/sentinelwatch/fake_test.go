@@ -23,9 +23,11 @@ type fakeSentinel struct {
 
 	mu      sync.Mutex
 	masters map[string]answer
-	conns   map[net.Conn]bool // true: subscribed
-	down    bool              // refuse connections
-	queries int
+	// replicas: per master, SENTINEL REPLICAS entries as flat field lists
+	replicas map[string][][]string
+	conns    map[net.Conn]bool // true: subscribed
+	down     bool              // refuse connections
+	queries  int
 }
 
 func newFakeSentinel(t *testing.T) *fakeSentinel {
@@ -33,7 +35,7 @@ func newFakeSentinel(t *testing.T) *fakeSentinel {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fakeSentinel{t: t, ln: ln, masters: map[string]answer{}, conns: map[net.Conn]bool{}}
+	f := &fakeSentinel{t: t, ln: ln, masters: map[string]answer{}, replicas: map[string][][]string{}, conns: map[net.Conn]bool{}}
 	go f.accept()
 	t.Cleanup(func() { ln.Close(); f.drop() })
 	return f
@@ -77,10 +79,26 @@ func (f *fakeSentinel) subscribers() int {
 	return n
 }
 
-func (f *fakeSentinel) publish(payload string) {
+// setReplicas sets the replicas of a master: each is "ip:port flags
+// master-link-status".
+func (f *fakeSentinel) setReplicas(name string, reps ...string) {
+	var l [][]string
+	for _, r := range reps {
+		w := strings.Fields(r)
+		host, port, _ := net.SplitHostPort(w[0])
+		l = append(l, []string{"name", w[0], "ip", host, "port", port, "flags", w[1], "master-link-status", w[2]})
+	}
+	f.mu.Lock()
+	f.replicas[name] = l
+	f.mu.Unlock()
+}
+
+func (f *fakeSentinel) publish(payload string) { f.publishOn("+switch-master", payload) }
+
+func (f *fakeSentinel) publishOn(channel, payload string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	msg := fmt.Sprintf("*3\r\n$7\r\nmessage\r\n$14\r\n+switch-master\r\n$%d\r\n%s\r\n", len(payload), payload)
+	msg := fmt.Sprintf("*3\r\n$7\r\nmessage\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n", len(channel), channel, len(payload), payload)
 	for c, sub := range f.conns {
 		if sub {
 			c.Write([]byte(msg))
@@ -133,7 +151,9 @@ func (f *fakeSentinel) serve(nc net.Conn) {
 		switch cmd := strings.ToUpper(words[0]); {
 		case cmd == "SUBSCRIBE":
 			f.conns[nc] = true
-			out = "*3\r\n$9\r\nsubscribe\r\n$14\r\n+switch-master\r\n:1\r\n"
+			for i, ch := range words[1:] {
+				out += fmt.Sprintf("*3\r\n$9\r\nsubscribe\r\n$%d\r\n%s\r\n:%d\r\n", len(ch), ch, i+1)
+			}
 		case cmd == "PING":
 			out = "*2\r\n$4\r\npong\r\n$0\r\n\r\n"
 		case cmd == "SENTINEL" && len(words) == 3 && strings.EqualFold(words[1], "get-master-addr-by-name"):
@@ -152,6 +172,19 @@ func (f *fakeSentinel) serve(nc net.Conn) {
 			} else {
 				e := fmt.Sprint(a.epoch)
 				out = fmt.Sprintf("*4\r\n$4\r\nname\r\n$%d\r\n%s\r\n$12\r\nconfig-epoch\r\n$%d\r\n%s\r\n", len(words[2]), words[2], len(e), e)
+			}
+		case cmd == "SENTINEL" && len(words) == 3 && strings.EqualFold(words[1], "replicas"):
+			if _, ok := f.masters[words[2]]; !ok {
+				out = "-ERR No such master with that name\r\n"
+				break
+			}
+			l := f.replicas[words[2]]
+			out = fmt.Sprintf("*%d\r\n", len(l))
+			for _, fields := range l {
+				out += fmt.Sprintf("*%d\r\n", len(fields))
+				for _, v := range fields {
+					out += fmt.Sprintf("$%d\r\n%s\r\n", len(v), v)
+				}
 			}
 		default:
 			out = "-ERR unknown command\r\n"

@@ -17,7 +17,9 @@ import (
 // through r to what they answer, and keeps them there. Pools listing the
 // same sentinels share one Watcher (one subscription per sentinel). A shard
 // no sentinel can place yet is logged and placed by the periodic
-// re-resolution once one can. Call it after the proxy has started; stop
+// re-resolution once one can. For pools with read_from_replicas, the
+// shards' usable replicas are handed to r too when it is a ReplicaSetter.
+// Call it after the proxy has started; stop
 // ends the watching (before the proxy closes, or before a Reload calls
 // Follow again with the new pools).
 func Follow(ctx context.Context, pools []proxyconf.Pool, r Repointer, logf func(format string, args ...any)) (stop func()) {
@@ -27,6 +29,7 @@ func Follow(ctx context.Context, pools []proxyconf.Pool, r Repointer, logf func(
 	type group struct {
 		sentinels []string
 		shards    []Shard
+		replicas  []Shard // of pools with read_from_replicas
 	}
 	groups := map[string]*group{}
 	var order []string
@@ -45,12 +48,16 @@ func Follow(ctx context.Context, pools []proxyconf.Pool, r Repointer, logf func(
 		}
 		for _, s := range append(slices.Clone(p.Servers), p.SentinelMasters...) {
 			g.shards = append(g.shards, Shard{Pool: p.Name, Name: s.Name})
+			if p.ReadFromReplicas {
+				g.replicas = append(g.replicas, Shard{Pool: p.Name, Name: s.Name})
+			}
 		}
 	}
 	var watchers []*Watcher
 	for _, k := range order {
 		g := groups[k]
 		w := New(g.sentinels, g.shards, r, logf)
+		w.WantReplicas(g.replicas...)
 		got, err := w.Resolve(ctx)
 		if err != nil {
 			logf("sentinelwatch: %v; retrying every %v", err, w.interval)

@@ -21,6 +21,12 @@ type Repointer interface {
 	SetServerAddr(pool, server, addr string) error
 }
 
+// ReplicaSetter is optionally implemented by the Repointer: it receives
+// the usable replicas of a shard whose pool reads from replicas.
+type ReplicaSetter interface {
+	SetServerReplicas(pool, server string, addrs []string) error
+}
+
 // Shard is one server of a pool; Name is the Sentinel master name.
 type Shard struct{ Pool, Name string }
 
@@ -45,6 +51,11 @@ type Watcher struct {
 	known   map[string]answer
 	applied map[Shard]string
 	ignored map[string]answer // the stale answer last logged, per master
+
+	// replicas, for the names some shard of wantRep reads from
+	wantRep    map[Shard]bool
+	repNames   map[string]bool
+	appliedRep map[Shard]string // the list last set, joined
 
 	kick     chan struct{} // asks for a re-resolution of every shard
 	done     chan struct{}
@@ -85,6 +96,9 @@ func New(sentinels []string, shards []Shard, r Repointer, logf func(format strin
 		known:      map[string]answer{},
 		applied:    map[Shard]string{},
 		ignored:    map[string]answer{},
+		wantRep:    map[Shard]bool{},
+		repNames:   map[string]bool{},
+		appliedRep: map[Shard]string{},
 		kick:       make(chan struct{}, 1),
 		done:       make(chan struct{}),
 		conns:      map[*conn]struct{}{},
@@ -100,13 +114,24 @@ func New(sentinels []string, shards []Shard, r Repointer, logf func(format strin
 	return w
 }
 
+// WantReplicas makes the Watcher also follow the usable replicas of these
+// shards and hand them to the Repointer if it is a ReplicaSetter. Call it
+// before Resolve and Start.
+func (w *Watcher) WantReplicas(shards ...Shard) {
+	for _, s := range shards {
+		w.wantRep[s] = true
+		w.repNames[s.Name] = true
+	}
+}
+
 // Resolve asks every sentinel (all at once, so a dead one costs no more
 // than its timeout) for the master of every shard and returns the newest
 // answer per shard. The addresses are taken as what the proxy starts with:
 // the Watcher re-points a shard only when its master changes later. The
 // error names the masters no sentinel could tell; the map holds the rest.
 func (w *Watcher) Resolve(ctx context.Context) (map[Shard]string, error) {
-	best, errs := w.ask(ctx)
+	best, reps, errs := w.ask(ctx)
+	defer w.setReplicas(reps)
 	out := map[Shard]string{}
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -160,10 +185,13 @@ func (w *Watcher) Stop() {
 }
 
 // ask queries all sentinels for all names and keeps, per name, the answer
-// with the highest config-epoch (on a tie, the one most sentinels gave).
-func (w *Watcher) ask(ctx context.Context) (map[string]answer, []error) {
+// with the highest config-epoch (on a tie, the one most sentinels gave),
+// and for the names we want replicas of, the replica list chosen by
+// pickReplicas among the sentinels that gave that answer.
+func (w *Watcher) ask(ctx context.Context) (map[string]answer, map[string][]string, []error) {
 	type result struct {
 		answers map[string]answer
+		reps    map[string][]string
 		err     error
 	}
 	results := make([]result, len(w.sentinels))
@@ -172,8 +200,8 @@ func (w *Watcher) ask(ctx context.Context) (map[string]answer, []error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			a, err := w.query(ctx, s, w.names)
-			results[i] = result{a, err}
+			a, reps, err := w.query(ctx, s, w.names)
+			results[i] = result{a, reps, err}
 		}()
 	}
 	wg.Wait()
@@ -200,20 +228,58 @@ func (w *Watcher) ask(ctx context.Context) (map[string]answer, []error) {
 			}
 		}
 	}
-	return best, errs
+	reps := map[string][]string{}
+	for name, b := range best {
+		if !w.repNames[name] {
+			continue
+		}
+		var lists [][]string
+		for _, r := range results {
+			if l, ok := r.reps[name]; ok && r.err == nil && r.answers[name] == b {
+				lists = append(lists, l)
+			}
+		}
+		if len(lists) > 0 {
+			reps[name] = pickReplicas(lists)
+		}
+	}
+	return best, reps, errs
+}
+
+// pickReplicas chooses among the (sorted) replica lists of the sentinels
+// that agree on the master: the one most of them gave; on a tie the
+// shorter, so that a replica one sentinel already sees down is left out.
+func pickReplicas(lists [][]string) []string {
+	votes := map[string]int{}
+	byKey := map[string][]string{}
+	for _, l := range lists {
+		k := strings.Join(l, ",")
+		votes[k]++
+		byKey[k] = l
+	}
+	var best string
+	first := true
+	for k, n := range votes {
+		b := votes[best]
+		if first || n > b || (n == b && (len(byKey[k]) < len(byKey[best]) || (len(byKey[k]) == len(byKey[best]) && k < best))) {
+			best, first = k, false
+		}
+	}
+	return byKey[best]
 }
 
 // query asks one sentinel, in one round trip, for the address and the
-// config-epoch of each named master. A name the sentinel does not monitor
-// is left out of the result.
-func (w *Watcher) query(ctx context.Context, sentinel string, names []string) (map[string]answer, error) {
+// config-epoch of each named master, and the usable replicas of those we
+// want replicas of. A name the sentinel does not monitor is left out of
+// the result; so is a replica list the sentinel would not give.
+func (w *Watcher) query(ctx context.Context, sentinel string, names []string) (map[string]answer, map[string][]string, error) {
 	deadline := time.Now().Add(w.ioTimeout)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
 	c, err := dial(sentinel, time.Until(deadline))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer c.Close()
 	// the context may end before the deadline: closing the connection
@@ -224,19 +290,32 @@ func (w *Watcher) query(ctx context.Context, sentinel string, names []string) (m
 	for _, n := range names {
 		c.send("SENTINEL", "get-master-addr-by-name", n)
 		c.send("SENTINEL", "MASTER", n)
+		if w.repNames[n] {
+			c.send("SENTINEL", "REPLICAS", n)
+		}
 	}
 	if err := c.flush(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := map[string]answer{}
+	reps := map[string][]string{}
 	for _, n := range names {
 		addrReply, err := c.read()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		masterReply, err := c.read()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
+		}
+		if w.repNames[n] {
+			repReply, err := c.read()
+			if err != nil {
+				return nil, nil, err
+			}
+			if l, ok := usableReplicas(repReply); ok {
+				reps[n] = l
+			}
 		}
 		pair, ok := addrReply.([]any)
 		if !ok || len(pair) != 2 {
@@ -249,7 +328,42 @@ func (w *Watcher) query(ctx context.Context, sentinel string, names []string) (m
 		}
 		out[n] = answer{addr: net.JoinHostPort(host, port), epoch: configEpoch(masterReply)}
 	}
-	return out, nil
+	return out, reps, nil
+}
+
+// usableReplicas reads a SENTINEL REPLICAS reply (a list of flat field,
+// value lists) into the sorted addresses of the replicas that are neither
+// down nor disconnected and whose link to the master is up; false when
+// the reply is not such a list (an error: the master is unknown).
+func usableReplicas(reply any) ([]string, bool) {
+	list, ok := reply.([]any)
+	if !ok {
+		return nil, false
+	}
+	out := []string{}
+	for _, r := range list {
+		fields, _ := r.([]any)
+		f := map[string]string{}
+		for i := 0; i+1 < len(fields); i += 2 {
+			k, _ := fields[i].(string)
+			v, _ := fields[i+1].(string)
+			f[k] = v
+		}
+		if f["ip"] == "" || f["port"] == "" || f["master-link-status"] != "ok" {
+			continue
+		}
+		usable := true
+		for _, fl := range strings.Split(f["flags"], ",") {
+			if fl == "s_down" || fl == "o_down" || fl == "disconnected" {
+				usable = false
+			}
+		}
+		if usable {
+			out = append(out, net.JoinHostPort(f["ip"], f["port"]))
+		}
+	}
+	sort.Strings(out)
+	return out, true
 }
 
 // configEpoch finds config-epoch in a SENTINEL MASTER reply (a flat list
@@ -271,12 +385,12 @@ func configEpoch(reply any) int64 {
 // apply records a newer answer for a master and re-points the shards of
 // that name that are not already there. An answer older than the one
 // known (a lower config-epoch) is dropped.
-func (w *Watcher) apply(name string, a answer, why string) {
+func (w *Watcher) apply(name string, a answer, why string) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	select {
 	case <-w.done:
-		return
+		return false
 	default:
 	}
 	if old, ok := w.known[name]; ok && a.epoch < old.epoch {
@@ -285,7 +399,7 @@ func (w *Watcher) apply(name string, a answer, why string) {
 			w.ignored[name] = a
 			w.logf("sentinelwatch: %s: ignoring %s at epoch %d (%s), %s at epoch %d is newer", name, a.addr, a.epoch, why, old.addr, old.epoch)
 		}
-		return
+		return false
 	}
 	w.known[name] = a
 	for _, s := range w.byName[name] {
@@ -301,6 +415,7 @@ func (w *Watcher) apply(name string, a answer, why string) {
 		w.applied[s] = a.addr
 		w.logf("sentinelwatch: pool %s server %s: %s -> %s (epoch %d, %s)", s.Pool, s.Name, prev, a.addr, a.epoch, why)
 	}
+	return true
 }
 
 // safetyNet re-resolves every shard when asked (a subscription was
@@ -317,13 +432,14 @@ func (w *Watcher) safetyNet() {
 		case <-w.kick:
 		}
 		ctx, cancel := context.WithTimeout(w.ctx, 2*w.ioTimeout)
-		best, _ := w.ask(ctx)
+		best, reps, _ := w.ask(ctx)
 		cancel()
 		for _, name := range w.names {
 			if a, ok := best[name]; ok {
 				w.apply(name, a, "re-resolved")
 			}
 		}
+		w.setReplicas(reps)
 	}
 }
 
@@ -396,7 +512,20 @@ func (w *Watcher) subscribe(sentinel string) {
 	}
 }
 
-// openSubscription dials a sentinel and subscribes to +switch-master.
+// replicaChannels announce a replica going down, coming back or being
+// (re)attached; on them the replicas are re-resolved.
+var replicaChannels = []string{"+sdown", "-sdown", "+slave", "+slave-reconf-done"}
+
+// channels are what the subscription listens to.
+func (w *Watcher) channels() []string {
+	if len(w.repNames) == 0 {
+		return []string{"+switch-master"}
+	}
+	return append([]string{"+switch-master"}, replicaChannels...)
+}
+
+// openSubscription dials a sentinel and subscribes to +switch-master (and
+// the replica events when replicas are wanted).
 func (w *Watcher) openSubscription(sentinel string) (*conn, error) {
 	c, err := dial(sentinel, w.ioTimeout)
 	if err != nil {
@@ -407,18 +536,22 @@ func (w *Watcher) openSubscription(sentinel string) (*conn, error) {
 		return nil, errors.New("stopping")
 	}
 	c.nc.SetDeadline(time.Now().Add(w.ioTimeout))
-	c.send("SUBSCRIBE", "+switch-master")
-	if err := c.flush(); err != nil {
-		w.track(c, false)
-		c.Close()
-		return nil, err
-	}
-	reply, err := c.read()
-	if err == nil {
-		if e, ok := reply.(respError); ok {
-			err = e
-		} else if a, ok := reply.([]any); !ok || len(a) < 1 || a[0] != "subscribe" {
-			err = fmt.Errorf("unexpected SUBSCRIBE reply %v", reply)
+	chans := w.channels()
+	c.send(append([]string{"SUBSCRIBE"}, chans...)...)
+	err = c.flush()
+	// one confirmation per channel
+	for range chans {
+		if err != nil {
+			break
+		}
+		var reply any
+		reply, err = c.read()
+		if err == nil {
+			if e, ok := reply.(respError); ok {
+				err = e
+			} else if a, ok := reply.([]any); !ok || len(a) < 1 || a[0] != "subscribe" {
+				err = fmt.Errorf("unexpected SUBSCRIBE reply %v", reply)
+			}
 		}
 	}
 	if err != nil {
@@ -460,12 +593,27 @@ func (w *Watcher) readEvents(sentinel string, c *conn) error {
 			return err
 		}
 		msg, ok := reply.([]any)
-		if !ok || len(msg) != 3 || msg[0] != "message" || msg[1] != "+switch-master" {
+		if !ok || len(msg) != 3 || msg[0] != "message" {
 			continue // PING replies, confirmations
 		}
 		payload, _ := msg[2].(string)
-		w.onSwitch(sentinel, payload)
+		if msg[1] == "+switch-master" {
+			w.onSwitch(sentinel, payload)
+		} else if w.ourReplica(payload) {
+			w.requestResolve()
+		}
 	}
+}
+
+// ourReplica tells whether an instance event ("slave <name> <ip> <port> @
+// <master> <ip> <port>") is about a replica of a master whose replicas we
+// follow; events about masters and sentinels are not.
+func (w *Watcher) ourReplica(payload string) bool {
+	f := strings.Fields(payload)
+	if len(f) < 6 || f[0] != "slave" || f[4] != "@" {
+		return false
+	}
+	return w.repNames[f[5]]
 }
 
 // onSwitch handles "+switch-master <name> <oldip> <oldport> <newip>
@@ -484,7 +632,7 @@ func (w *Watcher) onSwitch(sentinel, payload string) {
 	announced := net.JoinHostPort(f[3], f[4])
 	ctx, cancel := context.WithTimeout(w.ctx, w.ioTimeout)
 	defer cancel()
-	got, err := w.query(ctx, sentinel, []string{name})
+	got, reps, err := w.query(ctx, sentinel, []string{name})
 	a, ok := got[name]
 	if err != nil || !ok {
 		// the announcer went away (or forgot the master) right after: ask
@@ -496,5 +644,45 @@ func (w *Watcher) onSwitch(sentinel, payload string) {
 	if a.addr != announced {
 		w.logf("sentinelwatch: %s: +switch-master to %s from %s, which now says %s", name, announced, sentinel, a.addr)
 	}
-	w.apply(name, a, "+switch-master from "+sentinel)
+	if w.apply(name, a, "+switch-master from "+sentinel) {
+		// the old replicas now replicate the new master; those not yet
+		// reconnected come back with their +slave-reconf-done
+		w.setReplicas(reps)
+	}
+}
+
+// setReplicas records the chosen replica lists and hands the changed ones
+// to the Repointer, for the shards that want them.
+func (w *Watcher) setReplicas(reps map[string][]string) {
+	rs, ok := w.r.(ReplicaSetter)
+	if !ok || len(reps) == 0 {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	select {
+	case <-w.done:
+		return
+	default:
+	}
+	for _, name := range w.names {
+		l, ok := reps[name]
+		if !ok {
+			continue
+		}
+		key := strings.Join(l, ",")
+		for _, s := range w.byName[name] {
+			prev, set := w.appliedRep[s]
+			if !w.wantRep[s] || (set && prev == key) {
+				continue
+			}
+			if err := rs.SetServerReplicas(s.Pool, s.Name, slices.Clone(l)); err != nil {
+				// left unapplied: the next re-resolution tries again
+				w.logf("sentinelwatch: pool %s server %s: setting replicas %v failed: %v", s.Pool, s.Name, l, err)
+				continue
+			}
+			w.appliedRep[s] = key
+			w.logf("sentinelwatch: pool %s server %s: replicas [%s]", s.Pool, s.Name, key)
+		}
+	}
 }
