@@ -14,8 +14,8 @@
 // # Sentinel-aware pools (redoubt's extension)
 //
 // twemproxy cannot follow a Redis failover: its servers are fixed addresses.
-// Three pool keys, which nutcracker itself rejects as unknown directives, make
-// a pool follow Redis Sentinel:
+// A few pool keys, which nutcracker itself rejects as unknown directives,
+// make a pool follow Redis Sentinel:
 //
 //	sentinels:            # "host:port" of the Sentinels to ask
 //	 - 10.0.0.1:26379
@@ -23,6 +23,8 @@
 //	sentinel_masters:     # shards by "name:weight", no address
 //	 - shard3:1
 //	read_from_replicas: false
+//	sentinel_username: proxy  # optional: AUTH to the sentinels (their
+//	sentinel_password: secret # requirepass, or an ACL user's password)
 //
 // When sentinels is set, every entry of servers must carry a name
 // ("10.0.0.5:6379:1 shard1"), and that name is the Sentinel master name of
@@ -39,7 +41,8 @@
 // or the replica's connection fails (for server_retry_timeout, without
 // counting toward auto-eject). Writes always go to the master. Replication
 // is asynchronous: a read from a replica may not yet see a write just
-// acknowledged, as with Redis replicas themselves. sentinel_masters and read_from_replicas need
-// sentinels. A file using these keys passes "redoubt proxy -t" but not
+// acknowledged, as with Redis replicas themselves. sentinel_masters,
+// read_from_replicas and sentinel_password need sentinels, and
+// sentinel_username needs sentinel_password. A file using these keys passes "redoubt proxy -t" but not
 // nutcracker's -t.
 package proxyconf

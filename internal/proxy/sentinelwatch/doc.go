@@ -42,5 +42,7 @@
 // Stop before closing the Repointer. SetServerAddr is called from the
 // watcher's goroutines, one call at a time; it should only re-point the
 // named server and return quickly. A failed call is retried by the next
-// re-resolution. Sentinels that require a password are not supported yet.
+// re-resolution. Sentinels that require a password get AUTH [user] pass
+// on every connection (SetAuth; Follow takes them from the pool's
+// sentinel_username and sentinel_password).
 package sentinelwatch

@@ -30,6 +30,8 @@ func Follow(ctx context.Context, pools []proxyconf.Pool, r Repointer, logf func(
 		sentinels []string
 		shards    []Shard
 		replicas  []Shard // of pools with read_from_replicas
+		user      string
+		pass      string
 	}
 	groups := map[string]*group{}
 	var order []string
@@ -37,12 +39,14 @@ func Follow(ctx context.Context, pools []proxyconf.Pool, r Repointer, logf func(
 		if len(p.Sentinels) == 0 {
 			continue
 		}
+		// pools sharing sentinels and credentials share a Watcher
 		key := slices.Clone(p.Sentinels)
 		slices.Sort(key)
-		k := strings.Join(key, ",")
+		key = append(key, p.SentinelUsername, p.SentinelPassword)
+		k := strings.Join(key, "\x00")
 		g := groups[k]
 		if g == nil {
-			g = &group{sentinels: p.Sentinels}
+			g = &group{sentinels: p.Sentinels, user: p.SentinelUsername, pass: p.SentinelPassword}
 			groups[k] = g
 			order = append(order, k)
 		}
@@ -57,6 +61,7 @@ func Follow(ctx context.Context, pools []proxyconf.Pool, r Repointer, logf func(
 	for _, k := range order {
 		g := groups[k]
 		w := New(g.sentinels, g.shards, r, logf)
+		w.SetAuth(g.user, g.pass)
 		w.WantReplicas(g.replicas...)
 		got, err := w.Resolve(ctx)
 		if err != nil {

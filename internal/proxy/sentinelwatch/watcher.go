@@ -32,12 +32,13 @@ type Shard struct{ Pool, Name string }
 
 // Watcher follows the sentinels for a set of shards.
 type Watcher struct {
-	sentinels []string
-	shards    []Shard
-	byName    map[string][]Shard
-	names     []string // the distinct master names, sorted
-	r         Repointer
-	logf      func(format string, args ...any)
+	sentinels  []string
+	user, pass string // AUTH on every connection (SetAuth)
+	shards     []Shard
+	byName     map[string][]Shard
+	names      []string // the distinct master names, sorted
+	r          Repointer
+	logf       func(format string, args ...any)
 
 	// Timings; tests shorten them.
 	interval    time.Duration // safety-net re-resolution period
@@ -112,6 +113,42 @@ func New(sentinels []string, shards []Shard, r Repointer, logf func(format strin
 	}
 	sort.Strings(w.names)
 	return w
+}
+
+// SetAuth makes every connection to the sentinels start with AUTH
+// [user] pass (sentinels with requirepass or ACL users). Call before
+// Resolve and Start.
+func (w *Watcher) SetAuth(user, pass string) { w.user, w.pass = user, pass }
+
+// dial connects to a sentinel and authenticates when a password is set;
+// the sentinel's refusal (WRONGPASS ...) is the error.
+func (w *Watcher) dial(sentinel string, timeout time.Duration) (*conn, error) {
+	c, err := dial(sentinel, timeout)
+	if err != nil || w.pass == "" {
+		return c, err
+	}
+	c.nc.SetDeadline(time.Now().Add(timeout))
+	if w.user != "" {
+		c.send("AUTH", w.user, w.pass)
+	} else {
+		c.send("AUTH", w.pass)
+	}
+	err = c.flush()
+	var reply any
+	if err == nil {
+		reply, err = c.read()
+	}
+	if err == nil {
+		if e, ok := reply.(respError); ok {
+			err = fmt.Errorf("AUTH: %w", e)
+		}
+	}
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	c.nc.SetDeadline(time.Time{})
+	return c, nil
 }
 
 // WantReplicas makes the Watcher also follow the usable replicas of these
@@ -277,7 +314,7 @@ func (w *Watcher) query(ctx context.Context, sentinel string, names []string) (m
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
-	c, err := dial(sentinel, time.Until(deadline))
+	c, err := w.dial(sentinel, time.Until(deadline))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -527,7 +564,7 @@ func (w *Watcher) channels() []string {
 // openSubscription dials a sentinel and subscribes to +switch-master (and
 // the replica events when replicas are wanted).
 func (w *Watcher) openSubscription(sentinel string) (*conn, error) {
-	c, err := dial(sentinel, w.ioTimeout)
+	c, err := w.dial(sentinel, w.ioTimeout)
 	if err != nil {
 		return nil, err
 	}
