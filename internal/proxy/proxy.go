@@ -125,16 +125,9 @@ func (px *Proxy) SetServerAddr(poolName, server, addr string) error {
 	if _, _, err := net.SplitHostPort(addr); err != nil {
 		return fmt.Errorf("proxy: bad address %q: %v", addr, err)
 	}
-	px.mu.Lock()
-	f := px.fronts[poolName]
-	px.mu.Unlock()
-	if f == nil {
-		return fmt.Errorf("proxy: no pool %q", poolName)
-	}
-	p := f.pool.Load()
-	s := p.serverByID(server)
-	if s == nil {
-		return fmt.Errorf("proxy: pool %q has no server %q", poolName, server)
+	p, s, err := px.shard(poolName, server)
+	if err != nil {
+		return err
 	}
 	if s.curAddr() == addr {
 		return nil
@@ -153,6 +146,23 @@ func (px *Proxy) SetServerAddr(poolName, server, addr string) error {
 	s.dropSessions(errRepointed, false)
 	logf(LogNotice, "pool %s server %s re-pointed to %s", poolName, server, addr)
 	return nil
+}
+
+// shard finds a pool's current configuration and one of its servers, by
+// the server's name or configured address.
+func (px *Proxy) shard(poolName, serverName string) (*pool, *server, error) {
+	px.mu.Lock()
+	f := px.fronts[poolName]
+	px.mu.Unlock()
+	if f == nil {
+		return nil, nil, fmt.Errorf("proxy: no pool %q", poolName)
+	}
+	p := f.pool.Load()
+	s := p.serverByID(serverName)
+	if s == nil {
+		return nil, nil, fmt.Errorf("proxy: pool %q has no server %q", poolName, serverName)
+	}
+	return p, s, nil
 }
 
 func (f *front) open(backlog int) error {

@@ -28,19 +28,12 @@ func (px *Proxy) SetServerReplicas(poolName, serverName string, addrs []string) 
 			return fmt.Errorf("proxy: bad address %q: %v", a, err)
 		}
 	}
-	px.mu.Lock()
-	f := px.fronts[poolName]
-	px.mu.Unlock()
-	if f == nil {
-		return fmt.Errorf("proxy: no pool %q", poolName)
+	p, s, err := px.shard(poolName, serverName)
+	if err != nil {
+		return err
 	}
-	p := f.pool.Load()
 	if !p.cfg.ReadFromReplicas {
 		return fmt.Errorf("proxy: pool %q does not read from replicas", poolName)
-	}
-	s := p.serverByID(serverName)
-	if s == nil {
-		return fmt.Errorf("proxy: pool %q has no server %q", poolName, serverName)
 	}
 	s.repMu.Lock()
 	defer s.repMu.Unlock()

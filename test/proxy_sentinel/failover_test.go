@@ -104,6 +104,15 @@ func (s *shard) waitDiscovery(t *testing.T) {
 // and returns a function giving the time of the first event naming the
 // shard (zero if none yet).
 func (s *shard) firstEvent(t *testing.T, channel string) func() time.Time {
+	return s.firstMatch(t, channel, func(payload string) bool {
+		return strings.HasPrefix(payload, s.name+" ") || strings.Contains(payload, " @ "+s.name+" ")
+	})
+}
+
+// firstMatch subscribes to channel on every sentinel of the shard and
+// returns a function giving the time of the first message that match
+// accepts (zero if none yet).
+func (s *shard) firstMatch(t *testing.T, channel string, match func(payload string) bool) func() time.Time {
 	var mu sync.Mutex
 	var first time.Time
 	for _, c := range s.sclients {
@@ -115,7 +124,7 @@ func (s *shard) firstEvent(t *testing.T, channel string) func() time.Time {
 		go func() {
 			for m := range ps.Channel() {
 				now := time.Now()
-				if strings.HasPrefix(m.Payload, s.name+" ") || strings.Contains(m.Payload, " @ "+s.name+" ") {
+				if match(m.Payload) {
 					mu.Lock()
 					if first.IsZero() {
 						first = now

@@ -147,7 +147,7 @@ func TestProxyReadsFromReplicas(t *testing.T) {
 
 	// (c) kill -9 of a replica while clients read
 	victim := replicas[1]
-	sdownAt := victimEvent(t, sh, "+sdown", victim.Addr)
+	sdownAt := sh.firstMatch(t, "+sdown", func(payload string) bool { return strings.HasPrefix(payload, "slave "+victim.Addr+" ") })
 	type read struct {
 		start time.Time
 		err   error
@@ -235,33 +235,6 @@ func linkedReplicas(c *redis.Client, name string) (int, error) {
 		}
 	}
 	return n, nil
-}
-
-// victimEvent returns the time of the first event on channel about the
-// instance at addr, from any of the shard's sentinels (zero if none yet).
-func victimEvent(t *testing.T, sh *shard, channel, addr string) func() time.Time {
-	var mu sync.Mutex
-	var first time.Time
-	for _, c := range sh.sclients {
-		ps := c.Subscribe(context.Background(), channel)
-		if _, err := ps.Receive(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { ps.Close() })
-		go func() {
-			for m := range ps.Channel() {
-				now := time.Now()
-				if strings.HasPrefix(m.Payload, "slave "+addr+" ") {
-					mu.Lock()
-					if first.IsZero() {
-						first = now
-					}
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-	return func() time.Time { mu.Lock(); defer mu.Unlock(); return first }
 }
 
 // readAll does n GETs from each client, concurrently.
