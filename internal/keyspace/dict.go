@@ -105,6 +105,10 @@ type Dict struct {
 	// snap is the snapshot walking this table (snapshot.go): while set,
 	// the table keeps its shape (no rehash steps, no resize)
 	snap *dictSnap
+	// held are keys whose value a snapshot is still encoding, in slices
+	// between which the lock is released: a write to one first has the
+	// encoding finished (snapshot.go, Hold)
+	held map[string]func()
 }
 
 // NewDict returns an empty dict.
@@ -459,8 +463,12 @@ func (d *Dict) Sample(dst []*Entry, count int) []*Entry {
 	return dst
 }
 
-// ForEach calls fn for every entry; fn must not add or delete keys.
+// ForEach calls fn for every entry; fn must not add or delete keys. No
+// rehash step moves entries meanwhile, so fn may let lookups run (a
+// snapshot encodes a big value in slices, readers served in between).
 func (d *Dict) ForEach(fn func(e *Entry) bool) {
+	d.pauseRehash++
+	defer func() { d.pauseRehash-- }()
 	for t := 0; t < 2; t++ {
 		for _, e := range d.ht[t].buckets {
 			for ; e != nil; e = e.next {

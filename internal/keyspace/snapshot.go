@@ -35,6 +35,8 @@ type Snapshot struct {
 	sink  SnapshotSink
 	parts []*dictSnap
 	cur   int
+	// emitting is the table whose key the sink is being handed (for Hold)
+	emitting *Dict
 	// PreservedEntries and PreservedBuckets count keys handed to the sink
 	// ahead of the walker because a write was about to change them.
 	PreservedEntries, PreservedBuckets int64
@@ -140,7 +142,9 @@ func (p *dictSnap) emitBucket(e *Entry) int64 {
 				exp = int64(x.Value.(expireAt))
 			}
 		}
+		p.s.emitting = p.dict
 		p.s.sink(p.db, e, exp)
+		p.s.emitting = nil
 		n++
 	}
 	p.s.Visited += n
@@ -181,16 +185,49 @@ func (p *dictSnap) complete() {
 	p.walk(&budget)
 }
 
+// Hold is for a sink that encodes the value of the key it is being
+// handed later, in slices between which the lock is released: until
+// release is called, a write about to change, add or remove that key
+// (in that table: FLUSHDB and SWAPDB move tables, not keys) first calls
+// finish, which must complete the encoding. Only valid inside the sink.
+func (s *Snapshot) Hold(key string, finish func()) (release func()) {
+	d := s.emitting
+	if d.held == nil {
+		d.held = map[string]func(){}
+	}
+	d.held[key] = finish
+	return func() {
+		delete(d.held, key)
+		if len(d.held) == 0 {
+			d.held = nil
+		}
+	}
+}
+
+// finishHeld completes the encoding of a held key before it changes.
+func (d *Dict) finishHeld(key string) {
+	if f, ok := d.held[key]; ok {
+		delete(d.held, key)
+		f()
+	}
+}
+
 // beforeWrite is called before a write changes, adds or removes key in
 // db: a snapshot that has not written the key's bucket writes it first.
 func (db *DB) beforeWrite(key []byte) {
 	if p := db.dict.snap; p != nil {
 		p.preserve(hashBytes(key))
 	}
+	if db.dict.held != nil {
+		db.dict.finishHeld(string(key))
+	}
 }
 
 func (db *DB) beforeWriteEntry(e *Entry) {
 	if p := db.dict.snap; p != nil {
 		p.preserve(hashString(e.Key))
+	}
+	if db.dict.held != nil {
+		db.dict.finishHeld(e.Key)
 	}
 }

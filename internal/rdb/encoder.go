@@ -36,6 +36,14 @@ func (e *Encoder) Take() []byte {
 	return b
 }
 
+// Account adds bytes the caller writes itself, after those taken so far,
+// to the checksum (a big value encoded apart, written as it is).
+func (e *Encoder) Account(b []byte) {
+	if e.Checksum {
+		e.crc = CRC64(e.crc, b)
+	}
+}
+
 // Aux appends an AUX field.
 func (e *Encoder) Aux(key, val string) { e.buf = AppendAux(e.buf, key, val, e.Compress) }
 

@@ -38,6 +38,26 @@ type SaveOptions struct {
 	// walk saving a million small hashes and sorted sets built a fresh
 	// listpack per value: garbage made under the executor lock)
 	Scratch *Scratch
+	// Yield, when set, is called every YieldEvery elements of a set, hash
+	// or sorted set being encoded (and while a list's elements are
+	// gathered), so that a snapshot can encode a big value in slices; the
+	// value must not change until the encoding returns. It receives what
+	// was appended so far and returns the buffer to go on with (the caller
+	// may keep the bytes and hand back an empty one).
+	Yield func(dst []byte) []byte
+}
+
+// YieldEvery is how many elements are encoded between Yield calls.
+const YieldEvery = 4096
+
+// tick counts one element and yields every YieldEvery.
+func (o *SaveOptions) tick(dst []byte, n *int) []byte {
+	if o.Yield != nil {
+		if *n++; *n%YieldEvery == 0 {
+			return o.Yield(dst)
+		}
+	}
+	return dst
 }
 
 // Scratch is working space AppendValue reuses; one per encoding goroutine.
@@ -108,8 +128,10 @@ func AppendValue(dst []byte, v keyspace.Value, o SaveOptions) []byte {
 			return AppendString(dst, appendIntsetWidth(nil, v), compress)
 		}
 		dst = AppendLen(dst, uint64(v.Len()))
+		n := 0
 		v.ForEach(func(m string) bool {
 			dst = AppendString(dst, []byte(m), compress)
+			dst = o.tick(dst, &n)
 			return true
 		})
 	case *types.Hash:
@@ -123,9 +145,11 @@ func AppendValue(dst []byte, v keyspace.Value, o SaveOptions) []byte {
 			return AppendString(dst, o.Scratch.bytes(w), compress)
 		}
 		dst = AppendLen(dst, uint64(v.Len()))
+		n := 0
 		v.ForEach(func(f, val []byte) bool {
 			dst = AppendString(dst, f, compress)
 			dst = AppendString(dst, val, compress)
+			dst = o.tick(dst, &n)
 			return true
 		})
 	case *types.ZSet:
@@ -142,9 +166,11 @@ func AppendValue(dst []byte, v keyspace.Value, o SaveOptions) []byte {
 		// greatest first, as Redis saves a skiplist (its loader then
 		// inserts each at the head)
 		dst = AppendLen(dst, uint64(v.Len()))
+		count := 0
 		for n := v.Last(); n != nil; n = n.Prev() {
 			dst = AppendString(dst, []byte(n.Member), compress)
 			dst = AppendBinaryDouble(dst, n.Score)
+			dst = o.tick(dst, &count)
 		}
 	case *types.Stream:
 		return appendStream(dst, v, o)

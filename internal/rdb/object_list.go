@@ -14,8 +14,10 @@ import (
 // are the same.)
 func appendList(dst []byte, l *types.List, o SaveOptions) []byte {
 	elems := make([][]byte, l.Len())
+	n := 0
 	for i := range elems {
 		elems[i] = l.At(i)
+		dst = o.tick(dst, &n)
 	}
 	// quicklistSetFill clamps to -5..FILL_MAX; a fill of 0 behaves as 1
 	fill := min(max(o.ListFill, -5), 1<<15-1)

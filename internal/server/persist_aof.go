@@ -665,7 +665,7 @@ func (s *Server) aofAbortRewrite() {
 	a := &s.aof
 	if j := a.job; j != nil {
 		j.rdb.aborted = true
-		j.rdb.snap.Abort()
+		j.rdb.abort()
 		a.job = nil
 		os.Remove(j.tempBase)
 		s.log.Info("Killing running AOF rewrite child")

@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"os"
 	"path/filepath"
 	"runtime/metrics"
@@ -64,6 +65,11 @@ type rdbJob struct {
 	keys    int64
 	total   int64
 	aborted bool // FLUSHALL or SHUTDOWN cancelled it
+	// walked: the snapshot has handed every key over; bigs: values still
+	// being encoded in slices, oldest first
+	walked bool
+	bigs   []*bigUnit
+	tail   [][]byte
 	// socket: a diskless full sync streamed to replicas, not a file
 	socket bool
 	// steps and maxHold: how many locked steps the walk took and the
@@ -193,21 +199,143 @@ func (s *Server) newRDBJobFor(aofBase bool) *rdbJob {
 		}
 		// the key's bytes, not a copy (a million keys, a million garbage
 		// slices otherwise): KeyHeader only reads them
-		enc.KeyHeader(unsafe.Slice(unsafe.StringData(e.Key), len(e.Key)), typ, m)
-		enc.SetBuffer(rdb.AppendValue(enc.Buffer(), e.Value, opts))
+		key := unsafe.Slice(unsafe.StringData(e.Key), len(e.Key))
 		j.keys++
+		if elems(e.Value) >= bigValueElems {
+			j.holdBig(dbID, key, typ, m, e.Value, opts)
+			return
+		}
+		enc.KeyHeader(key, typ, m)
+		enc.SetBuffer(rdb.AppendValue(enc.Buffer(), e.Value, opts))
 	})
 	return j
+}
+
+// bigValueElems is the size from which a value is encoded in slices of
+// rdb.YieldEvery elements, the lock released in between, instead of in
+// one locked step (a 1M-field hash held every client for ~300 ms).
+const bigValueElems = 4 * rdb.YieldEvery
+
+// elems is a value's element count (0 for strings).
+func elems(v keyspace.Value) int {
+	if l, ok := v.(interface{ Len() int }); ok {
+		return l.Len()
+	}
+	return 0
+}
+
+// bigUnit is a big value being encoded in slices: its key's record
+// (header and value) builds up in chunks, written to the file after the
+// step that completes it, outside the lock. The encoding runs as a
+// coroutine (iter.Pull) advanced only by whoever holds the executor lock:
+// the walker, a slice per turn, or a write to the key, which finishes it
+// first (keyspace.Snapshot.Hold), so the value never changes while half
+// encoded.
+type bigUnit struct {
+	db      int
+	chunks  [][]byte
+	next    func() (struct{}, bool)
+	stop    func()
+	done    bool
+	release func()
+}
+
+// holdBig queues the key's record for encoding in slices (in the sink).
+func (j *rdbJob) holdBig(db int, key []byte, typ byte, m rdb.KeyMeta, v keyspace.Value, opts rdb.SaveOptions) {
+	hdr := rdb.Encoder{Compress: opts.Compress}
+	hdr.KeyHeader(key, typ, m)
+	u := &bigUnit{db: db}
+	first := append(make([]byte, 0, 64<<10), hdr.Take()...)
+	opts.Scratch = &rdb.Scratch{} // the walk's own goes on meanwhile
+	u.next, u.stop = iter.Pull(func(yield func(struct{}) bool) {
+		opts.Yield = func(dst []byte) []byte {
+			u.chunks = append(u.chunks, dst)
+			yield(struct{}{})
+			return make([]byte, 0, 64<<10)
+		}
+		u.chunks = append(u.chunks, rdb.AppendValue(first, v, opts))
+	})
+	u.release = j.snap.Hold(string(key), u.finish)
+	j.bigs = append(j.bigs, u)
+}
+
+// advance encodes one slice; true once the value is complete.
+func (u *bigUnit) advance() bool {
+	if !u.done {
+		if _, ok := u.next(); !ok {
+			u.done = true
+		}
+	}
+	return u.done
+}
+
+// started reports whether a slice of the value has been encoded.
+func (u *bigUnit) started() bool { return len(u.chunks) > 0 || u.done }
+
+// finish encodes the rest at once.
+func (u *bigUnit) finish() {
+	for !u.advance() {
+	}
+}
+
+// abort drops the job's held values (their coroutines run to the end).
+func (j *rdbJob) abort() {
+	j.snap.Abort()
+	for _, u := range j.bigs {
+		u.release()
+		u.stop()
+	}
+	j.bigs, j.tail = nil, nil
+}
+
+// stepBig advances the oldest held value by a slice and reports whether
+// it is complete: then its chunks are the job's tail, to be written right
+// after this step's bytes (appendTail), behind a SELECTDB if needed.
+func (j *rdbJob) stepBig() bool {
+	u := j.bigs[0]
+	if !u.advance() {
+		return false
+	}
+	u.release()
+	enc := j.enc.(*rdb.Encoder)
+	if enc.DB() != u.db {
+		sz := j.sizes[u.db]
+		enc.SelectDB(u.db, sz[0], sz[1], !j.resized[u.db])
+		j.resized[u.db] = true
+	}
+	j.tail = u.chunks
+	j.bigs[0] = nil
+	j.bigs = j.bigs[1:]
+	return true
+}
+
+// appendTail appends a completed big value after a step's bytes, with the
+// lock released (the walker alone uses the tail and the checksum).
+func (j *rdbJob) appendTail(out []byte) []byte {
+	for _, c := range j.tail {
+		j.enc.(*rdb.Encoder).Account(c)
+		out = append(out, c...)
+	}
+	j.tail = nil
+	return out
 }
 
 // step advances the job by one bounded slice of the walk and returns the
 // encoded bytes (a copy) and whether the file is complete. Lock held.
 func (j *rdbJob) step(out []byte) ([]byte, bool) {
-	done := false
+	walked := j.walked
 	t0 := time.Now()
-	for !done && j.enc.Len() < snapshotStepBytes && time.Since(t0) < snapshotStepTime {
-		done = j.snap.Step(snapshotStepBuckets)
+	for (!walked || len(j.bigs) > 0) && j.enc.Len() < snapshotStepBytes && time.Since(t0) < snapshotStepTime {
+		if len(j.bigs) > 0 {
+			if j.stepBig() {
+				break // its tail goes out before anything else
+			}
+			continue
+		}
+		walked = j.snap.Step(snapshotStepBuckets)
 	}
+	j.walked = walked
+	done := walked && len(j.bigs) == 0 && j.tail == nil
 	if done {
 		j.enc.End()
 	}
@@ -222,7 +350,7 @@ func (s *Server) writeRDB(j *rdbJob, path string, lock, unlock func()) error {
 	f, err := os.Create(tmp)
 	if err != nil {
 		lock()
-		j.snap.Abort()
+		j.abort()
 		unlock()
 		return fmt.Errorf("Failed opening the temp RDB file %s (in server root dir %s) for saving: %v", filepath.Base(tmp), filepath.Dir(path), err)
 	}
@@ -241,7 +369,7 @@ func (s *Server) writeRDB(j *rdbJob, path string, lock, unlock func()) error {
 		buf, done = j.step(buf[:0])
 		encErr := j.encErr
 		if encErr != nil {
-			j.snap.Abort()
+			j.abort()
 		}
 		j.steps++
 		j.maxHold = max(j.maxHold, time.Since(t0))
@@ -251,6 +379,7 @@ func (s *Server) writeRDB(j *rdbJob, path string, lock, unlock func()) error {
 			os.Remove(tmp)
 			return encErr
 		}
+		buf = j.appendTail(buf)
 		if _, err = w.Write(buf); err != nil {
 			break
 		}
@@ -269,7 +398,7 @@ func (s *Server) writeRDB(j *rdbJob, path string, lock, unlock func()) error {
 	}
 	if err != nil {
 		lock()
-		j.snap.Abort()
+		j.abort()
 		unlock()
 		os.Remove(tmp)
 		return fmt.Errorf("Write error saving DB on disk: %v", err)
@@ -278,7 +407,7 @@ func (s *Server) writeRDB(j *rdbJob, path string, lock, unlock func()) error {
 	// rename(2) (and so Redis's log) as EISDIR
 	if err := syscall.Rename(tmp, path); err != nil {
 		lock()
-		j.snap.Abort()
+		j.abort()
 		unlock()
 		os.Remove(tmp)
 		return fmt.Errorf("Error moving temp DB file %s on the final destination %s (in server root dir %s): %s",
@@ -728,7 +857,7 @@ func (c *Client) isWriteCommand(sc *serverCommand) bool {
 func (s *Server) abortSave() {
 	if j := s.persist.job; j != nil && !j.aborted {
 		j.aborted = true
-		j.snap.Abort()
+		j.abort()
 		s.persist.job = nil // its goroutine drops the temp file on its own
 		// as Redis's killed child
 		if j.socket {

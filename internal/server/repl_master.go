@@ -663,6 +663,7 @@ func (s *Server) runSocketTransfer(j *rdbJob, links []*replicaLink) {
 			ok = false
 		}
 		s.mu.Unlock()
+		buf = j.appendTail(buf)
 		if done {
 			buf = append(buf, eof...)
 		}
@@ -692,7 +693,7 @@ func (s *Server) runSocketTransfer(j *rdbJob, links []*replicaLink) {
 	s.persist.job = nil
 	s.persist.lastBgsaveSec = int64(time.Since(j.start).Seconds())
 	if !ok {
-		j.snap.Abort()
+		j.abort()
 		if killed {
 			s.log.Warn("Background transfer terminated by signal 10")
 		} else {
