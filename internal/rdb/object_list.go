@@ -13,19 +13,31 @@ import (
 // head pushes or middle edits can have other node boundaries; its elements
 // are the same.)
 func appendList(dst []byte, l *types.List, o SaveOptions) []byte {
+	// a snapshot's Yield comes every YieldEvery elements of each pass:
+	// gathering, packing, appending
+	count := 0
+	tick := func(d []byte, k int) []byte {
+		if o.Yield == nil {
+			return d
+		}
+		if count += k; count >= YieldEvery {
+			count = 0
+			return o.Yield(d)
+		}
+		return d
+	}
 	elems := make([][]byte, l.Len())
-	n := 0
 	for i := range elems {
 		elems[i] = l.At(i)
-		dst = o.tick(dst, &n)
+		dst = tick(dst, 1)
 	}
 	// quicklistSetFill clamps to -5..FILL_MAX; a fill of 0 behaves as 1
 	fill := min(max(o.ListFill, -5), 1<<15-1)
 	if fill == 0 {
 		fill = 1
 	}
-	nodes := QuicklistNodes(elems, fill, DefaultPackedThreshold)
-	return AppendQuicklist2Depth(dst, nodes, o.ListCompressDepth, o.Compress)
+	nodes := quicklistNodes(elems, fill, DefaultPackedThreshold, func() { dst = tick(dst, 1) })
+	return appendQuicklist2Depth(dst, nodes, o.ListCompressDepth, o.Compress, tick)
 }
 
 // readList reads every list encoding Redis 7.0 loads: the linked list of

@@ -46,6 +46,11 @@ type QuicklistNode struct {
 // plain node. Pass DefaultListFill and DefaultPackedThreshold for Redis's
 // defaults.
 func QuicklistNodes(elems [][]byte, fill, threshold int) []QuicklistNode {
+	return quicklistNodes(elems, fill, threshold, nil)
+}
+
+// quicklistNodes is QuicklistNodes calling tick (when set) per element.
+func quicklistNodes(elems [][]byte, fill, threshold int, tick func()) []QuicklistNode {
 	var nodes []QuicklistNode
 	var w ListpackWriter
 	open := false // w holds the tail node
@@ -57,6 +62,9 @@ func QuicklistNodes(elems [][]byte, fill, threshold int) []QuicklistNode {
 		}
 	}
 	for _, e := range elems {
+		if tick != nil {
+			tick()
+		}
 		if len(e) >= threshold {
 			flush()
 			nodes = append(nodes, QuicklistNode{Container: QuicklistPlain, Data: e, Count: 1})
@@ -194,12 +202,22 @@ const (
 // compressed follows from building the list by tail pushes, where every
 // node gets its compression attempt when it leaves the tail window.
 func AppendQuicklist2Depth(dst []byte, nodes []QuicklistNode, depth int, compress bool) []byte {
-	if depth <= 0 {
-		return AppendQuicklist2(dst, nodes, compress)
-	}
+	return appendQuicklist2Depth(dst, nodes, depth, compress, nil)
+}
+
+// appendQuicklist2Depth is AppendQuicklist2Depth calling tick (when set)
+// after each node with its element count; tick may swap the buffer.
+func appendQuicklist2Depth(dst []byte, nodes []QuicklistNode, depth int, compress bool, tick func(dst []byte, elems int) []byte) []byte {
 	dst = AppendLen(dst, uint64(len(nodes)))
 	for i, n := range nodes {
+		if tick != nil && i > 0 {
+			dst = tick(dst, nodes[i-1].Count)
+		}
 		dst = AppendLen(dst, uint64(n.Container))
+		if depth <= 0 {
+			dst = AppendString(dst, n.Data, compress)
+			continue
+		}
 		if i >= depth && i < len(nodes)-depth && len(n.Data) >= quicklistMinCompressBytes {
 			c, ok := LZFCompressLimit(nil, n.Data, len(n.Data))
 			if ok && len(c)+quicklistMinCompressImprove < len(n.Data) {
