@@ -73,13 +73,16 @@ func (n *streamLP) sameFields(fv [][]byte) bool {
 // flagged deleted) into Redis's nodes as successive XADDs with the given
 // stream-node-max-entries and -bytes build them. Nodes left with no live
 // entry are dropped, as XDEL and XTRIM drop them.
-func streamNodes(s *types.Stream, maxEntries, maxBytes int) []*streamLP {
+func streamNodes(s *types.Stream, maxEntries, maxBytes int, tick func()) []*streamLP {
 	if maxBytes <= 0 || maxBytes > streamListpackMaxSize {
 		maxBytes = streamListpackMaxSize
 	}
 	var nodes []*streamLP
 	var cur *streamLP
 	s.ForEachStored(func(id types.StreamID, fv [][]byte, deleted bool) {
+		if tick != nil {
+			tick()
+		}
 		if cur != nil {
 			tot := 0
 			for _, x := range fv {
@@ -139,11 +142,21 @@ func appendRawID(dst []byte, id types.StreamID) []byte {
 }
 
 func appendStream(dst []byte, s *types.Stream, o SaveOptions) []byte {
-	nodes := streamNodes(s, o.StreamNodeMaxEntries, o.StreamNodeMaxBytes)
+	count := 0
+	tick := func(k int) {
+		if o.Yield != nil {
+			if count += k; count >= YieldEvery {
+				count = 0
+				dst = o.Yield(dst)
+			}
+		}
+	}
+	nodes := streamNodes(s, o.StreamNodeMaxEntries, o.StreamNodeMaxBytes, func() { tick(1) })
 	dst = AppendLen(dst, uint64(len(nodes)))
 	for _, n := range nodes {
 		dst = AppendString(dst, appendRawID(nil, n.master), o.Compress)
 		dst = AppendString(dst, n.listpack(), o.Compress)
+		tick(n.live + n.deleted)
 	}
 	first := s.FirstID
 	if s.Len() == 0 {
@@ -165,6 +178,7 @@ func appendStream(dst []byte, s *types.Stream, o SaveOptions) []byte {
 			dst = appendRawID(dst, id)
 			dst = AppendMillisecondTime(dst, n.DeliveryTime)
 			dst = AppendLen(dst, uint64(n.DeliveryCount))
+			tick(1)
 			return true
 		})
 		cs := g.Consumers()
@@ -175,6 +189,7 @@ func appendStream(dst []byte, s *types.Stream, o SaveOptions) []byte {
 			dst = AppendLen(dst, uint64(c.PEL.Len()))
 			c.PEL.Ascend(types.StreamID{}, func(id types.StreamID, _ *types.StreamNACK) bool {
 				dst = appendRawID(dst, id)
+				tick(1)
 				return true
 			})
 		}

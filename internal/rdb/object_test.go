@@ -275,7 +275,7 @@ func TestLoadLegacyEncodings(t *testing.T) {
 	// group read counters
 	s := testStream(50, false)
 	v1 := AppendLen(nil, 0)
-	nodes := streamNodes(s, 100, 4096)
+	nodes := streamNodes(s, 100, 4096, nil)
 	v1 = AppendLen(nil, uint64(len(nodes)))
 	for _, n := range nodes {
 		v1 = AppendString(v1, appendRawID(nil, n.master), false)

@@ -38,6 +38,13 @@ func TestBigValuesEncodedInSlices(t *testing.T) {
 			}
 		}
 	}
+	for i := 0; i < n; i++ {
+		do("XADD", "bx", strconv.Itoa(i+1)+"-1", "f", "v")
+	}
+	do("XGROUP", "CREATE", "bx", "g", "0")
+	if r := do("XREADGROUP", "GROUP", "g", "c", "COUNT", "5000", "STREAMS", "bx", ">"); r[0] != '*' {
+		t.Fatal(r)
+	}
 	do("SET", "small", "x")
 	do("SELECT", "2")
 	do("HSET", "other", "a", "1")
@@ -71,6 +78,8 @@ func TestBigValuesEncodedInSlices(t *testing.T) {
 	do("SADD", "bs", "new")
 	do("ZADD", "bz", "-1", "new")
 	do("RPUSH", "bl", "new")
+	do("XADD", "bx", "*", "f", "new")
+	do("XACK", "bx", "g", "1-1")
 	do("SELECT", "2")
 	do("DEL", "bh2")
 	do("SELECT", "0")
@@ -98,6 +107,12 @@ func TestBigValuesEncodedInSlices(t *testing.T) {
 		if got := do2(cmd...); got != want {
 			t.Errorf("%v = %q, want %q", cmd, got, want)
 		}
+	}
+	if got := do2("XLEN", "bx"); got != want {
+		t.Errorf("XLEN bx = %q, want %q", got, want)
+	}
+	if got := do2("XPENDING", "bx", "g"); got[:9] != "*4\r\n:5000" {
+		t.Errorf("XPENDING bx g = %q, want 5000 pending", got)
 	}
 	for _, cmd := range [][]string{{"HEXISTS", "bh", "new"}, {"SISMEMBER", "bs", "new"}} {
 		if got := do2(cmd...); got != ":0\r\n" {

@@ -211,15 +211,19 @@ func (s *Server) newRDBJobFor(aofBase bool) *rdbJob {
 	return j
 }
 
-// bigValueElems is the size from which a value is encoded in slices of
+// bigValueElems is the size from which a value (set, hash, sorted set,
+// list; a stream by its entries) is encoded in slices of
 // rdb.YieldEvery elements, the lock released in between, instead of in
 // one locked step (a 1M-field hash held every client for ~300 ms).
 const bigValueElems = 4 * rdb.YieldEvery
 
 // elems is a value's element count (0 for strings).
 func elems(v keyspace.Value) int {
-	if l, ok := v.(interface{ Len() int }); ok {
+	switch l := v.(type) {
+	case interface{ Len() int }:
 		return l.Len()
+	case interface{ Len() uint64 }: // streams
+		return int(min(l.Len(), 1<<62))
 	}
 	return 0
 }
