@@ -115,16 +115,10 @@ func (p *pool) start() {
 // close closes the backend connections; later requests fail.
 func (p *pool) close() {
 	for _, s := range p.servers {
-		for _, sc := range s.conns {
-			sc.closed.Store(true)
-		}
-		s.dropSessions(errClosed, false)
+		s.shut(errClosed)
 		if rp := s.replicas.Load(); rp != nil {
 			for _, r := range *rp {
-				for _, sc := range r.conns {
-					sc.closed.Store(true)
-				}
-				r.dropSessions(errClosed, false)
+				r.shut(errClosed)
 			}
 		}
 	}

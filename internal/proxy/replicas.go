@@ -57,10 +57,7 @@ func (px *Proxy) SetServerReplicas(poolName, serverName string, addrs []string) 
 		s.replicas.Store(&next)
 	}
 	for _, r := range old {
-		for _, sc := range r.conns {
-			sc.closed.Store(true)
-		}
-		r.dropSessions(errRepointed, false)
+		r.shut(errRepointed)
 	}
 	logf(LogNotice, "pool %s server %s reads from replicas [%s]", poolName, serverName, strings.Join(addrs, " "))
 	return nil

@@ -72,6 +72,15 @@ func (s *server) conn(cid uint32) *serverConn {
 	return s.conns[cid%uint32(len(s.conns))]
 }
 
+// shut closes s for good: later requests fail, those in flight fail with
+// err.
+func (s *server) shut(err error) {
+	for _, sc := range s.conns {
+		sc.closed.Store(true)
+	}
+	s.dropSessions(err, false)
+}
+
 // dropSessions closes the current sessions (SetServerAddr, pool close).
 func (s *server) dropSessions(err error, count bool) {
 	for _, sc := range s.conns {

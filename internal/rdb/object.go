@@ -50,12 +50,24 @@ type SaveOptions struct {
 // YieldEvery is how many elements are encoded between Yield calls.
 const YieldEvery = 4096
 
-// tick counts one element and yields every YieldEvery.
-func (o *SaveOptions) tick(dst []byte, n *int) []byte {
-	if o.Yield != nil {
-		if *n++; *n%YieldEvery == 0 {
-			return o.Yield(dst)
-		}
+// yielder counts the elements an encoding has done and calls the
+// options' Yield every YieldEvery of them (nothing without a Yield).
+type yielder struct {
+	yield func([]byte) []byte
+	n     int
+}
+
+func (o *SaveOptions) yielder() yielder { return yielder{yield: o.Yield} }
+
+// add counts k elements; dst is what was appended so far, and the buffer
+// to go on with is returned.
+func (y *yielder) add(dst []byte, k int) []byte {
+	if y.yield == nil {
+		return dst
+	}
+	if y.n += k; y.n >= YieldEvery {
+		y.n = 0
+		return y.yield(dst)
 	}
 	return dst
 }
@@ -128,10 +140,10 @@ func AppendValue(dst []byte, v keyspace.Value, o SaveOptions) []byte {
 			return AppendString(dst, appendIntsetWidth(nil, v), compress)
 		}
 		dst = AppendLen(dst, uint64(v.Len()))
-		n := 0
+		y := o.yielder()
 		v.ForEach(func(m string) bool {
 			dst = AppendString(dst, []byte(m), compress)
-			dst = o.tick(dst, &n)
+			dst = y.add(dst, 1)
 			return true
 		})
 	case *types.Hash:
@@ -145,11 +157,11 @@ func AppendValue(dst []byte, v keyspace.Value, o SaveOptions) []byte {
 			return AppendString(dst, o.Scratch.bytes(w), compress)
 		}
 		dst = AppendLen(dst, uint64(v.Len()))
-		n := 0
+		y := o.yielder()
 		v.ForEach(func(f, val []byte) bool {
 			dst = AppendString(dst, f, compress)
 			dst = AppendString(dst, val, compress)
-			dst = o.tick(dst, &n)
+			dst = y.add(dst, 1)
 			return true
 		})
 	case *types.ZSet:
@@ -166,11 +178,11 @@ func AppendValue(dst []byte, v keyspace.Value, o SaveOptions) []byte {
 		// greatest first, as Redis saves a skiplist (its loader then
 		// inserts each at the head)
 		dst = AppendLen(dst, uint64(v.Len()))
-		count := 0
+		y := o.yielder()
 		for n := v.Last(); n != nil; n = n.Prev() {
 			dst = AppendString(dst, []byte(n.Member), compress)
 			dst = AppendBinaryDouble(dst, n.Score)
-			dst = o.tick(dst, &count)
+			dst = y.add(dst, 1)
 		}
 	case *types.Stream:
 		return appendStream(dst, v, o)

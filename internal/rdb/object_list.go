@@ -15,29 +15,19 @@ import (
 func appendList(dst []byte, l *types.List, o SaveOptions) []byte {
 	// a snapshot's Yield comes every YieldEvery elements of each pass:
 	// gathering, packing, appending
-	count := 0
-	tick := func(d []byte, k int) []byte {
-		if o.Yield == nil {
-			return d
-		}
-		if count += k; count >= YieldEvery {
-			count = 0
-			return o.Yield(d)
-		}
-		return d
-	}
+	y := o.yielder()
 	elems := make([][]byte, l.Len())
 	for i := range elems {
 		elems[i] = l.At(i)
-		dst = tick(dst, 1)
+		dst = y.add(dst, 1)
 	}
 	// quicklistSetFill clamps to -5..FILL_MAX; a fill of 0 behaves as 1
 	fill := min(max(o.ListFill, -5), 1<<15-1)
 	if fill == 0 {
 		fill = 1
 	}
-	nodes := quicklistNodes(elems, fill, DefaultPackedThreshold, func() { dst = tick(dst, 1) })
-	return appendQuicklist2Depth(dst, nodes, o.ListCompressDepth, o.Compress, tick)
+	nodes := quicklistNodes(elems, fill, DefaultPackedThreshold, func() { dst = y.add(dst, 1) })
+	return appendQuicklist2Depth(dst, nodes, o.ListCompressDepth, o.Compress, y.add)
 }
 
 // readList reads every list encoding Redis 7.0 loads: the linked list of

@@ -142,15 +142,8 @@ func appendRawID(dst []byte, id types.StreamID) []byte {
 }
 
 func appendStream(dst []byte, s *types.Stream, o SaveOptions) []byte {
-	count := 0
-	tick := func(k int) {
-		if o.Yield != nil {
-			if count += k; count >= YieldEvery {
-				count = 0
-				dst = o.Yield(dst)
-			}
-		}
-	}
+	y := o.yielder()
+	tick := func(k int) { dst = y.add(dst, k) }
 	nodes := streamNodes(s, o.StreamNodeMaxEntries, o.StreamNodeMaxBytes, func() { tick(1) })
 	dst = AppendLen(dst, uint64(len(nodes)))
 	for _, n := range nodes {

@@ -273,9 +273,6 @@ func (u *bigUnit) advance() bool {
 	return u.done
 }
 
-// started reports whether a slice of the value has been encoded.
-func (u *bigUnit) started() bool { return len(u.chunks) > 0 || u.done }
-
 // finish encodes the rest at once.
 func (u *bigUnit) finish() {
 	for !u.advance() {

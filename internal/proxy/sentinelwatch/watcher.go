@@ -379,13 +379,7 @@ func usableReplicas(reply any) ([]string, bool) {
 	}
 	out := []string{}
 	for _, r := range list {
-		fields, _ := r.([]any)
-		f := map[string]string{}
-		for i := 0; i+1 < len(fields); i += 2 {
-			k, _ := fields[i].(string)
-			v, _ := fields[i+1].(string)
-			f[k] = v
-		}
+		f := fieldMap(r)
 		if f["ip"] == "" || f["port"] == "" || f["master-link-status"] != "ok" {
 			continue
 		}
@@ -406,17 +400,23 @@ func usableReplicas(reply any) ([]string, bool) {
 // configEpoch finds config-epoch in a SENTINEL MASTER reply (a flat list
 // of field, value); -1 if it is not there.
 func configEpoch(reply any) int64 {
-	fields, _ := reply.([]any)
-	for i := 0; i+1 < len(fields); i += 2 {
-		if f, _ := fields[i].(string); f == "config-epoch" {
-			if v, ok := fields[i+1].(string); ok {
-				if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-					return n
-				}
-			}
-		}
+	if n, err := strconv.ParseInt(fieldMap(reply)["config-epoch"], 10, 64); err == nil {
+		return n
 	}
 	return -1
+}
+
+// fieldMap reads a flat list of field, value (SENTINEL MASTER, one entry
+// of SENTINEL REPLICAS) into a map; anything else gives an empty map.
+func fieldMap(reply any) map[string]string {
+	fields, _ := reply.([]any)
+	f := map[string]string{}
+	for i := 0; i+1 < len(fields); i += 2 {
+		k, _ := fields[i].(string)
+		v, _ := fields[i+1].(string)
+		f[k] = v
+	}
+	return f
 }
 
 // apply records a newer answer for a master and re-points the shards of
