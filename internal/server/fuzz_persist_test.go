@@ -72,7 +72,9 @@ func FuzzLoadRDB(f *testing.F) {
 	j := s.newRDBJobFor(false) // the snapshot encoder BGSAVE uses
 	var file []byte
 	for done := false; !done; {
-		file, done = j.step(file)
+		var tail [][]byte
+		file, tail, done = j.step(file)
+		file = j.appendTail(file, tail)
 	}
 	s.mu.Unlock()
 	f.Add(file)

@@ -61,8 +61,9 @@ func TestBigValuesEncodedInSlices(t *testing.T) {
 	var file []byte
 	step := func() bool {
 		var done bool
-		file, done = j.step(file)
-		file = j.appendTail(file)
+		var tail [][]byte
+		file, tail, done = j.step(file)
+		file = j.appendTail(file, tail)
 		return done
 	}
 	// walk until a value is held half encoded, then write to every big

@@ -310,20 +310,23 @@ func (j *rdbJob) stepBig() bool {
 	return true
 }
 
-// appendTail appends a completed big value after a step's bytes, with the
-// lock released (the walker alone uses the tail and the checksum).
-func (j *rdbJob) appendTail(out []byte) []byte {
-	for _, c := range j.tail {
+// appendTail appends a completed big value (a step's tail) after the
+// step's bytes, with the lock released: the walker alone uses the
+// checksum, and the tail was taken from the job under the lock, where an
+// abort (FLUSHALL) may drop the job's own.
+func (j *rdbJob) appendTail(out []byte, tail [][]byte) []byte {
+	for _, c := range tail {
 		j.enc.(*rdb.Encoder).Account(c)
 		out = append(out, c...)
 	}
-	j.tail = nil
 	return out
 }
 
 // step advances the job by one bounded slice of the walk and returns the
-// encoded bytes (a copy) and whether the file is complete. Lock held.
-func (j *rdbJob) step(out []byte) ([]byte, bool) {
+// encoded bytes (a copy), the completed big value to append after them
+// outside the lock (appendTail), and whether the file is complete. Lock
+// held.
+func (j *rdbJob) step(out []byte) ([]byte, [][]byte, bool) {
 	walked := j.walked
 	t0 := time.Now()
 	for (!walked || len(j.bigs) > 0) && j.enc.Len() < snapshotStepBytes && time.Since(t0) < snapshotStepTime {
@@ -340,7 +343,9 @@ func (j *rdbJob) step(out []byte) ([]byte, bool) {
 	if done {
 		j.enc.End()
 	}
-	return append(out, j.enc.Take()...), done
+	tail := j.tail
+	j.tail = nil
+	return append(out, j.enc.Take()...), tail, done
 }
 
 // writeRDB writes a complete job to a temp file in dir and renames it to
@@ -361,13 +366,14 @@ func (s *Server) writeRDB(j *rdbJob, path string, lock, unlock func()) error {
 		lock()
 		t0 := time.Now()
 		var done bool
+		var tail [][]byte
 		if j.aborted {
 			unlock()
 			f.Close()
 			os.Remove(tmp)
 			return errSaveAborted
 		}
-		buf, done = j.step(buf[:0])
+		buf, tail, done = j.step(buf[:0])
 		encErr := j.encErr
 		if encErr != nil {
 			j.abort()
@@ -380,7 +386,7 @@ func (s *Server) writeRDB(j *rdbJob, path string, lock, unlock func()) error {
 			os.Remove(tmp)
 			return encErr
 		}
-		buf = j.appendTail(buf)
+		buf = j.appendTail(buf, tail)
 		if _, err = w.Write(buf); err != nil {
 			break
 		}

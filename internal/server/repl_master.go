@@ -648,6 +648,7 @@ func (s *Server) runSocketTransfer(j *rdbJob, links []*replicaLink) {
 	killed := !ok // stopped for want of replicas, as Redis kills its child
 	j.sched0 = readWalkMetrics()
 	var buf []byte
+	var tail [][]byte
 	for done := false; ok && !done; {
 		s.mu.Lock()
 		if j.aborted { // FLUSHALL, SHUTDOWN: the replicas start over
@@ -655,7 +656,7 @@ func (s *Server) runSocketTransfer(j *rdbJob, links []*replicaLink) {
 			return
 		}
 		t0 := time.Now()
-		buf, done = j.step(buf[:0])
+		buf, tail, done = j.step(buf[:0])
 		j.steps++
 		j.maxHold = max(j.maxHold, time.Since(t0))
 		if j.encErr != nil {
@@ -663,7 +664,7 @@ func (s *Server) runSocketTransfer(j *rdbJob, links []*replicaLink) {
 			ok = false
 		}
 		s.mu.Unlock()
-		buf = j.appendTail(buf)
+		buf = j.appendTail(buf, tail)
 		if done {
 			buf = append(buf, eof...)
 		}
