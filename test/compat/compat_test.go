@@ -163,15 +163,27 @@ func sameReply(mode string, a, b *testutil.Reply) bool {
 	return bytes.Equal(a.Raw, b.Raw)
 }
 
-func TestCompat(t *testing.T) {
-	files, _ := filepath.Glob("cases/*.txt")
+// suite is one differential run over case files: its peers (the real
+// server first) and how each peer's connections, commands and replies are
+// adapted.
+type suite struct {
+	peers []*peer
+	// open dials a fresh connection speaking proto; fresh is true at a
+	// file's start.
+	open func(t *testing.T, p *peer, proto int, fresh bool)
+	// args and reply adapt a command before peer i gets it and its reply
+	// before comparing (nil: unchanged).
+	args  func(i int, args []string) []string
+	reply func(i int, r *testutil.Reply) *testutil.Reply
+}
+
+// run runs every file matching pattern in RESP2 and RESP3 and returns the
+// number of commands compared.
+func (s *suite) run(t *testing.T, pattern string) int {
+	files, _ := filepath.Glob(pattern)
 	if len(files) == 0 {
-		t.Fatal("no case files")
+		t.Fatalf("no case files match %s", pattern)
 	}
-	args := []string{"--enable-debug-command", "yes"}
-	real := testutil.StartRedis(t, args...)
-	ours := testutil.StartRedoubt(t, args...)
-	peers := []*peer{{name: "redis", addr: real.Addr}, {name: "redoubt", addr: ours.Addr}}
 	total := 0
 	for _, f := range files {
 		lines, resp2only := parseFile(t, f)
@@ -182,11 +194,8 @@ func TestCompat(t *testing.T) {
 		for _, proto := range protos {
 			name := fmt.Sprintf("%s/resp%d", strings.TrimSuffix(filepath.Base(f), ".txt"), proto)
 			t.Run(name, func(t *testing.T) {
-				for _, p := range peers {
-					p.dial(t, proto)
-					if _, err := p.do([]string{"FLUSHALL"}); err != nil {
-						t.Fatalf("%s: %v", p.name, err)
-					}
+				for _, p := range s.peers {
+					s.open(t, p, proto, true)
 				}
 				for _, cl := range lines {
 					switch cl.mode {
@@ -195,36 +204,74 @@ func TestCompat(t *testing.T) {
 						time.Sleep(time.Duration(ms) * time.Millisecond)
 						continue
 					case "reconnect":
-						for _, p := range peers {
-							p.dial(t, proto)
+						for _, p := range s.peers {
+							s.open(t, p, proto, false)
 						}
 						continue
 					}
 					total++
-					a, errA := peers[0].do(cl.args)
-					b, errB := peers[1].do(cl.args)
-					if errA != nil {
-						t.Fatalf("%s:%d %s: redis: %v", f, cl.n, cl.text, errA)
-					}
-					if errB != nil {
-						t.Fatalf("%s:%d %s: redoubt: %v (redis said %q)", f, cl.n, cl.text, errB, a.Raw)
-					}
-					if !sameReply(cl.mode, a, b) {
-						t.Errorf("%s:%d %s\n  redis:   %q\n  redoubt: %q", f, cl.n, cl.text, a.Raw, b.Raw)
-					}
-					for k := 1; k < cl.replies; k++ {
-						a, errA = testutil.ReadReply(peers[0].rd)
-						b, errB = testutil.ReadReply(peers[1].rd)
-						if errA != nil || errB != nil {
-							t.Fatalf("%s:%d %s: reply %d: redis: %v, redoubt: %v", f, cl.n, cl.text, k+1, errA, errB)
-						}
-						if !bytes.Equal(a.Raw, b.Raw) {
-							t.Errorf("%s:%d %s (reply %d)\n  redis:   %q\n  redoubt: %q", f, cl.n, cl.text, k+1, a.Raw, b.Raw)
-						}
-					}
+					s.compare(t, f, cl)
 				}
 			})
 		}
 	}
-	t.Logf("compat: %d cases compared across %d files", total, len(files))
+	return total
+}
+
+// compare sends one case line to every peer and compares the replies
+// with the first peer's.
+func (s *suite) compare(t *testing.T, file string, cl caseLine) {
+	t.Helper()
+	got := make([]*testutil.Reply, len(s.peers))
+	for i, p := range s.peers {
+		args := cl.args
+		if s.args != nil {
+			args = s.args(i, args)
+		}
+		r, err := p.do(args)
+		if err != nil {
+			t.Fatalf("%s:%d %s: %s: %v", file, cl.n, cl.text, p.name, err)
+		}
+		if s.reply != nil {
+			r = s.reply(i, r)
+		}
+		got[i] = r
+		if i > 0 && !sameReply(cl.mode, got[0], r) {
+			t.Errorf("%s:%d %s\n  %s:   %q\n  %s: %q", file, cl.n, cl.text, s.peers[0].name, got[0].Raw, p.name, r.Raw)
+		}
+	}
+	for k := 1; k < cl.replies; k++ {
+		var first *testutil.Reply
+		for i, p := range s.peers {
+			r, err := testutil.ReadReply(p.rd)
+			if err != nil {
+				t.Fatalf("%s:%d %s: reply %d: %s: %v", file, cl.n, cl.text, k+1, p.name, err)
+			}
+			if i == 0 {
+				first = r
+			} else if !bytes.Equal(first.Raw, r.Raw) {
+				t.Errorf("%s:%d %s (reply %d)\n  %s:   %q\n  %s: %q", file, cl.n, cl.text, k+1, s.peers[0].name, first.Raw, p.name, r.Raw)
+			}
+		}
+	}
+}
+
+func TestCompat(t *testing.T) {
+	args := []string{"--enable-debug-command", "yes"}
+	real := testutil.StartRedis(t, args...)
+	ours := testutil.StartRedoubt(t, args...)
+	s := &suite{
+		peers: []*peer{{name: "redis", addr: real.Addr}, {name: "redoubt", addr: ours.Addr}},
+		open: func(t *testing.T, p *peer, proto int, fresh bool) {
+			p.dial(t, proto)
+			if !fresh {
+				return
+			}
+			// each file starts from an empty dataset
+			if _, err := p.do([]string{"FLUSHALL"}); err != nil {
+				t.Fatalf("%s: %v", p.name, err)
+			}
+		},
+	}
+	t.Logf("compat: %d cases compared", s.run(t, "cases/*.txt"))
 }

@@ -5,11 +5,9 @@ import (
 	"bytes"
 	"fmt"
 	"net"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/redoubt/redoubt/test/testutil"
 )
@@ -23,10 +21,6 @@ import (
 // ephemeral ports, so RESP lengths agree). No FLUSHALL: the files run in
 // order on the same sentinels.
 func TestCompatSentinel(t *testing.T) {
-	files, _ := filepath.Glob("sentinel_cases/*.txt")
-	if len(files) == 0 {
-		t.Fatal("no sentinel case files")
-	}
 	var peers []*peer
 	var masterPorts []string
 	for _, kind := range []string{"redis", "redoubt"} {
@@ -38,52 +32,23 @@ func TestCompatSentinel(t *testing.T) {
 	if len(masterPorts[0]) != len(masterPorts[1]) {
 		t.Skipf("master ports %s and %s differ in length", masterPorts[0], masterPorts[1])
 	}
-	total := 0
-	for _, f := range files {
-		lines, resp2only := parseFile(t, f)
-		protos := []int{2, 3}
-		if resp2only {
-			protos = protos[:1]
-		}
-		for _, proto := range protos {
-			name := fmt.Sprintf("%s/resp%d", strings.TrimSuffix(filepath.Base(f), ".txt"), proto)
-			t.Run(name, func(t *testing.T) {
-				for _, p := range peers {
-					p.dialSentinel(t, proto)
-				}
-				for _, cl := range lines {
-					switch cl.mode {
-					case "sleep":
-						ms, _ := strconv.Atoi(cl.args[0])
-						time.Sleep(time.Duration(ms) * time.Millisecond)
-						continue
-					case "reconnect":
-						for _, p := range peers {
-							p.dialSentinel(t, proto)
-						}
-						continue
-					}
-					total++
-					var got [2]*testutil.Reply
-					for i, p := range peers {
-						args := make([]string, len(cl.args))
-						for j, a := range cl.args {
-							args[j] = strings.ReplaceAll(a, "$MASTER_PORT", masterPorts[i])
-						}
-						r, err := p.do(args)
-						if err != nil {
-							t.Fatalf("%s:%d %s: %s: %v", f, cl.n, cl.text, p.name, err)
-						}
-						got[i] = maskPort(r, masterPorts[i])
-					}
-					if !sameReply(cl.mode, got[0], got[1]) {
-						t.Errorf("%s:%d %s\n  redis:   %q\n  redoubt: %q", f, cl.n, cl.text, got[0].Raw, got[1].Raw)
-					}
-				}
-			})
-		}
+	s := &suite{
+		peers: peers,
+		open: func(t *testing.T, p *peer, proto int, _ bool) {
+			p.dialSentinel(t, proto)
+		},
+		args: func(i int, args []string) []string {
+			out := make([]string, len(args))
+			for j, a := range args {
+				out[j] = strings.ReplaceAll(a, "$MASTER_PORT", masterPorts[i])
+			}
+			return out
+		},
+		reply: func(i int, r *testutil.Reply) *testutil.Reply {
+			return maskPort(r, masterPorts[i])
+		},
 	}
-	t.Logf("sentinel compat: %d cases compared across %d files", total, len(files))
+	t.Logf("sentinel compat: %d cases compared", s.run(t, "sentinel_cases/*.txt"))
 }
 
 // dialSentinel opens a fresh connection speaking proto (no SELECT: a
