@@ -530,7 +530,7 @@ func TestAOFCrashDuringRewrite(t *testing.T) {
 	p := testutil.StartRedoubtIn(t, dir, args...)
 	ctx := context.Background()
 	preload := 200000
-	if os.Getenv("REDOUBT_RACE") != "" {
+	if testutil.RaceBuilt() {
 		preload = 20000 // the race detector makes a rewrite some 50 times slower
 	}
 	c := redis.NewClient(&redis.Options{Addr: p.Addr})

@@ -45,7 +45,10 @@ func TestPipeMassInsertion(t *testing.T) {
 		t.Skip("mass insertion in -short mode")
 	}
 	p := testutil.StartRedoubt(t)
-	const n = 1000000
+	n := 1000000
+	if testutil.RaceBuilt() {
+		n = 100000
+	}
 	var buf bytes.Buffer
 	buf.Grow(n * 48)
 	for i := 0; i < n; i++ {

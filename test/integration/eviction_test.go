@@ -6,7 +6,6 @@ package integration
 
 import (
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -299,7 +298,7 @@ func TestEvictionNoEvictionRefusesWrites(t *testing.T) {
 // that finds no key in a sparse table must look again, as Redis does).
 func TestEvictionFloodOfSmallKeys(t *testing.T) {
 	limit, keys := 16<<20, 300000
-	if os.Getenv("REDOUBT_RACE") != "" {
+	if testutil.RaceBuilt() {
 		// a -race server is ~10x slower; a smaller flood still races
 		// eviction against the writers
 		limit, keys = 4<<20, 75000

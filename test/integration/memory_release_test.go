@@ -5,7 +5,6 @@ package integration
 
 import (
 	"context"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -33,7 +32,7 @@ func rssBytes(t *testing.T, rdb *redis.Client) int64 {
 }
 
 func TestIdleServerReturnsFreedMemory(t *testing.T) {
-	if os.Getenv("REDOUBT_RACE") != "" {
+	if testutil.RaceBuilt() {
 		// the race detector's shadow memory is never returned to the OS
 		t.Skip("RSS is not meaningful for a server built with -race")
 	}

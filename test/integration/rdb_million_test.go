@@ -28,7 +28,7 @@ func TestRDBMillionKeysIntoRedis(t *testing.T) {
 		t.Skip("1M keys in -short mode")
 	}
 	n := 1000000
-	if os.Getenv("REDOUBT_RACE") != "" {
+	if testutil.RaceBuilt() {
 		n = 100000 // the race-built server is ~10x slower
 	}
 	ctx := context.Background()

@@ -8,7 +8,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand"
-	"os"
 	"regexp"
 	"slices"
 	"sort"
@@ -19,6 +18,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/redoubt/redoubt/test/testutil"
 )
 
 // mixedWriteDBs are the databases mixedWrites writes to, one client each.
@@ -30,7 +30,7 @@ var mixedWriteDBs = []int{0, 1, 5, 9}
 // hours away or in the past, so a comparison never races one.
 func mixedWrites(t *testing.T, addr string, n int, seed int64) {
 	t.Helper()
-	if os.Getenv("REDOUBT_RACE") != "" {
+	if testutil.RaceBuilt() {
 		n /= 5 // the race detector makes the servers some 5-10 times slower
 	}
 	var wg sync.WaitGroup

@@ -44,7 +44,7 @@ func RedoubtBinary(t testing.TB) string {
 		}
 		binPath = filepath.Join(dir, "redoubt")
 		args := []string{"build", "-o", binPath}
-		if os.Getenv("REDOUBT_RACE") != "" {
+		if RaceBuilt() {
 			// servers started by the tests run under the race detector
 			args = append(args, "-race")
 		}
@@ -300,3 +300,8 @@ func waitPing(addr string, exited chan struct{}, timeout time.Duration) error {
 	}
 	return fmt.Errorf("no PING reply within %v", timeout)
 }
+
+// RaceBuilt reports whether the servers the tests start are built with
+// the race detector (REDOUBT_RACE set), which makes them 5-10 times slower:
+// tests that exist for volume rather than interleavings scale down then.
+func RaceBuilt() bool { return os.Getenv("REDOUBT_RACE") != "" }
