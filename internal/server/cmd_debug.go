@@ -1,7 +1,7 @@
 // cmd_debug.go holds DEBUG, the developer command tests rely on: SLEEP
 // (block the executor), OBJECT (a key's low-level description),
-// SET-ACTIVE-EXPIRE, PROTOCOL (one reply of each RESP type), LOG and
-// ERROR. It only runs when enable-debug-command allows it (see
+// SET-ACTIVE-EXPIRE, PROTOCOL (one reply of each RESP type), LOG,
+// ERROR and DIGEST / DIGEST-VALUE. It only runs when enable-debug-command allows it (see
 // protectedDenial in cmd_server.go).
 package server
 
@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redoubt/redoubt/internal/digest"
 	"github.com/redoubt/redoubt/internal/keyspace"
 	"github.com/redoubt/redoubt/internal/types"
 )
@@ -49,6 +50,20 @@ func cmdDebug(c *Client, args [][]byte) {
 		debugLoadAOF(c)
 	case sub == "protocol" && n == 3:
 		debugProtocol(c, strings.ToLower(string(args[2])))
+	case sub == "digest" && n == 2:
+		d := digest.Dataset(c.srv.ks.DBs)
+		c.w.Simple(d.Hex())
+	case sub == "digest-value":
+		// logically expired keys too, as Redis (a debug command looks
+		// at the dict, not through expiry)
+		c.w.ArrayLen(n - 2)
+		for _, key := range args[2:] {
+			var d digest.Sum
+			if e := c.db.Peek(key); e != nil {
+				digest.Value(&d, e.Value, c.db.ExpireOf(e) != 0)
+			}
+			c.w.Simple(d.Hex())
+		}
 	default:
 		replySubcommandSyntaxError(c, args)
 	}
@@ -175,6 +190,10 @@ func debugProtocol(c *Client, name string) {
 
 func debugHelp(c *Client, args [][]byte) {
 	replyHelpLines(c, args, []string{
+		"DIGEST",
+		"    Reply with a hex digest of the whole dataset (Redis's algorithm).",
+		"DIGEST-VALUE <key> [<key> ...]",
+		"    Reply with a hex digest of each key's value.",
 		"ERROR <string>",
 		"    Reply with <string> as an error.",
 		"LOG <message>",
