@@ -94,6 +94,7 @@ type Client struct {
 	replListenPort  int
 	replAnnouncedIP string // REPLCONF ip-address
 	replCapaEOF     bool   // REPLCONF capa eof: takes a diskless payload
+	replReq         rdbReq // REPLCONF rdb-filter-only: parts of the RDB left out
 	repl            *replicaLink
 	// waitTarget and waitWant are a blocked WAIT's offset and count
 	// (cmd_repl.go).

@@ -152,8 +152,21 @@ type snapshotEncoder interface {
 // aux fields, function libraries) already encoded.
 func (s *Server) newRDBJob() *rdbJob { return s.newRDBJobFor(false) }
 
+// rdbReq is what a replica asked to leave out of its RDB (REPLCONF
+// rdb-filter-only, as redis-cli --functions-rdb sends).
+type rdbReq uint8
+
+const (
+	rdbExcludeData rdbReq = 1 << iota
+	rdbExcludeFunctions
+)
+
 // newRDBJobFor is newRDBJob; aofBase marks the file as an AOF's base.
-func (s *Server) newRDBJobFor(aofBase bool) *rdbJob {
+func (s *Server) newRDBJobFor(aofBase bool) *rdbJob { return s.newRDBJobFiltered(aofBase, 0) }
+
+// newRDBJobFiltered is newRDBJobFor leaving out what req says: without
+// the data the keyspace is not walked at all.
+func (s *Server) newRDBJobFiltered(aofBase bool, req rdbReq) *rdbJob {
 	j := &rdbJob{start: time.Now(), resized: map[int]bool{}, sizes: map[int][2]uint64{}}
 	enc := rdb.NewEncoder(s.cfg.RDBCompression, s.cfg.RDBChecksum)
 	j.enc = enc
@@ -165,7 +178,7 @@ func (s *Server) newRDBJobFor(aofBase bool) *rdbJob {
 	enc.Aux("repl-id", s.repl.ids.Replid)
 	enc.Aux("repl-offset", strconv.FormatInt(s.repl.offset(), 10))
 	enc.Aux("aof-base", strconv.Itoa(b2i(aofBase)))
-	if s.scripts != nil && s.scripts.functions != nil {
+	if s.scripts != nil && s.scripts.functions != nil && req&rdbExcludeFunctions == 0 {
 		for _, l := range s.scripts.functions.Libraries() {
 			enc.Function(l.Code)
 		}
@@ -208,6 +221,10 @@ func (s *Server) newRDBJobFor(aofBase bool) *rdbJob {
 		enc.KeyHeader(key, typ, m)
 		enc.SetBuffer(rdb.AppendValue(enc.Buffer(), e.Value, opts))
 	})
+	if req&rdbExcludeData != 0 {
+		j.snap.Abort() // nothing to walk: the file is its head alone
+		j.walked = true
+	}
 	return j
 }
 

@@ -110,6 +110,7 @@ type replicaLink struct {
 	announcedIP string // REPLCONF ip-address
 	psync       bool   // PSYNC (answered +FULLRESYNC) rather than SYNC
 	capaEOF     bool   // REPLCONF capa eof: takes a diskless payload
+	req         rdbReq // the parts of the RDB it does not want
 	state       replState
 	askedAt     time.Time // when it asked for a full sync
 	// initialOffset is the offset its +FULLRESYNC named (a replica
@@ -144,7 +145,7 @@ type replicaLink struct {
 }
 
 func newReplicaLink(c *Client, psync bool, st replState) *replicaLink {
-	l := &replicaLink{c: c, listenPort: c.replListenPort, announcedIP: c.replAnnouncedIP, psync: psync, capaEOF: c.replCapaEOF, state: st, askedAt: time.Now()}
+	l := &replicaLink{c: c, listenPort: c.replListenPort, announcedIP: c.replAnnouncedIP, psync: psync, capaEOF: c.replCapaEOF, req: c.replReq, state: st, askedAt: time.Now()}
 	l.cond.L = &l.mu
 	return l
 }
@@ -386,16 +387,20 @@ func cmdReplconf(c *Client, args [][]byte) {
 				return
 			}
 		case "rdb-filter-only":
+			// what is listed is kept, everything else left out (so an
+			// empty list leaves only the aux fields), as Redis
 			filters, ok := resp.SplitArgs([]byte(val))
 			if !ok {
 				c.addError("ERR Missing rdb-filter-only values")
 				return
 			}
+			c.replReq |= rdbExcludeData | rdbExcludeFunctions
 			for _, f := range filters {
 				if !strings.EqualFold(string(f), "functions") {
 					c.addError("ERR Unsupported rdb-filter-only option: " + string(f))
 					return
 				}
+				c.replReq &^= rdbExcludeFunctions
 			}
 		case "capa": // psync2 is what redoubt speaks anyway
 			if strings.EqualFold(val, "eof") {
@@ -437,6 +442,11 @@ func syncRefused(c *Client) bool {
 	}
 	if c.flags&flagMulti != 0 {
 		c.addError("ERR Replica can't send SYNC/PSYNC inside MULTI")
+		return true
+	}
+	// a filtered RDB only ever goes to a socket, never over dump.rdb
+	if c.replReq != 0 && !c.replCapaEOF {
+		c.addError("ERR Filtered replica requires EOF capability")
 		return true
 	}
 	if c.srv.repl.failover.state != noFailover {
@@ -536,7 +546,7 @@ func (s *Server) startFullSync(c *Client, psync bool) {
 				break
 			}
 		}
-		if other != nil && (l.capaEOF || !other.capaEOF) {
+		if other != nil && (l.capaEOF || !other.capaEOF) && l.req == other.req {
 			other.mu.Lock()
 			copied := append([]byte(nil), other.pending...)
 			other.mu.Unlock()
@@ -571,8 +581,16 @@ func (s *Server) startPendingSync() {
 	waiting := 0
 	var maxIdle time.Duration
 	now := time.Now()
+	first := true
+	var req rdbReq
 	for _, l := range s.repl.replicas {
 		if l.state == replWaitBgsaveStart {
+			// the first one's filter decides; others wait for a later one
+			if first {
+				req, first = l.req, false
+			} else if l.req != req {
+				continue
+			}
 			waiting++
 			maxIdle = max(maxIdle, now.Sub(l.askedAt))
 		}
@@ -585,19 +603,27 @@ func (s *Server) startPendingSync() {
 	}
 }
 
-// startBgsaveForReplication starts one snapshot for every replica waiting
-// for one: streamed to all their sockets at once (diskless, when they all
-// take an EOF-marked payload), or saved to dbfilename as a BGSAVE and the
-// file then sent to each. Lock held, no snapshot running.
+// startBgsaveForReplication starts one snapshot for the replicas waiting
+// for one that want the same parts of it (the first one's filter): streamed
+// to all their sockets at once (diskless, when they all take an EOF-marked
+// payload; always for a filtered one), or saved to dbfilename as a BGSAVE
+// and the file then sent to each. Lock held, no snapshot running.
 func (s *Server) startBgsaveForReplication() {
 	var waiting []*replicaLink
-	socket := s.cfg.ReplDisklessSync
+	var req rdbReq
+	eof := true
 	for _, l := range s.repl.replicas {
 		if l.state == replWaitBgsaveStart {
+			if len(waiting) == 0 {
+				req = l.req
+			} else if l.req != req {
+				continue
+			}
 			waiting = append(waiting, l)
-			socket = socket && l.capaEOF
+			eof = eof && l.capaEOF
 		}
 	}
+	socket := (s.cfg.ReplDisklessSync || req != 0) && eof
 	target := "disk"
 	if socket {
 		target = "replicas sockets"
@@ -610,7 +636,7 @@ func (s *Server) startBgsaveForReplication() {
 		}
 		return
 	}
-	j := s.newRDBJob()
+	j := s.newRDBJobFiltered(false, req)
 	j.socket = true
 	s.persist.job = j
 	s.log.Info("Background RDB transfer started")
