@@ -361,6 +361,27 @@ func (db *DB) SwapWith(o *DB) {
 	db.expiresCursor, o.expiresCursor = o.expiresCursor, db.expiresCursor
 }
 
+// Detach moves every database's contents out into databases off the
+// keyspace, leaving it empty; Reattach puts them back. A replica loading
+// its master's payload with repl-diskless-load swapdb keeps its old data
+// set this way, to restore it if the payload does not load.
+func (ks *Keyspace) Detach() []*DB {
+	out := make([]*DB, len(ks.DBs))
+	for i, db := range ks.DBs {
+		out[i] = newDB(i, ks)
+		db.SwapWith(out[i])
+	}
+	return out
+}
+
+// Reattach drops what the databases hold and puts detached contents back.
+func (ks *Keyspace) Reattach(saved []*DB) {
+	for i, db := range ks.DBs {
+		db.Flush()
+		db.SwapWith(saved[i])
+	}
+}
+
 // Random returns a random live key, or nil when the database is empty.
 // Expired keys met on the way are reclaimed, as RANDOMKEY does.
 func (db *DB) Random() *Entry {

@@ -27,9 +27,11 @@ import (
 	"time"
 
 	"github.com/redoubt/redoubt/internal/aof"
+	"github.com/redoubt/redoubt/internal/keyspace"
 	"github.com/redoubt/redoubt/internal/replication"
 	"github.com/redoubt/redoubt/internal/replication/link"
 	"github.com/redoubt/redoubt/internal/resp"
+	"github.com/redoubt/redoubt/internal/script"
 )
 
 func init() {
@@ -453,16 +455,29 @@ func (s *Server) fullSyncFromMaster(gen int, l *link.Link, res link.PsyncResult,
 	if !s.current(gen) {
 		return false
 	}
-	s.log.Info("MASTER <-> REPLICA sync: Flushing old data")
 	aofWasOn := s.aof.state != aofOff
 	if aofWasOn {
 		s.stopAppendOnly()
 	}
 	s.abortSave()
-	// the replicas' history is gone with the data set
-	s.disconnectReplicas()
 	s.ks.SignalFlushed(nil)
-	s.flushAllDBs()
+	// the payload's libraries replace ours (a library of the same name
+	// would refuse to load over the old one)
+	var oldFunctions *script.Engine
+	if s.scripts != nil {
+		oldFunctions, s.scripts.functions = s.scripts.functions, nil
+	}
+	// swapdb keeps the old data set aside until the payload loaded, as
+	// Redis's temp DB; the other modes drop it first
+	var stash []*keyspace.DB
+	if s.cfg.ReplDisklessLoad == "swapdb" {
+		stash = s.ks.Detach()
+	} else {
+		// the replicas' history is gone with the data set
+		s.disconnectReplicas()
+		s.log.Info("MASTER <-> REPLICA sync: Flushing old data")
+		s.flushAllDBs()
+	}
 	s.log.Info("MASTER <-> REPLICA sync: Loading DB in memory")
 	gc := debug.SetGCPercent(-1) // as at start-up: nearly all of it stays live
 	s.replica.loaded.streamDB = 0
@@ -470,8 +485,21 @@ func (s *Server) fullSyncFromMaster(gen int, l *link.Link, res link.PsyncResult,
 	debug.SetGCPercent(gc)
 	if err != nil {
 		s.log.Warn(fmt.Sprintf("Failed trying to load the MASTER synchronization DB from socket: %v", err))
-		s.flushAllDBs()
+		if stash != nil {
+			s.ks.Reattach(stash)
+			if s.scripts != nil {
+				s.scripts.functions = oldFunctions
+			}
+			s.log.Info("MASTER <-> REPLICA sync: Discarding temporary DB in background")
+		} else {
+			s.flushAllDBs()
+		}
 		return false
+	}
+	if stash != nil {
+		s.disconnectReplicas()
+		s.log.Info("MASTER <-> REPLICA sync: Swapping active DB with loaded DB")
+		s.log.Info("MASTER <-> REPLICA sync: Discarding old DB in background")
 	}
 	s.repl.ids = replication.IDs{Replid: res.ReplID}
 	s.repl.ids.ClearID2()
