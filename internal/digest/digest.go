@@ -13,10 +13,10 @@ import (
 	"crypto/sha1"
 	"encoding/binary"
 	"fmt"
-	"math"
 	"strconv"
 
 	"github.com/redoubt/redoubt/internal/keyspace"
+	"github.com/redoubt/redoubt/internal/resp"
 	"github.com/redoubt/redoubt/internal/types"
 )
 
@@ -82,7 +82,7 @@ func Value(d *Sum, v keyspace.Value, volatile bool) {
 		for n := v.First(); n != nil; n = n.Next() {
 			var e Sum
 			e.mix([]byte(n.Member))
-			buf = appendScore(buf[:0], n.Score)
+			buf = resp.AppendDouble(buf[:0], n.Score) // "%.17g", as Redis
 			e.mix(buf)
 			d.xorSum(&e)
 		}
@@ -115,18 +115,6 @@ func Value(d *Sum, v keyspace.Value, volatile bool) {
 	if volatile {
 		d.xor([]byte("!!expire!!"))
 	}
-}
-
-// appendScore formats a score as C's "%.17g" (Go's differs only for
-// infinities).
-func appendScore(dst []byte, f float64) []byte {
-	switch {
-	case math.IsInf(f, 1):
-		return append(dst, "inf"...)
-	case math.IsInf(f, -1):
-		return append(dst, "-inf"...)
-	}
-	return strconv.AppendFloat(dst, f, 'g', 17, 64)
 }
 
 // Dataset is computeDatasetDigest: every key of every non-empty database,
