@@ -80,7 +80,10 @@ type replicaState struct {
 	// repl_down_since); zero while it was never up
 	downSince time.Time
 	// transfer progress, written by the link goroutine without the lock
-	transferRead   atomic.Int64
+	transferRead atomic.Int64
+	// transferSize is the payload's announced size: -1 until its header
+	// came, 0 for an EOF-delimited one (Redis's repl_transfer_size)
+	transferSize   atomic.Int64
 	transferLastIO atomic.Int64 // unix seconds
 	wmu            sync.Mutex   // serialises writes to conn (ACKs)
 	// replicaRole mirrors isReplica for the log lines, which are written
@@ -406,8 +409,12 @@ type transferWriter struct {
 	timeout time.Duration
 }
 
+// SetPayloadSize and PayloadRead follow the transfer for INFO
+// (link.PayloadProgress).
+func (w *transferWriter) SetPayloadSize(n int64) { w.r.transferSize.Store(n) }
+func (w *transferWriter) PayloadRead(n int)      { w.r.transferRead.Add(int64(n)) }
+
 func (w *transferWriter) Write(p []byte) (int, error) {
-	w.r.transferRead.Add(int64(len(p)))
 	now := time.Now()
 	w.r.transferLastIO.Store(now.Unix())
 	w.conn.SetReadDeadline(now.Add(w.timeout))
@@ -426,6 +433,7 @@ func (s *Server) fullSyncFromMaster(gen int, l *link.Link, res link.PsyncResult,
 	}
 	r.state = replTransfer
 	r.transferRead.Store(0)
+	r.transferSize.Store(-1)
 	r.transferLastIO.Store(time.Now().Unix())
 	toDisk := s.cfg.ReplDisklessLoad == "disabled"
 	path := s.rdbPath()
@@ -776,13 +784,18 @@ func (s *Server) infoReplicaFields(b *strings.Builder) {
 		"slave_repl_offset", off,
 	)
 	if r.state == replTransfer {
-		// the payload's size is not known while it comes in (as for an
-		// EOF-delimited one in Redis): total -1, nothing left, 0%
+		// Redis's arithmetic as is: an EOF-delimited payload has size 0,
+		// so its "left" comes out negative
+		size, read := r.transferSize.Load(), r.transferRead.Load()
+		perc := 0.0
+		if size != 0 {
+			perc = float64(read) / float64(size) * 100
+		}
 		infoLines(b,
-			"master_sync_total_bytes", -1,
-			"master_sync_read_bytes", r.transferRead.Load(),
-			"master_sync_left_bytes", 0,
-			"master_sync_perc", "0.00",
+			"master_sync_total_bytes", size,
+			"master_sync_read_bytes", read,
+			"master_sync_left_bytes", size-read,
+			"master_sync_perc", strconv.FormatFloat(perc, 'f', 2, 64),
 			"master_sync_last_io_seconds_ago", time.Now().Unix()-r.transferLastIO.Load(),
 		)
 	}

@@ -16,6 +16,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -69,39 +70,55 @@ func must(t *testing.T, err error) {
 // payload went out.
 func fakeMaster(t *testing.T, payload []byte) (int, <-chan struct{}) {
 	t.Helper()
+	sent := make(chan struct{})
+	var once sync.Once
+	port := fakeMasterWith(t, func(conn net.Conn) {
+		fmt.Fprintf(conn, "+FULLRESYNC %s 0\r\n$%d\r\n", strings.Repeat("ab", 20), len(payload))
+		conn.Write(payload)
+		once.Do(func() { close(sent) }) // the replica retries after a failed load
+		time.Sleep(200 * time.Millisecond)
+	})
+	return port, sent
+}
+
+// fakeMasterWith answers the handshake of every replica that connects
+// and calls psync with the connection when it sends PSYNC or SYNC; the
+// connection closes when psync returns.
+func fakeMasterWith(t *testing.T, psync func(net.Conn)) int {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
-	sent := make(chan struct{})
 	go func() {
-		conn, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer conn.Close()
-		rd := bufio.NewReader(conn)
 		for {
-			args, err := readArgs(rd)
+			conn, err := ln.Accept()
 			if err != nil {
 				return
 			}
-			switch strings.ToUpper(args[0]) {
-			case "PSYNC", "SYNC":
-				fmt.Fprintf(conn, "+FULLRESYNC %s 0\r\n$%d\r\n", strings.Repeat("ab", 20), len(payload))
-				conn.Write(payload)
-				close(sent)
-				time.Sleep(200 * time.Millisecond)
-				return
-			case "PING":
-				io.WriteString(conn, "+PONG\r\n")
-			default:
-				io.WriteString(conn, "+OK\r\n")
-			}
+			go func() {
+				defer conn.Close()
+				rd := bufio.NewReader(conn)
+				for {
+					args, err := readArgs(rd)
+					if err != nil {
+						return
+					}
+					switch strings.ToUpper(args[0]) {
+					case "PSYNC", "SYNC":
+						psync(conn)
+						return
+					case "PING":
+						io.WriteString(conn, "+PONG\r\n")
+					default:
+						io.WriteString(conn, "+OK\r\n")
+					}
+				}
+			}()
 		}
 	}()
-	return ln.Addr().(*net.TCPAddr).Port, sent
+	return ln.Addr().(*net.TCPAddr).Port
 }
 
 // readArgs reads one RESP array of bulk strings.
@@ -169,6 +186,51 @@ func TestSwapdbKeepsDataOnBadPayload(t *testing.T) {
 				}
 			} else if n != 0 {
 				t.Errorf("after a bad payload with %s: DBSIZE %d, want 0 as Redis", mode, n)
+			}
+		})
+	}
+}
+
+// TestSyncProgressFields: while a payload comes in, INFO replication's
+// master_sync_* fields on a redoubt replica read as on a redis-server
+// replica fed the same bytes by the same (stalling) master: a
+// length-prefixed payload's size, bytes read and left, the percentage;
+// an EOF-delimited one's size 0 and Redis's negative "left".
+func TestSyncProgressFields(t *testing.T) {
+	part := append([]byte("REDIS0010"), make([]byte, 991)...)
+	for _, c := range []struct{ name, header string }{
+		{"length-prefixed", "$4000\r\n"},
+		{"eof-delimited", "$EOF:" + strings.Repeat("0123456789", 4) + "\r\n"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			release := make(chan struct{})
+			defer close(release)
+			port := fakeMasterWith(t, func(conn net.Conn) {
+				fmt.Fprintf(conn, "+FULLRESYNC %s 0\r\n%s", strings.Repeat("ab", 20), c.header)
+				conn.Write(part)
+				<-release
+			})
+			fields := func(kind string) string {
+				p := testutil.StartKind(t, kind, "--replicaof", "127.0.0.1", strconv.Itoa(port))
+				pc := newClient(t, p.Addr)
+				var got string
+				testutil.WaitFor(t, kind+" replica reading the payload", 10*time.Second, func() error {
+					info := pc.Info(context.Background(), "replication").Val()
+					if infoValue(info, "master_sync_read_bytes") != strconv.Itoa(len(part)) {
+						return errors.New("read bytes: " + infoValue(info, "master_sync_read_bytes"))
+					}
+					var b strings.Builder
+					for _, f := range []string{"master_sync_in_progress", "master_sync_total_bytes", "master_sync_read_bytes", "master_sync_left_bytes", "master_sync_perc"} {
+						fmt.Fprintf(&b, "%s:%s\n", f, infoValue(info, f))
+					}
+					got = b.String()
+					return nil
+				})
+				return got
+			}
+			want, got := fields("redis"), fields("redoubt")
+			if got != want {
+				t.Errorf("redoubt replica:\n%s\nredis-server replica:\n%s", got, want)
 			}
 		})
 	}

@@ -21,7 +21,17 @@ type PayloadInfo struct {
 	Diskless bool  // framed by an EOF mark rather than a length
 }
 
-// ReadPayload copies the RDB payload to dst and returns its size. Newlines
+// PayloadProgress is what a ReadPayload destination may implement to
+// follow the transfer as Redis's INFO does: the announced size (0 for an
+// EOF-delimited payload) and the bytes taken off the socket so far (mark
+// included, whatever is held back from dst meanwhile).
+type PayloadProgress interface {
+	SetPayloadSize(n int64)
+	PayloadRead(n int)
+}
+
+// ReadPayload copies the RDB payload to dst and returns its size (dst may
+// implement PayloadProgress). Newlines
 // the master sends as keepalives while it prepares the RDB are skipped.
 // After a diskless payload the caller must send REPLCONF ACK before the
 // master starts the command stream.
@@ -43,6 +53,7 @@ func (l *Link) ReadPayload(dst io.Writer) (PayloadInfo, error) {
 	case header[0] != '$':
 		return PayloadInfo{}, newError(ErrProtocol, "Bad protocol from MASTER, the first byte is not '$' (we received '"+header+"'), are you sure the host and port are right?")
 	case strings.HasPrefix(header, "$EOF:") && len(header) >= 5+eofMarkLen:
+		progress(dst).SetPayloadSize(0) // Redis's repl_transfer_size then
 		n, err := l.copyUntilMark(dst, []byte(header[5:5+eofMarkLen]))
 		return PayloadInfo{Size: n, Diskless: true}, err
 	}
@@ -50,11 +61,38 @@ func (l *Link) ReadPayload(dst io.Writer) (PayloadInfo, error) {
 	if err != nil || size < 0 {
 		return PayloadInfo{}, newError(ErrProtocol, "Bad protocol from MASTER, invalid bulk length '"+header+"'")
 	}
-	n, err := io.CopyN(dst, l.r, size)
+	p := progress(dst)
+	p.SetPayloadSize(size)
+	n, err := io.CopyN(countingWriter{dst, p}, l.r, size)
 	if err != nil {
 		return PayloadInfo{Size: n}, syncIOError(err)
 	}
 	return PayloadInfo{Size: n}, nil
+}
+
+// progress is dst's PayloadProgress, or one that ignores the calls.
+func progress(dst io.Writer) PayloadProgress {
+	if p, ok := dst.(PayloadProgress); ok {
+		return p
+	}
+	return noProgress{}
+}
+
+type noProgress struct{}
+
+func (noProgress) SetPayloadSize(int64) {}
+func (noProgress) PayloadRead(int)      {}
+
+// countingWriter reports each write as bytes read (a length-prefixed
+// payload goes to dst as it comes).
+type countingWriter struct {
+	io.Writer
+	p PayloadProgress
+}
+
+func (w countingWriter) Write(b []byte) (int, error) {
+	w.p.PayloadRead(len(b))
+	return w.Writer.Write(b)
 }
 
 // syncIOError is Redis's text for a failure while the payload streams in.
@@ -67,6 +105,7 @@ func syncIOError(err error) *Error {
 // It consumes exactly through the mark, so whatever follows stays buffered
 // for the stream.
 func (l *Link) copyUntilMark(dst io.Writer, mark []byte) (int64, error) {
+	p := progress(dst)
 	var written int64
 	var held []byte // a tail of the payload that might begin the mark
 	window := make([]byte, 0, 64*1024+len(mark))
@@ -79,12 +118,14 @@ func (l *Link) copyUntilMark(dst io.Writer, mark []byte) (int64, error) {
 		if i := bytes.Index(window, mark); i >= 0 {
 			// the mark ends inside this chunk: consume through it, no further
 			end := i + len(mark) - len(held)
+			p.PayloadRead(end)
 			if _, err := dst.Write(window[:i]); err != nil {
 				return written, err
 			}
 			l.r.Discard(end)
 			return written + int64(i), nil
 		}
+		p.PayloadRead(len(chunk))
 		keep := min(len(mark)-1, len(window))
 		out := window[:len(window)-keep]
 		if _, err := dst.Write(out); err != nil {
