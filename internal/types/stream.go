@@ -433,7 +433,10 @@ func (s *Stream) Delete(id StreamID) bool {
 			if s.MaxDeletedID.Less(id) {
 				s.MaxDeletedID = id
 			}
-			if s.length > 0 && id == s.FirstID {
+			if s.length == 0 {
+				// as Redis's XDEL: an emptied stream records 0-0
+				s.FirstID = StreamID{}
+			} else if id == s.FirstID {
 				s.FirstID = s.firstLive()
 			}
 			return true
