@@ -589,6 +589,7 @@ func dirWith(t *testing.T, name string, data []byte) string {
 }
 
 func TestPersistDigest(t *testing.T) {
+	skipFormatUnderRace(t)
 	expBase := time.Now().Add(3 * time.Hour).UnixMilli()
 	work := genWorkload(20240607, expBase)
 	ctx := context.Background()
@@ -762,6 +763,7 @@ func TestPersistDigest(t *testing.T) {
 // TestPersistDigestExpiredAtLoad: keys whose TTL passed between the save
 // and the load are dropped by both servers alike (a master's load).
 func TestPersistDigestExpiredAtLoad(t *testing.T) {
+	skipFormatUnderRace(t)
 	ctx := context.Background()
 	for _, kind := range []string{"redis", "redoubt"} {
 		t.Run("written by "+kind, func(t *testing.T) {
@@ -801,6 +803,7 @@ func TestPersistDigestExpiredAtLoad(t *testing.T) {
 // the same on every path: each file and DUMP payload loaded by both
 // servers gives the same data set, and DEBUG RELOAD the same on both.
 func TestPersistDigestNegZero(t *testing.T) {
+	skipFormatUnderRace(t)
 	ctx := context.Background()
 	long := strings.Repeat("L", 80)
 	cmds := []wcmd{
@@ -856,5 +859,15 @@ func TestPersistDigestNegZero(t *testing.T) {
 			st[i], addrs[i] = stateOf(t, to.Addr, false), to.Addr
 		}
 		sameState(t, src+"'s DUMP payloads restored on both", st[0], addrs[0], st[1], addrs[1])
+	}
+}
+
+// skipFormatUnderRace skips a test of file and payload content in the race
+// pass: it exercises no concurrency the other tests do not, and the normal
+// pass runs it.
+func skipFormatUnderRace(t *testing.T) {
+	t.Helper()
+	if testutil.RaceBuilt() {
+		t.Skip("content round trips: not under the race detector")
 	}
 }

@@ -27,12 +27,7 @@ func TestRDBMillionKeysIntoRedis(t *testing.T) {
 	if testing.Short() {
 		t.Skip("1M keys in -short mode")
 	}
-	if testutil.RaceBuilt() {
-		// a test of the file's content at volume: the normal pass runs
-		// it; the race pass's snapshot concurrency is in
-		// TestBgsaveIsPointInTime and the big-value tests
-		t.Skip("volume test: not under the race detector")
-	}
+	skipFormatUnderRace(t) // snapshot concurrency: TestBgsaveIsPointInTime, the big-value tests
 	n := 1000000
 	ctx := context.Background()
 	w := testutil.StartRedoubt(t)
