@@ -669,6 +669,127 @@ return redis.call('GET', KEYS[1])`), 6, "s:str", "s:list", "s:hash", "s:float", 
 			xfDo(ctx, c, "ZREMRANGEBYLEX", "en:z", "-", "[m18"))
 		return out
 	}},
+	{name: "lazy-expiry-touches", run: func(t *testing.T, ctx context.Context, c *redis.Conn, addr string) []string {
+		// with active expiry off, every expired key is deleted by the
+		// command touching it, which must propagate a DEL first
+		var out []string
+		touches := [][]any{
+			{"APPEND", "lz:0", "x"}, {"RENAME", "lz:1", "lz:r1"}, {"COPY", "lz:2", "lz:c2"}, {"MOVE", "lz:3", "1"},
+			{"SORT", "lz:4", "STORE", "lz:s4"}, {"SUNIONSTORE", "lz:u", "lz:5", "lz:6"}, {"EXPIRE", "lz:7", "100"},
+			{"PERSIST", "lz:8"}, {"GETEX", "lz:9", "PERSIST"}, {"TYPE", "lz:10"}, {"TTL", "lz:11"}, {"DUMP", "lz:12"},
+			{"STRLEN", "lz:13"}, {"TOUCH", "lz:14"}, {"EXISTS", "lz:15"}, {"OBJECT", "ENCODING", "lz:16"},
+			{"EVAL", "return redis.call('GET', KEYS[1])", 1, "lz:17"}, {"LPUSHX", "lz:18", "a"}, {"SETNX", "lz:19", "n"},
+			{"RENAMENX", "lz:ok", "lz:20"}, {"COPY", "lz:ok", "lz:21"}, {"SINTERCARD", "1", "lz:22"}, {"GETDEL", "lz:23"},
+			{"INCRBYFLOAT", "lz:24", "1"}, {"SETRANGE", "lz:25", "2", "x"}, {"BITCOUNT", "lz:26"}, {"PFCOUNT", "lz:27"},
+			{"XADD", "lz:28", "NOMKSTREAM", "1-1", "f", "v"}, {"HINCRBYFLOAT", "lz:29", "f", "1"}, {"MGET", "lz:30", "lz:31"},
+			{"SCAN", "0", "COUNT", "1000", "MATCH", "lz:3?"}, {"RANDOMKEY"}, {"KEYS", "lz:4*"}, {"DBSIZE"},
+			{"SWAPDB", "0", "1"}, {"SWAPDB", "0", "1"}, {"MOVE", "lz:ok", "1"},
+		}
+		out = append(out, xfDo(ctx, c, "DEBUG", "SET-ACTIVE-EXPIRE", "0"))
+		defer c.Do(ctx, "DEBUG", "SET-ACTIVE-EXPIRE", "1")
+		for i := 0; i < 50; i++ {
+			k := fmt.Sprintf("lz:%d", i)
+			switch i % 4 {
+			case 0:
+				out = append(out, xfDo(ctx, c, "SET", k, "v", "PX", 20))
+			case 1:
+				out = append(out, xfDo(ctx, c, "RPUSH", k, "3", "1"), xfDo(ctx, c, "PEXPIRE", k, 20))
+			case 2:
+				out = append(out, xfDo(ctx, c, "SADD", k, "a", "b"), xfDo(ctx, c, "PEXPIRE", k, 20))
+			case 3:
+				out = append(out, xfDo(ctx, c, "SET", k, "1", "PX", 20))
+			}
+		}
+		out = append(out, xfDo(ctx, c, "SET", "lz:ok", "v"))
+		out = append(out, xfDo(ctx, c, "SELECT", 1), xfDo(ctx, c, "SET", "lz:3", "in1", "PX", 20), xfDo(ctx, c, "SELECT", 0))
+		time.Sleep(50 * time.Millisecond)
+		for _, cmd := range touches {
+			r := xfDo(ctx, c, cmd...)
+			if cmd[0] == "RANDOMKEY" || cmd[0] == "SCAN" || cmd[0] == "KEYS" || cmd[0] == "DBSIZE" {
+				r = "(varies)" // the redis and redoubt masters hold different numbers of expired keys
+			}
+			out = append(out, r)
+		}
+		return out
+	}, relative: true},
+	{name: "script-time-frozen", cmds: [][]any{
+		// a script sees the time of its start: a key it gives 1 ms to
+		// live is still there after a busy loop, and the replicas must
+		// apply the writes that follow to it (a master's command is not
+		// stopped by the replica's clock)
+		{"EVAL", "redis.call('SET', KEYS[1], 'v', 'PX', 1); redis.call('RPUSH', KEYS[2], 'a'); redis.call('PEXPIRE', KEYS[2], 1); redis.call('HSET', KEYS[3], 'f', 1); redis.call('PEXPIRE', KEYS[3], 1); local x = 0; for i = 1, 3000000 do x = x + i end; redis.call('APPEND', KEYS[1], 'x'); redis.call('RPUSH', KEYS[2], 'b'); redis.call('HINCRBY', KEYS[3], 'f', 1); redis.call('SET', KEYS[4], redis.call('GET', KEYS[1]) or 'nil'); return redis.call('PTTL', KEYS[1])", 4, "tf:s", "tf:l", "tf:h", "tf:seen"},
+		{"EVAL", "redis.call('SET', KEYS[1], 'v', 'PX', 1); local x = 0; for i = 1, 3000000 do x = x + i end; redis.call('RENAME', KEYS[1], KEYS[2]); redis.call('COPY', KEYS[2], KEYS[3]); return redis.call('EXISTS', KEYS[2])", 3, "tf:a", "tf:b", "tf:c"},
+		{"EVAL", "redis.call('SET', KEYS[1], '1', 'PX', 1); local x = 0; for i = 1, 3000000 do x = x + i end; redis.call('INCRBYFLOAT', KEYS[1], '1.5'); redis.call('PERSIST', KEYS[1]); return 1", 1, "tf:p"},
+		{"SET", "tf:end", "1"},
+	}, relative: true},
+	{name: "blocked-served-across-dbs", run: func(t *testing.T, ctx context.Context, c *redis.Conn, addr string) []string {
+		var out []string
+		cases := []struct {
+			db    int
+			cmd   []any
+			serve [][]any
+			pre   []any
+		}{
+			{5, []any{"BLMOVE", "bx:src", "bx:dst", "LEFT", "RIGHT", "0"}, [][]any{{"EVAL", "redis.call('SELECT', 5); redis.call('RPUSH', 'bx:src', 'x', 'y'); redis.call('SELECT', 0); redis.call('SET', 'bx:after', '1'); return 1", 0}}, nil},
+			{5, []any{"BLPOP", "bx:mv", "0"}, [][]any{{"RPUSH", "bx:mv", "1", "2"}, {"MOVE", "bx:mv", "5"}, {"SET", "bx:after2", "1"}}, nil},
+			{6, []any{"BLPOP", "bx:sw", "0"}, [][]any{{"RPUSH", "bx:sw", "1", "2"}, {"SWAPDB", "0", "6"}, {"SET", "bx:after3", "1"}}, nil},
+			{7, []any{"BZPOPMIN", "bx:cp", "0"}, [][]any{{"ZADD", "bx:cpsrc", "1", "a", "2", "b"}, {"COPY", "bx:cpsrc", "bx:cp", "DB", "7"}, {"SET", "bx:after4", "1"}}, nil},
+			{0, []any{"BLPOP", "bx:rn", "0"}, [][]any{{"RPUSH", "bx:rnsrc", "1", "2"}, {"RENAME", "bx:rnsrc", "bx:rn"}}, nil},
+			{0, []any{"BRPOP", "bx:st", "0"}, [][]any{{"RPUSH", "bx:stsrc", "3", "1", "2"}, {"SORT", "bx:stsrc", "STORE", "bx:st"}}, nil},
+			{0, []any{"BZPOPMAX", "bx:zu", "0"}, [][]any{{"ZADD", "bx:z1", "1", "a"}, {"ZUNIONSTORE", "bx:zu", "1", "bx:z1"}}, nil},
+			{0, []any{"XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "bx:x", ">"}, [][]any{{"XADD", "bx:x", "2-1", "f", "v"}}, []any{"XGROUP", "CREATE", "bx:x", "g", "0", "MKSTREAM"}},
+			{3, []any{"BLMPOP", "0", "2", "bx:m1", "bx:m2", "RIGHT", "COUNT", "3"}, [][]any{{"MULTI"}, {"SELECT", "3"}, {"RPUSH", "bx:m2", "1", "2"}, {"SELECT", "0"}, {"RPUSH", "bx:m2", "other-db"}, {"EXEC"}}, nil},
+		}
+		for _, b := range cases {
+			if b.pre != nil {
+				out = append(out, xfDo(ctx, c, b.pre...))
+			}
+			bc := redis.NewClient(&redis.Options{Addr: addr, Protocol: 2, DisableIdentity: true, ReadTimeout: -1, DB: b.db})
+			done := make(chan string, 1)
+			go func() {
+				v, err := bc.Do(ctx, b.cmd...).Result()
+				done <- fmt.Sprint(v, err)
+			}()
+			for i := 0; infoValue(xfDo(ctx, c, "INFO", "clients"), "blocked_clients") != "1"; i++ {
+				if i > 500 {
+					t.Fatalf("%v never blocked", b.cmd)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			for _, cmd := range b.serve {
+				out = append(out, xfDo(ctx, c, cmd...))
+			}
+			select {
+			case v := <-done:
+				out = append(out, v)
+			case <-time.After(10 * time.Second):
+				t.Fatalf("%s: %v not served by %v", addr, b.cmd, b.serve)
+			}
+			bc.Close()
+			out = append(out, xfDo(ctx, c, "SET", "bx:between", fmt.Sprint(b.cmd)))
+		}
+		return out
+	}, reads: [][]any{{"XINFO", "STREAM", "bx:x", "FULL"}}},
+	{name: "multi-functions-scripts", cmds: [][]any{
+		{"MULTI"},
+		{"FUNCTION", "LOAD", "#!lua name=mlib\nredis.register_function('mf', function(keys, args) redis.call('SET', keys[1], args[1]); return 1 end)"},
+		{"FCALL", "mf", 1, "mx:a", "1"},
+		{"EVAL", "redis.call('SELECT', 4); redis.call('SET', KEYS[1], 'e'); return 1", 1, "mx:b"},
+		{"SET", "mx:c", "in-db0-after-eval"},
+		{"SELECT", "4"},
+		{"FCALL", "mf", 1, "mx:d", "4"},
+		{"SWAPDB", "4", "0"},
+		{"FUNCTION", "DELETE", "mlib"},
+		{"EXEC"},
+		{"SET", "mx:e", "conn-db"},
+		{"MULTI"},
+		{"FLUSHALL"},
+		{"SET", "mx:f", "1"},
+		{"FUNCTION", "LOAD", "#!lua name=mlib2\nredis.register_function('mf2', function(keys, args) return redis.call('INCRBYFLOAT', keys[1], '0.1') end)"},
+		{"FCALL", "mf2", 1, "mx:g"},
+		{"FCALL", "mf2", 1, "mx:g"},
+		{"EXEC"},
+	}, reads: [][]any{{"FUNCTION", "LIST", "WITHCODE"}}},
 	{name: "select-many-dbs", cmds: [][]any{
 		{"SET", "sel:0", "a"},
 		{"SELECT", "1"},
