@@ -16,6 +16,8 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -209,7 +211,7 @@ return redis.call('GET', KEYS[1])`), 6, "s:str", "s:list", "s:hash", "s:float", 
 		{"EVALSHA", fmt.Sprintf("%x", sha1.Sum([]byte(xfShaScript))), 2, "s:ctr", "s:f2", "1.5"},
 		{"EVALSHA", fmt.Sprintf("%x", sha1.Sum([]byte(xfShaScript))), 2, "s:ctr", "s:f2", "1.5"},
 		{"EVAL", "return redis.call('SET', KEYS[1], 'gone', 'PX', 1)", 1, "s:short"},
-	}, relative: true},
+	}, relative: true, reads: [][]any{{"SCRIPT", "EXISTS", fmt.Sprintf("%x", sha1.Sum([]byte(xfShaScript)))}}},
 	{name: "eval-deterministic", cmds: [][]any{
 		{"EVAL", "redis.call('SET', KEYS[1], ARGV[1]); redis.call('INCRBYFLOAT', KEYS[2], '10.5'); redis.call('INCRBYFLOAT', KEYS[2], '0.25'); redis.call('HINCRBYFLOAT', KEYS[3], 'f', '1e2'); redis.call('PEXPIREAT', KEYS[1], 4102444800000); return 1", 3, "d:a", "d:b", "d:c", "val"},
 		{"EVAL", "redis.call('SELECT', 3); redis.call('SET', KEYS[1], 'in3'); redis.call('SELECT', 0); redis.call('SET', KEYS[1], 'in0'); return 1", 1, "d:sel"},
@@ -790,6 +792,99 @@ return redis.call('GET', KEYS[1])`), 6, "s:str", "s:list", "s:hash", "s:float", 
 		{"FCALL", "mf2", 1, "mx:g"},
 		{"EXEC"},
 	}, reads: [][]any{{"FUNCTION", "LIST", "WITHCODE"}}},
+	{name: "streams-more", cmds: [][]any{
+		{"XADD", "xm:s", "*", "a", "1"},
+		{"XADD", "xm:s", "*", "a", "2"},
+		{"XADD", "xm:t", "5-*", "a", "1"},
+		{"XADD", "xm:t", "5-*", "a", "2"},
+		{"XADD", "xm:t", "6-1", "a", "3"},
+		{"XADD", "xm:t", "7-1", "a", "4"},
+		{"XGROUP", "CREATE", "xm:t", "g", "0"},
+		{"XREADGROUP", "GROUP", "g", "c1", "STREAMS", "xm:t", ">"},
+		{"XDEL", "xm:t", "5-1", "6-1"},
+		{"XAUTOCLAIM", "xm:t", "g", "c2", "0", "0-0", "COUNT", "10"},
+		{"XCLAIM", "xm:t", "g", "c3", "0", "7-1", "IDLE", "5000"},
+		{"XCLAIM", "xm:t", "g", "c3", "0", "7-1", "TIME", "4102444800000", "RETRYCOUNT", "3"},
+		{"XCLAIM", "xm:t", "g", "c4", "0", "5-0", "FORCE", "JUSTID"},
+		{"XREADGROUP", "GROUP", "g", "c1", "COUNT", "1", "STREAMS", "xm:t", "0"},
+		{"XACK", "xm:t", "g", "5-0"},
+		{"XGROUP", "CREATECONSUMER", "xm:t", "g", "c9"},
+		{"XGROUP", "DELCONSUMER", "xm:t", "g", "c3"},
+		{"XTRIM", "xm:t", "MAXLEN", "0"},
+		{"XADD", "xm:t", "8-1", "a", "5"},
+		{"XREADGROUP", "GROUP", "g", "c1", "STREAMS", "xm:t", ">"},
+		{"XADD", "xm:u", "MAXLEN", "0", "1-1", "a", "1"},
+		{"XADD", "xm:v", "MINID", "5", "1-1", "a", "1"},
+	}, relative: true, reads: [][]any{{"XINFO", "STREAM", "xm:t", "FULL"}, {"XINFO", "STREAM", "xm:s", "FULL"}, {"XINFO", "STREAM", "xm:u", "FULL"}}},
+	{name: "self-stores", cmds: [][]any{
+		{"SADD", "ss:a", "1", "2", "3"},
+		{"SADD", "ss:b", "2", "3", "4"},
+		{"SINTERSTORE", "ss:a", "ss:a", "ss:b"},
+		{"SDIFFSTORE", "ss:b", "ss:b", "ss:a"},
+		{"SUNIONSTORE", "ss:b", "ss:b", "ss:b"},
+		{"ZADD", "ss:z", "1", "a", "2", "b"},
+		{"ZUNIONSTORE", "ss:z", "2", "ss:z", "ss:a"},
+		{"ZRANGESTORE", "ss:z", "ss:z", "0", "0"},
+		{"ZINTERSTORE", "ss:z", "1", "ss:z", "WEIGHTS", "2.5"},
+		{"RPUSH", "ss:l", "3", "1", "2"},
+		{"SORT", "ss:l", "STORE", "ss:l"},
+		{"LMOVE", "ss:l", "ss:l", "LEFT", "RIGHT"},
+		{"RENAME", "ss:l", "ss:l"},
+		{"COPY", "ss:l", "ss:l"},
+		{"SMOVE", "ss:a", "ss:a", "2"},
+		{"SMOVE", "ss:a", "ss:b", "3"},
+		{"PFADD", "ss:h", "a"},
+		{"PFMERGE", "ss:h", "ss:h"},
+		{"PFMERGE", "ss:h2"},
+		{"BITOP", "NOT", "ss:n", "ss:n"},
+		{"SET", "ss:bits", "\xff\x0f"},
+		{"BITOP", "AND", "ss:bits", "ss:bits", "ss:nothing"},
+		{"SORT", "ss:none", "STORE", "ss:bits"},
+		{"ZUNIONSTORE", "ss:z", "1", "ss:nothing"},
+		{"SUNIONSTORE", "ss:a", "ss:nothing"},
+	}},
+	{name: "function-restore", run: func(t *testing.T, ctx context.Context, c *redis.Conn, addr string) []string {
+		var out []string
+		out = append(out, xfDo(ctx, c, "FUNCTION", "LOAD", "#!lua name=r1\nredis.register_function('r1f', function(keys) return redis.call('SET', keys[1], 'r1') end)"))
+		out = append(out, xfDo(ctx, c, "FUNCTION", "LOAD", "#!lua name=r2\nredis.register_function('r2f', function(keys) return redis.call('SET', keys[1], 'r2') end)"))
+		dump, err := c.Do(ctx, "FUNCTION", "DUMP").Text()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, xfDo(ctx, c, "FUNCTION", "DELETE", "r1"))
+		out = append(out, xfDo(ctx, c, "FUNCTION", "RESTORE", dump))
+		out = append(out, xfDo(ctx, c, "FUNCTION", "RESTORE", dump, "REPLACE"))
+		out = append(out, xfDo(ctx, c, "FUNCTION", "LOAD", "#!lua name=r3\nredis.register_function('r3f', function(keys) return redis.call('SET', keys[1], 'r3') end)"))
+		out = append(out, xfDo(ctx, c, "FUNCTION", "RESTORE", dump, "FLUSH"))
+		out = append(out, xfDo(ctx, c, "FCALL", "r2f", 1, "fr:a"))
+		out = append(out, xfDo(ctx, c, "FCALL", "r3f", 1, "fr:b"))
+		return out
+	}, reads: [][]any{{"FUNCTION", "LIST", "WITHCODE"}}},
+	{name: "eviction-propagates-del", run: func(t *testing.T, ctx context.Context, c *redis.Conn, addr string) []string {
+		// keys the master evicts reach the replicas as DELs (which
+		// keys is each master's own choice)
+		used, _ := strconv.Atoi(infoValue(xfDo(ctx, c, "INFO", "memory"), "used_memory"))
+		defer c.Do(ctx, "CONFIG", "SET", "maxmemory", "0")
+		xfDo(ctx, c, "CONFIG", "SET", "maxmemory-policy", "allkeys-random")
+		xfDo(ctx, c, "CONFIG", "SET", "maxmemory", used+300000)
+		val := strings.Repeat("v", 1000)
+		evicted := func() int {
+			n, _ := strconv.Atoi(infoValue(xfDo(ctx, c, "INFO", "stats"), "evicted_keys"))
+			return n
+		}
+		// until some 50 keys went (the memory a Go heap reports moves)
+		base := evicted()
+		for i := 0; evicted() < base+50; i++ {
+			if i == 20000 {
+				t.Fatalf("%s: nothing evicted: %s", addr, xfDo(ctx, c, "INFO", "memory"))
+			}
+			xfDo(ctx, c, "SET", fmt.Sprint("ev:", i), val)
+			if i%100 == 0 {
+				xfDo(ctx, c, "EVAL", "redis.call('RPUSH', KEYS[1], ARGV[1]); redis.call('SET', KEYS[2], ARGV[1]); return 1", 2, fmt.Sprint("ev:l", i), fmt.Sprint("ev:s", i), val)
+			}
+		}
+		return nil
+	}, relative: true},
 	{name: "select-many-dbs", cmds: [][]any{
 		{"SET", "sel:0", "a"},
 		{"SELECT", "1"},
@@ -846,7 +941,7 @@ func TestReplCrossFeature(t *testing.T) {
 					reads[k] = m
 					for i := range step.reads {
 						if ref[i] != r[i] {
-							t.Errorf("%s: %v\nredis replica:   %s\nredoubt replica: %s", k, step.reads[i], ref[i], r[i])
+							t.Errorf("%s: %v\nredis replica:   %s\nredoubt replica: %s\nmaster:          %s", k, step.reads[i], ref[i], r[i], m[i])
 						}
 						_ = m
 					}
