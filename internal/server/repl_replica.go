@@ -639,7 +639,14 @@ func isTimeout(err error) bool {
 func (s *Server) applyFromMaster(cmds [][][]byte) {
 	r := &s.replica
 	m := r.master
-	m.lastInteract = time.Now()
+	now := time.Now()
+	m.lastInteract = now
+	// the batch's commands start from this clock read, as a client's
+	// batch (Client.call chains it); left set, the next batch would
+	// start from the end of this one and a clamp to "now" (XCLAIM TIME)
+	// would use an instant long past
+	s.clockNext = now
+	defer func() { s.clockNext = time.Time{} }()
 	s.ks.MasterApplying = true
 	for i, argv := range cmds {
 		if i%prefetchAhead == 0 {
