@@ -554,7 +554,7 @@ func (c *Client) geoSearch(args [][]byte, src int, flags int) {
 				c.geoDistanceReply(p.dist)
 			}
 			if withHash {
-				c.w.Int(int64(p.score))
+				c.w.Int(cDoubleToInt64(p.score))
 			}
 			if withCoord {
 				c.w.ArrayLen(2)

@@ -114,7 +114,7 @@ func geohashDecode(lonR, latR geoRange, h geoHash) (geoArea, bool) {
 // geoDecodeScore turns a 52-bit score into the centre of its cell.
 func geoDecodeScore(score float64) (lon, lat float64, ok bool) {
 	lonR, latR := geoCoordRange()
-	a, ok := geohashDecode(lonR, latR, geoHash{bits: uint64(score), step: geoStepMax})
+	a, ok := geohashDecode(lonR, latR, geoHash{bits: cDoubleToUint64(score), step: geoStepMax})
 	if !ok {
 		return 0, 0, false
 	}
@@ -308,4 +308,22 @@ func (s *geoShape) within(lon, lat float64) (float64, bool) {
 		return 0, false
 	}
 	return geoDistance(s.lon, s.lat, lon, lat), true
+}
+
+// cDoubleToInt64 converts as x86-64's cvttsd2si: truncation, and the
+// "integer indefinite" 1<<63 for NaN and out-of-range values.
+func cDoubleToInt64(f float64) int64 {
+	if f >= -0x1p63 && f < 0x1p63 {
+		return int64(f)
+	}
+	return math.MinInt64
+}
+
+// cDoubleToUint64 converts as a C (uint64_t) cast compiled by gcc for
+// x86-64, which Redis applies to any score (even one no GEOADD wrote).
+func cDoubleToUint64(f float64) uint64 {
+	if f >= 0x1p63 {
+		return uint64(cDoubleToInt64(f-0x1p63)) ^ 1<<63
+	}
+	return uint64(cDoubleToInt64(f))
 }

@@ -77,19 +77,47 @@ func TestReplGeo(t *testing.T) {
 }
 
 // TestAOFGeoPropagationLikeRedis: the incr AOF of both servers holds the
-// same commands after the GEO writes (GEOADD as ZADD with the scores).
+// same commands after the GEO writes (GEOADD as ZADD with the scores), and
+// the writes fire the same keyspace events.
 func TestAOFGeoPropagationLikeRedis(t *testing.T) {
 	ctx := context.Background()
 	args := []string{"--appendonly", "yes", "--aof-use-rdb-preamble", "no", "--appendfsync", "always"}
 	redisDir, redoubtDir := t.TempDir(), t.TempDir()
 	r := testutil.StartRedisIn(t, redisDir, args...)
 	p := testutil.StartRedoubtIn(t, redoubtDir, args...)
-	for _, addr := range []string{r.Addr, p.Addr} {
+	var events [2][]string
+	for i, addr := range []string{r.Addr, p.Addr} {
 		c := dedicatedClient(t, addr)
+		if err := c.Do(ctx, "CONFIG", "SET", "notify-keyspace-events", "KEA").Err(); err != nil {
+			t.Fatal(err)
+		}
+		sub := newClient(t, addr).PSubscribe(ctx, "__key*__:*", "end")
+		if _, err := sub.Receive(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sub.Receive(ctx); err != nil {
+			t.Fatal(err)
+		}
 		for _, cmd := range geoWrites {
 			c.Do(ctx, cmd...)
 		}
+		c.Do(ctx, "PUBLISH", "end", "end")
+		for {
+			m, err := sub.ReceiveMessage(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Channel == "end" {
+				break
+			}
+			events[i] = append(events[i], m.Channel+" "+m.Payload)
+		}
+		sub.Close()
 	}
+	if len(events[0]) < 20 || !strings.Contains(strings.Join(events[0], "\n"), "geosearchstore") {
+		t.Errorf("too few events from redis-server: %q", events[0])
+	}
+	diffStates(t, "keyspace events (redis-server vs redoubt)", events[0], events[1])
 	want, got := aofCommands(t, redisDir), aofCommands(t, redoubtDir)
 	diffStates(t, "incr AOF (redis-server vs redoubt)", want, got)
 	if !strings.Contains(strings.Join(got, "\n"), "zadd geo 3479099956230698 Palermo") {
