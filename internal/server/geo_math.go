@@ -1,6 +1,9 @@
 package server
 
-import "math"
+import (
+	"math"
+	"math/big"
+)
 
 // Redis computes distances with glibc's sin, cos and asin, which round
 // (all but never wrongly) to the nearest double; Go's math versions are
@@ -65,76 +68,101 @@ func (x dd) float() float64 { return x.hi + x.lo }
 // pi/2 to about 160 bits, in three parts.
 var ddPiO2 = [3]float64{1.5707963267948966, 6.123233995736766e-17, -1.4973849048591698e-33}
 
-// ddSinCosSeries returns sin(r) and cos(r) for |r| <= pi/4 by Taylor series.
-func ddSinCosSeries(r dd) (s, c dd) {
-	r2 := r.mul(r)
-	// sin
-	term := r
-	s = r
-	for k := 1; k < 40; k++ {
-		term = term.mul(r2).neg()
-		term = term.div(dd{float64((2 * k) * (2*k + 1)), 0})
-		s = s.add(term)
-		if math.Abs(term.hi) < 1e-36 {
-			break
+// Taylor coefficients (-1)^k/(2k+1)! and (-1)^k/(2k)! in double-double,
+// enough terms for |r| <= pi/4 to 1e-34.
+var ddSinCoef, ddCosCoef = func() (s, c [16]dd) {
+	toDD := func(x *big.Float) dd {
+		hi, _ := x.Float64()
+		lo, _ := new(big.Float).SetPrec(200).Sub(x, big.NewFloat(hi)).Float64()
+		return dd{hi, lo}
+	}
+	fact := new(big.Float).SetPrec(200).SetInt64(1)
+	for n := 1; n <= 2*len(s); n++ {
+		if n > 1 {
+			fact.Mul(fact, new(big.Float).SetPrec(200).SetInt64(int64(n)))
+		}
+		inv := new(big.Float).SetPrec(200).Quo(big.NewFloat(1).SetPrec(200), fact)
+		if (n/2)%2 == 1 {
+			inv.Neg(inv)
+		}
+		if n%2 == 1 {
+			s[n/2] = toDD(inv)
+		} else if n/2 < len(c) {
+			c[n/2] = toDD(inv)
 		}
 	}
-	term = dd{1, 0}
-	c = term
-	for k := 1; k < 40; k++ {
-		term = term.mul(r2).neg()
-		term = term.div(dd{float64((2*k - 1) * (2 * k)), 0})
-		c = c.add(term)
-		if math.Abs(term.hi) < 1e-36 {
-			break
-		}
-	}
+	c[0] = dd{1, 0}
 	return s, c
+}()
+
+// ddSeries evaluates sum coef[k] r2^k by Horner's rule, from the first
+// term too small to matter (below 2^-110 of the leading one).
+func ddSeries(coef *[16]dd, r2 dd) dd {
+	n := 1
+	for p := math.Abs(r2.hi); n < len(coef) && math.Abs(coef[n].hi)*p > 0x1p-110; n++ {
+		p *= math.Abs(r2.hi)
+	}
+	acc := coef[n-1]
+	for k := n - 2; k >= 0; k-- {
+		acc = acc.mul(r2).add(coef[k])
+	}
+	return acc
+}
+
+// ddReduce returns r = x - k*pi/2 (|r| <= pi/4) and k mod 4.
+func ddReduce(x dd) (dd, int64) {
+	k := math.Round(x.hi / ddPiO2[0])
+	r := x
+	if k != 0 {
+		for _, p := range ddPiO2 {
+			r = r.sub(twoProd(k, p))
+		}
+	}
+	return r, int64(k) & 3
+}
+
+// ddSinOrCos returns sin(x) (cos false) or cos(x) in double-double.
+func ddSinOrCos(x dd, cos bool) dd {
+	r, q := ddReduce(x)
+	if cos {
+		q++
+	}
+	r2 := r.mul(r)
+	var v dd
+	if q&1 == 0 {
+		v = ddSeries(&ddSinCoef, r2).mul(r)
+	} else {
+		v = ddSeries(&ddCosCoef, r2)
+	}
+	if q&2 != 0 {
+		v = v.neg()
+	}
+	return v
 }
 
 // ddSinCos returns sin(x) and cos(x) in double-double.
-func ddSinCos(x dd) (s, c dd) {
-	k := math.Round(x.hi / ddPiO2[0])
-	r := x
-	for _, p := range ddPiO2 {
-		r = r.sub(twoProd(k, p))
-	}
-	s, c = ddSinCosSeries(r)
-	switch int64(k) & 3 {
-	case 1:
-		s, c = c, s.neg()
-	case 2:
-		s, c = s.neg(), c.neg()
-	case 3:
-		s, c = c.neg(), s
-	}
-	return s, c
-}
+func ddSinCos(x dd) (s, c dd) { return ddSinOrCos(x, false), ddSinOrCos(x, true) }
 
 func crSin(x float64) float64 {
 	if x == 0 || math.IsInf(x, 0) || math.IsNaN(x) {
 		return math.Sin(x)
 	}
-	s, _ := ddSinCos(dd{x, 0})
-	return s.float()
+	return ddSinOrCos(dd{x, 0}, false).float()
 }
 
 func crCos(x float64) float64 {
 	if math.IsInf(x, 0) || math.IsNaN(x) {
 		return math.Cos(x)
 	}
-	_, c := ddSinCos(dd{x, 0})
-	return c.float()
+	return ddSinOrCos(dd{x, 0}, true).float()
 }
 
 // ddAsinSmall is asin(y) for 0 <= y <= about 0.71, by Newton's method
 // from the double result.
 func ddAsinSmall(y dd) dd {
 	z := dd{math.Asin(y.float()), 0}
-	for range 2 {
-		s, c := ddSinCos(z)
-		z = z.add(y.sub(s).div(c))
-	}
+	s, c := ddSinCos(z)
+	z = z.add(y.sub(s).div(c))
 	return z
 }
 
