@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/redoubt/redoubt/internal/geo"
 	"github.com/redoubt/redoubt/internal/keyspace"
 	"github.com/redoubt/redoubt/internal/types"
 )
@@ -61,7 +62,7 @@ func (c *Client) geoLonLatArg(lonArg, latArg []byte) (lon, lat float64, ok bool)
 		c.addError(errNotFloat)
 		return 0, 0, false
 	}
-	if lon < geoLongMinF || lon > geoLongMaxF || lat < geoLatMinF || lat > geoLatMaxF {
+	if lon < geo.LongMin || lon > geo.LongMax || lat < geo.LatMin || lat > geo.LatMax {
 		c.addError("ERR invalid longitude,latitude pair " + geoFmtF(lon) + "," + geoFmtF(lat))
 		return 0, 0, false
 	}
@@ -179,8 +180,8 @@ options:
 		if !ok {
 			return
 		}
-		h, _ := geohashEncodeWGS84(lon, lat, geoStepMax)
-		argv = append(argv, strconv.AppendUint(nil, h.align52(), 10), a[2])
+		h, _ := geo.EncodeWGS84(lon, lat, geo.StepMax)
+		argv = append(argv, strconv.AppendUint(nil, h.Align52(), 10), a[2])
 	}
 	c.rewritePropagation(argv...)
 	c.zadd(argv, 0)
@@ -203,7 +204,7 @@ func cmdGeopos(c *Client, args [][]byte) {
 			c.w.NullArray()
 			continue
 		}
-		lon, lat, ok := geoDecodeScore(score)
+		lon, lat, ok := geo.DecodeScore(score)
 		if !ok {
 			c.w.NullArray()
 			continue
@@ -240,13 +241,13 @@ func cmdGeodist(c *Client, args [][]byte) {
 		c.w.Null()
 		return
 	}
-	lon1, lat1, ok1 := geoDecodeScore(s1)
-	lon2, lat2, ok2 := geoDecodeScore(s2)
+	lon1, lat1, ok1 := geo.DecodeScore(s1)
+	lon2, lat2, ok2 := geo.DecodeScore(s2)
 	if !ok1 || !ok2 {
 		c.w.Null()
 		return
 	}
-	c.geoDistanceReply(geoDistance(lon1, lat1, lon2, lat2) / toMeters)
+	c.geoDistanceReply(geo.Distance(lon1, lat1, lon2, lat2) / toMeters)
 }
 
 const geoAlphabet = "0123456789bcdefghjkmnpqrstuvwxyz"
@@ -268,15 +269,15 @@ func cmdGeohash(c *Client, args [][]byte) {
 			c.w.Null()
 			continue
 		}
-		lon, lat, ok := geoDecodeScore(score)
+		lon, lat, ok := geo.DecodeScore(score)
 		if !ok {
 			c.w.Null()
 			continue
 		}
-		h, _ := geohashEncode(geoRange{-180, 180}, geoRange{-90, 90}, lon, lat, 26)
+		h, _ := geo.Encode(geo.Range{Min: -180, Max: 180}, geo.Range{Min: -90, Max: 90}, lon, lat, 26)
 		var buf [11]byte
 		for i := range 10 {
-			buf[i] = geoAlphabet[(h.bits>>(52-(uint(i)+1)*5))&0x1f]
+			buf[i] = geoAlphabet[(h.Bits>>(52-(uint(i)+1)*5))&0x1f]
 		}
 		buf[10] = geoAlphabet[0]
 		c.w.Bulk(buf[:])
@@ -292,14 +293,14 @@ type geoPoint struct {
 
 // geoPointsInRange appends the members with scores in [lo, hi) that are
 // inside the shape, stopping once limit points are collected (0: no limit).
-func geoPointsInRange(z *types.ZSet, lo, hi float64, s *geoShape, pts []geoPoint, limit int) []geoPoint {
+func geoPointsInRange(z *types.ZSet, lo, hi float64, s *geo.Shape, pts []geoPoint, limit int) []geoPoint {
 	r := types.ScoreRange{Min: lo, Max: hi, MaxEx: true}
 	for n := z.FirstInRange(&r); n != nil; n = n.Next() {
 		if !(n.Score < hi) {
 			break
 		}
-		if lon, lat, ok := geoDecodeScore(n.Score); ok {
-			if d, in := s.within(lon, lat); in {
+		if lon, lat, ok := geo.DecodeScore(n.Score); ok {
+			if d, in := s.Within(lon, lat); in {
 				pts = append(pts, geoPoint{lon: lon, lat: lat, dist: d, score: n.Score, member: n.Member})
 			}
 		}
@@ -311,12 +312,12 @@ func geoPointsInRange(z *types.ZSet, lo, hi float64, s *geoShape, pts []geoPoint
 }
 
 // geoMembersAround scans the boxes of the shape's neighbourhood.
-func geoMembersAround(z *types.ZSet, s *geoShape, limit int) []geoPoint {
-	boxes := s.areas()
+func geoMembersAround(z *types.ZSet, s *geo.Shape, limit int) []geoPoint {
+	boxes := s.Areas()
 	var pts []geoPoint
 	last := 0
 	for i, b := range boxes {
-		if b.isZero() {
+		if b.IsZero() {
 			continue
 		}
 		if last != 0 && b == boxes[last] {
@@ -325,8 +326,8 @@ func geoMembersAround(z *types.ZSet, s *geoShape, limit int) []geoPoint {
 		if len(pts) > 0 && limit > 0 && len(pts) >= limit {
 			break
 		}
-		lo := geoHash{bits: b.bits, step: b.step}.align52()
-		hi := geoHash{bits: b.bits + 1, step: b.step}.align52()
+		lo := geo.Hash{Bits: b.Bits, Step: b.Step}.Align52()
+		hi := geo.Hash{Bits: b.Bits + 1, Step: b.Step}.Align52()
 		pts = geoPointsInRange(z, float64(lo), float64(hi), s, pts, limit)
 		last = i
 	}
@@ -349,13 +350,13 @@ func (c *Client) geoSearch(args [][]byte, src int, flags int) {
 	if !ok {
 		return
 	}
-	var shape geoShape
+	var shape geo.Shape
 	var base int
 	switch {
 	case flags&geoByCoords != 0:
 		base = 6
 		var ok bool
-		if shape.lon, shape.lat, ok = c.geoLonLatArg(args[2], args[3]); !ok {
+		if shape.Lon, shape.Lat, ok = c.geoLonLatArg(args[2], args[3]); !ok {
 			return
 		}
 		if !c.geoRadiusArgs(args[4:6], &shape) {
@@ -428,7 +429,7 @@ func (c *Client) geoSearch(args [][]byte, src int, flags int) {
 			i++
 		case isOpt(arg, "fromlonlat") && len(rest) >= 2 && isSearch && !fromMember:
 			var ok bool
-			if shape.lon, shape.lat, ok = c.geoLonLatArg(rest[0], rest[1]); !ok {
+			if shape.Lon, shape.Lat, ok = c.geoLonLatArg(rest[0], rest[1]); !ok {
 				return
 			}
 			fromLoc = true
@@ -456,7 +457,7 @@ func (c *Client) geoSearch(args [][]byte, src int, flags int) {
 			if conv < 0 {
 				return
 			}
-			shape.box, shape.width, shape.height, shape.conversion = true, w, h, conv
+			shape.Box, shape.Width, shape.Height, shape.Conversion = true, w, h, conv
 			byBox = true
 			i += 3
 		default:
@@ -531,7 +532,7 @@ func (c *Client) geoSearch(args [][]byte, src int, flags int) {
 			// glibc's qsort is a merge sort: stable
 			slices.SortStableFunc(pts, func(a, b geoPoint) int { return cmp(&a, &b) })
 		} else {
-			geoPartialSort(pts, cmp, 0, returned-1)
+			geo.PartialSort(pts, cmp, 0, returned-1)
 		}
 	}
 	pts = pts[:returned]
@@ -545,7 +546,7 @@ func (c *Client) geoSearch(args [][]byte, src int, flags int) {
 		c.w.ArrayLen(len(pts))
 		for i := range pts {
 			p := &pts[i]
-			p.dist /= shape.conversion
+			p.dist /= shape.Conversion
 			if opts > 0 {
 				c.w.ArrayLen(opts + 1)
 			}
@@ -554,7 +555,7 @@ func (c *Client) geoSearch(args [][]byte, src int, flags int) {
 				c.geoDistanceReply(p.dist)
 			}
 			if withHash {
-				c.w.Int(cDoubleToInt64(p.score))
+				c.w.Int(geo.CDoubleToInt64(p.score))
 			}
 			if withCoord {
 				c.w.ArrayLen(2)
@@ -576,7 +577,7 @@ func (c *Client) geoSearch(args [][]byte, src int, flags int) {
 	dst := types.NewZSet(false)
 	for i := range pts {
 		p := &pts[i]
-		p.dist /= shape.conversion
+		p.dist /= shape.Conversion
 		score := p.score
 		if storeDist {
 			score = p.dist
@@ -597,10 +598,10 @@ func (c *Client) geoSearch(args [][]byte, src int, flags int) {
 
 // geoMemberCentre sets the shape's centre to member's position, or
 // replies with Redis's error.
-func (c *Client) geoMemberCentre(z *types.ZSet, member []byte, s *geoShape) bool {
+func (c *Client) geoMemberCentre(z *types.ZSet, member []byte, s *geo.Shape) bool {
 	score, ok := z.Score(member)
 	if ok {
-		s.lon, s.lat, ok = geoDecodeScore(score)
+		s.Lon, s.Lat, ok = geo.DecodeScore(score)
 	}
 	if !ok {
 		c.addError("ERR could not decode requested zset member")
@@ -609,7 +610,7 @@ func (c *Client) geoMemberCentre(z *types.ZSet, member []byte, s *geoShape) bool
 }
 
 // geoRadiusArgs parses "<radius> <unit>" into a circular shape.
-func (c *Client) geoRadiusArgs(a [][]byte, s *geoShape) bool {
+func (c *Client) geoRadiusArgs(a [][]byte, s *geo.Shape) bool {
 	r, ok := c.geoNumArg(a[0], "radius")
 	if !ok {
 		return false
@@ -622,6 +623,6 @@ func (c *Client) geoRadiusArgs(a [][]byte, s *geoShape) bool {
 	if conv < 0 {
 		return false
 	}
-	s.box, s.radius, s.conversion = false, r, conv
+	s.Box, s.Radius, s.Conversion = false, r, conv
 	return true
 }

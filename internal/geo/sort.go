@@ -1,14 +1,14 @@
-package server
+package geo
 
-// geoPartialSort orders pts[lo..hi] (inclusive) by cmp as Redis's pqsort
+// PartialSort orders pts[lo..hi] (inclusive) by cmp as Redis's pqsort
 // does: a Bentley-McIlroy quicksort that skips the partitions outside the
 // wanted range. Its treatment of equal elements decides the order of
 // points at the same distance, so the steps follow it exactly.
-func geoPartialSort(pts []geoPoint, cmp func(a, b *geoPoint) int, lo, hi int) {
+func PartialSort[T any](pts []T, cmp func(a, b *T) int, lo, hi int) {
 	geoPQSort(pts, 0, len(pts), cmp, lo, hi)
 }
 
-func geoMed3(pts []geoPoint, a, b, c int, cmp func(a, b *geoPoint) int) int {
+func geoMed3[T any](pts []T, a, b, c int, cmp func(a, b *T) int) int {
 	if cmp(&pts[a], &pts[b]) < 0 {
 		if cmp(&pts[b], &pts[c]) < 0 {
 			return b
@@ -27,7 +27,7 @@ func geoMed3(pts []geoPoint, a, b, c int, cmp func(a, b *geoPoint) int) int {
 	return c
 }
 
-func geoVecSwap(pts []geoPoint, a, b, n int) {
+func geoVecSwap[T any](pts []T, a, b, n int) {
 	for i := 0; i < n; i++ {
 		pts[a+i], pts[b+i] = pts[b+i], pts[a+i]
 	}
@@ -35,7 +35,7 @@ func geoVecSwap(pts []geoPoint, a, b, n int) {
 
 // geoPQSort sorts the n elements from base; lo and hi are the element
 // indexes (in pts) whose final place matters.
-func geoPQSort(pts []geoPoint, base, n int, cmp func(a, b *geoPoint) int, lo, hi int) {
+func geoPQSort[T any](pts []T, base, n int, cmp func(a, b *T) int, lo, hi int) {
 	for {
 		if n < 7 {
 			for pm := base + 1; pm < base+n; pm++ {

@@ -1,4 +1,4 @@
-package server
+package geo
 
 import (
 	"bufio"
@@ -16,7 +16,7 @@ import (
 // where the double-double result is the nearer one): those may differ by
 // one ulp, nothing else may.
 func TestGeoMathMatchesGlibc(t *testing.T) {
-	f, err := os.Open("testdata/geo_libm.txt")
+	f, err := os.Open("testdata/libm.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
