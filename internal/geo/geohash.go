@@ -129,7 +129,7 @@ func DecodeScore(score float64) (lon, lat float64, ok bool) {
 	return lon, lat, true
 }
 
-// align52 left-aligns a hash to 52 Bits: the sorted set score.
+// Align52 left-aligns a hash to 52 bits: the sorted set score.
 func (h Hash) Align52() uint64 { return h.Bits << (52 - h.Step*2) }
 
 func (h *Hash) moveX(d int) {

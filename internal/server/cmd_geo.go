@@ -187,6 +187,19 @@ options:
 	c.zadd(argv, 0)
 }
 
+// memberCoords decodes member m's position; false when z (nil: no key)
+// lacks it or its score is no valid geohash.
+func memberCoords(z *types.ZSet, m []byte) (lon, lat float64, ok bool) {
+	if z == nil {
+		return 0, 0, false
+	}
+	score, found := z.Score(m)
+	if !found {
+		return 0, 0, false
+	}
+	return geo.DecodeScore(score)
+}
+
 // cmdGeopos: GEOPOS key member...
 func cmdGeopos(c *Client, args [][]byte) {
 	z, ok := c.zsetRead(args[1])
@@ -195,16 +208,7 @@ func cmdGeopos(c *Client, args [][]byte) {
 	}
 	c.w.ArrayLen(len(args) - 2)
 	for _, m := range args[2:] {
-		var score float64
-		found := false
-		if z != nil {
-			score, found = z.Score(m)
-		}
-		if !found {
-			c.w.NullArray()
-			continue
-		}
-		lon, lat, ok := geo.DecodeScore(score)
+		lon, lat, ok := memberCoords(z, m)
 		if !ok {
 			c.w.NullArray()
 			continue
@@ -260,16 +264,7 @@ func cmdGeohash(c *Client, args [][]byte) {
 	}
 	c.w.ArrayLen(len(args) - 2)
 	for _, m := range args[2:] {
-		var score float64
-		found := false
-		if z != nil {
-			score, found = z.Score(m)
-		}
-		if !found {
-			c.w.Null()
-			continue
-		}
-		lon, lat, ok := geo.DecodeScore(score)
+		lon, lat, ok := memberCoords(z, m)
 		if !ok {
 			c.w.Null()
 			continue
