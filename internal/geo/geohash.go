@@ -193,6 +193,9 @@ type Shape struct {
 	Conversion    float64
 	Radius        float64
 	Width, Height float64
+
+	cosLat float64 // cos of the centre's latitude, cached by Within
+	cosSet bool
 }
 
 func geoEstimateSteps(rangeMeters, lat float64) uint {
@@ -288,6 +291,13 @@ func geoLatDistance(lat1, lat2 float64) float64 {
 
 // Distance is the haversine distance in meters.
 func Distance(lon1, lat1, lon2, lat2 float64) float64 {
+	return distance(lon1, lat1, lon2, lat2, nil)
+}
+
+// distance is Distance; cosLat1, when not nil, caches cos(lat1) across
+// calls with the same first point (a search's centre: one cosine less per
+// candidate, the same value).
+func distance(lon1, lat1, lon2, lat2 float64, cosLat1 *float64) float64 {
 	lon1r, lon2r := degRad(lon1), degRad(lon2)
 	v := crSin((lon2r - lon1r) / 2)
 	if v == 0 {
@@ -295,15 +305,29 @@ func Distance(lon1, lat1, lon2, lat2 float64) float64 {
 	}
 	lat1r, lat2r := degRad(lat1), degRad(lat2)
 	u := crSin((lat2r - lat1r) / 2)
-	a := float64(u*u) + float64(float64(crCos(lat1r)*crCos(lat2r))*v*v)
+	var c1 float64
+	switch {
+	case cosLat1 == nil:
+		c1 = crCos(lat1r)
+	case math.IsNaN(*cosLat1):
+		c1 = crCos(lat1r)
+		*cosLat1 = c1
+	default:
+		c1 = *cosLat1
+	}
+	a := float64(u*u) + float64(float64(c1*crCos(lat2r))*v*v)
 	return 2.0 * earthRadiusMeters * crAsin(math.Sqrt(a))
 }
 
 // within tells whether the point is in the shape, and its distance in
 // meters from the centre.
 func (s *Shape) Within(lon, lat float64) (float64, bool) {
+	if !s.cosSet {
+		// the centre's cosine, once per search (NaN: not computed yet)
+		s.cosLat, s.cosSet = math.NaN(), true
+	}
 	if !s.Box {
-		d := Distance(s.Lon, s.Lat, lon, lat)
+		d := distance(s.Lon, s.Lat, lon, lat, &s.cosLat)
 		return d, d <= s.Radius*s.Conversion
 	}
 	w, h := s.Width*s.Conversion, s.Height*s.Conversion
@@ -313,7 +337,7 @@ func (s *Shape) Within(lon, lat float64) (float64, bool) {
 	if Distance(lon, lat, s.Lon, lat) > w/2 {
 		return 0, false
 	}
-	return Distance(s.Lon, s.Lat, lon, lat), true
+	return distance(s.Lon, s.Lat, lon, lat, &s.cosLat), true
 }
 
 // CDoubleToInt64 converts as x86-64's cvttsd2si: truncation, and the

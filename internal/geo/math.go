@@ -96,14 +96,31 @@ var ddSinCoef, ddCosCoef = func() (s, c [16]dd) {
 }()
 
 // ddSeries evaluates sum coef[k] r2^k by Horner's rule, from the first
-// term too small to matter (below 2^-110 of the leading one).
+// term too small to matter (below 2^-110 of the leading one). Only the
+// last three steps run in double-double: the terms from coef[3] on add up
+// to under 5e-5 of the sum (|r| <= pi/4), so their float64 rounding moves
+// the result by about 1e-4 of an ulp, far inside the band near midpoints
+// where glibc itself may round either way; the full double-double Horner
+// was 80% of a GEOSEARCH.
 func ddSeries(coef *[16]dd, r2 dd) dd {
 	n := 1
 	for p := math.Abs(r2.hi); n < len(coef) && math.Abs(coef[n].hi)*p > 0x1p-110; n++ {
 		p *= math.Abs(r2.hi)
 	}
-	acc := coef[n-1]
-	for k := n - 2; k >= 0; k-- {
+	const ddSteps = 3
+	if n <= ddSteps {
+		acc := coef[n-1]
+		for k := n - 2; k >= 0; k-- {
+			acc = acc.mul(r2).add(coef[k])
+		}
+		return acc
+	}
+	tail := coef[n-1].hi
+	for k := n - 2; k >= ddSteps; k-- {
+		tail = tail*r2.hi + coef[k].hi
+	}
+	acc := dd{tail, 0}
+	for k := ddSteps - 1; k >= 0; k-- {
 		acc = acc.mul(r2).add(coef[k])
 	}
 	return acc
