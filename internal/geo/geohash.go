@@ -291,13 +291,14 @@ func geoLatDistance(lat1, lat2 float64) float64 {
 
 // Distance is the haversine distance in meters.
 func Distance(lon1, lat1, lon2, lat2 float64) float64 {
-	return distance(lon1, lat1, lon2, lat2, nil)
+	return distance(lon1, lat1, lon2, lat2, nil, nil)
 }
 
-// distance is Distance; cosLat1, when not nil, caches cos(lat1) across
-// calls with the same first point (a search's centre: one cosine less per
-// candidate, the same value).
-func distance(lon1, lat1, lon2, lat2 float64, cosLat1 *float64) float64 {
+// distance is Distance; cos1 and cos2, when not nil, cache cos(lat1) and
+// cos(lat2) across calls with the same latitude (NaN: not computed yet):
+// a search's centre, a box candidate's two distances. The values are the
+// same, only computed once.
+func distance(lon1, lat1, lon2, lat2 float64, cos1, cos2 *float64) float64 {
 	lon1r, lon2r := degRad(lon1), degRad(lon2)
 	v := crSin((lon2r - lon1r) / 2)
 	if v == 0 {
@@ -305,39 +306,40 @@ func distance(lon1, lat1, lon2, lat2 float64, cosLat1 *float64) float64 {
 	}
 	lat1r, lat2r := degRad(lat1), degRad(lat2)
 	u := crSin((lat2r - lat1r) / 2)
-	var c1 float64
-	switch {
-	case cosLat1 == nil:
-		c1 = crCos(lat1r)
-	case math.IsNaN(*cosLat1):
-		c1 = crCos(lat1r)
-		*cosLat1 = c1
-	default:
-		c1 = *cosLat1
-	}
-	a := float64(u*u) + float64(float64(c1*crCos(lat2r))*v*v)
+	c1, c2 := cachedCos(lat1r, cos1), cachedCos(lat2r, cos2)
+	a := float64(u*u) + float64(float64(c1*c2)*v*v)
 	return 2.0 * earthRadiusMeters * crAsin(math.Sqrt(a))
 }
 
-// within tells whether the point is in the shape, and its distance in
+func cachedCos(x float64, cache *float64) float64 {
+	if cache == nil {
+		return crCos(x)
+	}
+	if math.IsNaN(*cache) {
+		*cache = crCos(x)
+	}
+	return *cache
+}
+
+// Within tells whether the point is in the shape, and its distance in
 // meters from the centre.
 func (s *Shape) Within(lon, lat float64) (float64, bool) {
 	if !s.cosSet {
-		// the centre's cosine, once per search (NaN: not computed yet)
 		s.cosLat, s.cosSet = math.NaN(), true
 	}
 	if !s.Box {
-		d := distance(s.Lon, s.Lat, lon, lat, &s.cosLat)
+		d := distance(s.Lon, s.Lat, lon, lat, &s.cosLat, nil)
 		return d, d <= s.Radius*s.Conversion
 	}
 	w, h := s.Width*s.Conversion, s.Height*s.Conversion
 	if geoLatDistance(lat, s.Lat) > h/2 {
 		return 0, false
 	}
-	if Distance(lon, lat, s.Lon, lat) > w/2 {
+	cosLat := math.NaN()
+	if distance(lon, lat, s.Lon, lat, &cosLat, &cosLat) > w/2 {
 		return 0, false
 	}
-	return distance(s.Lon, s.Lat, lon, lat, &s.cosLat), true
+	return distance(s.Lon, s.Lat, lon, lat, &s.cosLat, &cosLat), true
 }
 
 // CDoubleToInt64 converts as x86-64's cvttsd2si: truncation, and the

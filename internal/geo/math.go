@@ -95,35 +95,36 @@ var ddSinCoef, ddCosCoef = func() (s, c [16]dd) {
 	return s, c
 }()
 
-// ddSeries evaluates sum coef[k] r2^k by Horner's rule, from the first
-// term too small to matter (below 2^-110 of the leading one). Only the
-// last three steps run in double-double: the terms from coef[3] on add up
-// to under 5e-5 of the sum (|r| <= pi/4), so their float64 rounding moves
+// seriesTerms is how many terms ddSeries sums: for |r| <= pi/4 the next
+// ones are below 2^-70 of the sum in both series (about 2^-17 ulp).
+const seriesTerms = 12
+
+// ddSeries evaluates sum coef[k] r2^k by Horner's rule. Only the last
+// three steps run in double-double: the terms from coef[3] on add up to
+// under 5e-5 of the sum (|r| <= pi/4), so their float64 rounding moves
 // the result by about 1e-4 of an ulp, far inside the band near midpoints
-// where glibc itself may round either way; the full double-double Horner
-// was 80% of a GEOSEARCH.
+// where glibc itself may round either way (a full double-double Horner
+// was 80% of a GEOSEARCH).
 func ddSeries(coef *[16]dd, r2 dd) dd {
-	n := 1
-	for p := math.Abs(r2.hi); n < len(coef) && math.Abs(coef[n].hi)*p > 0x1p-110; n++ {
-		p *= math.Abs(r2.hi)
-	}
 	const ddSteps = 3
-	if n <= ddSteps {
-		acc := coef[n-1]
-		for k := n - 2; k >= 0; k-- {
-			acc = acc.mul(r2).add(coef[k])
-		}
-		return acc
-	}
-	tail := coef[n-1].hi
-	for k := n - 2; k >= ddSteps; k-- {
-		tail = tail*r2.hi + coef[k].hi
+	tail := coef[seriesTerms-1].hi
+	for k := seriesTerms - 2; k >= ddSteps; k-- {
+		tail = math.FMA(tail, r2.hi, coef[k].hi)
 	}
 	acc := dd{tail, 0}
 	for k := ddSteps - 1; k >= 0; k-- {
-		acc = acc.mul(r2).add(coef[k])
+		acc = hornerStep(acc, r2, coef[k])
 	}
 	return acc
+}
+
+// hornerStep is c + acc*r2 where |acc*r2| < |c| (the series' terms
+// shrink), which lets the sum skip twoSum's ordering work.
+func hornerStep(acc, r2, c dd) dd {
+	p := acc.mul(r2)
+	s := quickTwoSum(c.hi, p.hi)
+	s.lo += c.lo + p.lo
+	return quickTwoSum(s.hi, s.lo)
 }
 
 // ddReduce returns r = x - k*pi/2 (|r| <= pi/4) and k mod 4.
@@ -157,9 +158,6 @@ func ddSinOrCos(x dd, cos bool) dd {
 	return v
 }
 
-// ddSinCos returns sin(x) and cos(x) in double-double.
-func ddSinCos(x dd) (s, c dd) { return ddSinOrCos(x, false), ddSinOrCos(x, true) }
-
 func crSin(x float64) float64 {
 	if x == 0 || math.IsInf(x, 0) || math.IsNaN(x) {
 		return math.Sin(x)
@@ -174,13 +172,14 @@ func crCos(x float64) float64 {
 	return ddSinOrCos(dd{x, 0}, true).float()
 }
 
-// ddAsinSmall is asin(y) for 0 <= y <= about 0.71, by Newton's method
-// from the double result.
+// ddAsinSmall is asin(y) for 0 <= y <= about 0.71, by one Newton step
+// from the double result: z + (y - sin z)/cos z. The step is about an ulp
+// of z, so cos z in float64 (relative error 2^-53) changes it by a
+// negligible 2^-53 ulp; only sin z needs double-double.
 func ddAsinSmall(y dd) dd {
-	z := dd{math.Asin(y.float()), 0}
-	s, c := ddSinCos(z)
-	z = z.add(y.sub(s).div(c))
-	return z
+	z := math.Asin(y.float())
+	s := ddSinOrCos(dd{z, 0}, false)
+	return quickTwoSum(z, y.sub(s).float()/math.Cos(z))
 }
 
 // ddSqrt is the square root of a double in double-double.

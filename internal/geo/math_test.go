@@ -59,3 +59,12 @@ func TestGeoMathMatchesGlibc(t *testing.T) {
 		t.Fatalf("only %d cases", n)
 	}
 }
+
+// BenchmarkDistance is one candidate of a search: the distance from a
+// centre to a point about a few km away.
+func BenchmarkDistance(b *testing.B) {
+	s := Shape{Lon: 13.5, Lat: 38.5, Radius: 5000, Conversion: 1}
+	for i := 0; b.Loop(); i++ {
+		s.Within(13.45+float64(i%100)*0.001, 38.45+float64(i%97)*0.001)
+	}
+}

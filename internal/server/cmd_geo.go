@@ -307,9 +307,8 @@ func geoPointsInRange(z *types.ZSet, lo, hi float64, s *geo.Shape, pts []geoPoin
 }
 
 // geoMembersAround scans the boxes of the shape's neighbourhood.
-func geoMembersAround(z *types.ZSet, s *geo.Shape, limit int) []geoPoint {
+func geoMembersAround(z *types.ZSet, s *geo.Shape, limit int, pts []geoPoint) []geoPoint {
 	boxes := s.Areas()
-	var pts []geoPoint
 	last := 0
 	for i, b := range boxes {
 		if b.IsZero() {
@@ -500,7 +499,13 @@ func (c *Client) geoSearch(args [][]byte, src int, flags int) {
 	if anyOpt {
 		limit = int(count)
 	}
-	pts := geoMembersAround(z, &shape, limit)
+	pts := geoMembersAround(z, &shape, limit, c.srv.geoPts[:0])
+	defer func(all []geoPoint) {
+		clear(all) // no member strings kept alive by the buffer
+		if cap(all) <= 1<<16 {
+			c.srv.geoPts = all[:0] // a huge result's is not kept
+		}
+	}(pts)
 	if len(pts) == 0 && storeKey == nil {
 		c.w.ArrayLen(0)
 		return

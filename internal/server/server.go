@@ -40,6 +40,9 @@ type Server struct {
 	ks       *keyspace.Keyspace
 	commands map[string]*serverCommand
 	scripts  *scriptState // Lua engine and cache (cmd_script.go)
+	// geoPts is the GEO searches' candidate buffer, reused (commands run
+	// one at a time)
+	geoPts []geoPoint
 	// persist is RDB persistence (persist_rdb.go)
 	persist persistState
 	// aof is the append-only file (persist_aof.go)
