@@ -53,31 +53,33 @@ const (
 	typeStream = 6
 )
 
+// mixType starts a value's digest with its Redis type number.
+func (d *Sum) mixType(t uint32) {
+	var b [4]byte
+	binary.BigEndian.PutUint32(b[:], t)
+	d.mix(b[:])
+}
+
 // Value folds v into d as xorObjectDigest does; volatile is whether the
 // key has a TTL (only its presence counts, not the time).
 func Value(d *Sum, v keyspace.Value, volatile bool) {
-	var t [4]byte
 	switch v := v.(type) {
 	case *types.String:
-		binary.BigEndian.PutUint32(t[:], typeString)
-		d.mix(t[:])
+		d.mixType(typeString)
 		d.mix(v.B)
 	case *types.List:
-		binary.BigEndian.PutUint32(t[:], typeList)
-		d.mix(t[:])
+		d.mixType(typeList)
 		for i := range v.Len() {
 			d.mix(v.At(i))
 		}
 	case *types.Set:
-		binary.BigEndian.PutUint32(t[:], typeSet)
-		d.mix(t[:])
+		d.mixType(typeSet)
 		v.ForEach(func(m string) bool {
 			d.xor([]byte(m))
 			return true
 		})
 	case *types.ZSet:
-		binary.BigEndian.PutUint32(t[:], typeZSet)
-		d.mix(t[:])
+		d.mixType(typeZSet)
 		var buf []byte
 		for n := v.First(); n != nil; n = n.Next() {
 			var e Sum
@@ -87,8 +89,7 @@ func Value(d *Sum, v keyspace.Value, volatile bool) {
 			d.xorSum(&e)
 		}
 	case *types.Hash:
-		binary.BigEndian.PutUint32(t[:], typeHash)
-		d.mix(t[:])
+		d.mixType(typeHash)
 		v.ForEach(func(f, val []byte) bool {
 			var e Sum
 			e.mix(f)
@@ -97,8 +98,7 @@ func Value(d *Sum, v keyspace.Value, volatile bool) {
 			return true
 		})
 	case *types.Stream:
-		binary.BigEndian.PutUint32(t[:], typeStream)
-		d.mix(t[:])
+		d.mixType(typeStream)
 		var id []byte
 		v.Range(types.StreamID{}, types.MaxStreamID, false, func(sid types.StreamID, fv [][]byte) bool {
 			// "%U.%U": a dot, not the dash of the ID's usual form

@@ -116,20 +116,7 @@ func appendGeoDistance(dst []byte, d float64) []byte {
 // appendGeoCoord formats a coordinate as Redis's human long double:
 // "%.17Lf" with the trailing zeros removed.
 func appendGeoCoord(dst []byte, f float64) []byte {
-	start := len(dst)
-	dst = strconv.AppendFloat(dst, f, 'f', 17, 64)
-	end := len(dst)
-	for dst[end-1] == '0' {
-		end--
-	}
-	if dst[end-1] == '.' {
-		end--
-	}
-	dst = dst[:end]
-	if string(dst[start:]) == "-0" {
-		dst = append(dst[:start], '0')
-	}
-	return dst
+	return types.TrimHuman(strconv.AppendFloat(dst, f, 'f', 17, 64), len(dst))
 }
 
 // geoCoord writes a coordinate: a bulk string in RESP2, a double in RESP3.
@@ -230,23 +217,12 @@ func cmdGeodist(c *Client, args [][]byte) {
 		c.addError(errSyntax)
 		return
 	}
-	e := c.db.Lookup(args[1])
-	if e == nil {
-		c.w.Null()
-		return
-	}
-	z, ok := c.zsetOf(e)
+	z, ok := c.zsetRead(args[1])
 	if !ok {
 		return
 	}
-	s1, ok1 := z.Score(args[2])
-	s2, ok2 := z.Score(args[3])
-	if !ok1 || !ok2 {
-		c.w.Null()
-		return
-	}
-	lon1, lat1, ok1 := geo.DecodeScore(s1)
-	lon2, lat2, ok2 := geo.DecodeScore(s2)
+	lon1, lat1, ok1 := memberCoords(z, args[2])
+	lon2, lat2, ok2 := memberCoords(z, args[3])
 	if !ok1 || !ok2 {
 		c.w.Null()
 		return

@@ -578,22 +578,12 @@ func (s *Server) startPendingSync() {
 	if s.persist.job != nil || s.aof.job != nil {
 		return
 	}
-	waiting := 0
+	links, _ := s.nextSnapshotReplicas()
+	waiting := len(links)
 	var maxIdle time.Duration
 	now := time.Now()
-	first := true
-	var req rdbReq
-	for _, l := range s.repl.replicas {
-		if l.state == replWaitBgsaveStart {
-			// the first one's filter decides; others wait for a later one
-			if first {
-				req, first = l.req, false
-			} else if l.req != req {
-				continue
-			}
-			waiting++
-			maxIdle = max(maxIdle, now.Sub(l.askedAt))
-		}
+	for _, l := range links {
+		maxIdle = max(maxIdle, now.Sub(l.askedAt))
 	}
 	maxReplicas := s.cfg.ReplDisklessSyncMaxRepl
 	if waiting > 0 && (!s.cfg.ReplDisklessSync ||
@@ -603,25 +593,36 @@ func (s *Server) startPendingSync() {
 	}
 }
 
+// nextSnapshotReplicas are the replicas the next snapshot serves: those
+// waiting for one with the same filter as the first of them (the others
+// wait for a later one), and that filter.
+func (s *Server) nextSnapshotReplicas() ([]*replicaLink, rdbReq) {
+	var links []*replicaLink
+	var req rdbReq
+	for _, l := range s.repl.replicas {
+		if l.state != replWaitBgsaveStart {
+			continue
+		}
+		if len(links) == 0 {
+			req = l.req
+		} else if l.req != req {
+			continue
+		}
+		links = append(links, l)
+	}
+	return links, req
+}
+
 // startBgsaveForReplication starts one snapshot for the replicas waiting
 // for one that want the same parts of it (the first one's filter): streamed
 // to all their sockets at once (diskless, when they all take an EOF-marked
 // payload; always for a filtered one), or saved to dbfilename as a BGSAVE
 // and the file then sent to each. Lock held, no snapshot running.
 func (s *Server) startBgsaveForReplication() {
-	var waiting []*replicaLink
-	var req rdbReq
+	waiting, req := s.nextSnapshotReplicas()
 	eof := true
-	for _, l := range s.repl.replicas {
-		if l.state == replWaitBgsaveStart {
-			if len(waiting) == 0 {
-				req = l.req
-			} else if l.req != req {
-				continue
-			}
-			waiting = append(waiting, l)
-			eof = eof && l.capaEOF
-		}
+	for _, l := range waiting {
+		eof = eof && l.capaEOF
 	}
 	socket := (s.cfg.ReplDisklessSync || req != 0) && eof
 	target := "disk"

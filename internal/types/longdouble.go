@@ -143,7 +143,13 @@ func (x LongDouble) AppendHuman(dst []byte) []byte {
 		}
 		return append(dst, "inf"...)
 	}
-	dst = x.f.Append(dst, 'f', 17)
+	return TrimHuman(x.f.Append(dst, 'f', 17), start)
+}
+
+// TrimHuman finishes a "%.17f"-style number written at dst[start:] the way
+// Redis's human mode does: trailing zeros and a bare '.' removed, "-0"
+// written as "0".
+func TrimHuman(dst []byte, start int) []byte {
 	end := len(dst)
 	for dst[end-1] == '0' {
 		end--
