@@ -500,7 +500,11 @@ func (s *Server) fullSyncFromMaster(gen int, l *link.Link, res link.PsyncResult,
 			}
 			s.log.Info("MASTER <-> REPLICA sync: Discarding temporary DB in background")
 		} else {
+			// what did load goes, libraries too (Redis's emptyData)
 			s.flushAllDBs()
+			if s.scripts != nil {
+				s.scripts.functions = nil
+			}
 		}
 		return false
 	}
